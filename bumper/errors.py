@@ -1,0 +1,27 @@
+"""Expected errors. The CLI prints them as one line; anything else is a bug (exit 3)."""
+
+from __future__ import annotations
+
+
+class BumperError(Exception):
+    """Base of every error a user can cause or fix."""
+
+
+class ConfigError(BumperError):
+    """The config (or an imported workflow) is invalid. Carries every problem at once."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class PinError(BumperError):
+    """A Makefile pin cannot be read or rewritten safely; the message says why."""
+
+
+class UpstreamError(BumperError):
+    """An upstream look-up failed. Never carries a token or a response body verbatim."""
+
+
+class ForgeError(BumperError):
+    """The GitHub (or sandbox) write side failed."""

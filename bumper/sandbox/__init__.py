@@ -1,0 +1,1 @@
+"""A GitHub-compatible server on loopback, backed by real bare git repositories."""
