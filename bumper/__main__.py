@@ -1,0 +1,5 @@
+import sys
+
+from bumper.cli import main
+
+sys.exit(main())

@@ -1,0 +1,105 @@
+"""Argument parsing only: one function per verb, and the sole owner of exit codes.
+
+Exit codes: 0 all good, 1 some entry failed (or audit --strict found problems),
+2 bad config or arguments, 3 a bug (with a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from bumper.errors import BumperError, ConfigError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bumper", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    run = sub.add_parser("run-once", help="one pass: look up every pin, bump what moved")
+    run.add_argument("--config", type=Path, required=True)
+    run.add_argument("--checkout", type=Path, help="rewrite pins in this working tree, open no PR")
+    run.add_argument("--dry-run", action="store_true", help="print diffs, write nothing")
+    run.add_argument("--only", nargs="+", metavar="VAR", help="limit the pass to these variables")
+    run.add_argument("--json", action="store_true", help="print machine-readable results")
+    run.add_argument("--summary", type=Path, help="write a markdown summary with compare links")
+
+    sandbox = sub.add_parser("sandbox", help="serve a GitHub-compatible sandbox on loopback")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=0)
+    sandbox.add_argument("--data", type=Path, help="keep repositories here (default: a temp dir)")
+    sandbox.add_argument("--seed", choices=["demo"], help="create demo repositories")
+    sandbox.add_argument("--token", default="sandbox-token", help="the one token that may write")
+
+    sub.add_parser("demo", help="try bumper end to end on a seeded sandbox; leaves nothing")
+
+    serve = sub.add_parser("serve", help="run passes on a schedule, with health and metrics")
+    serve.add_argument("--config", type=Path, required=True)
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--run-now", action="store_true", help="run a pass at start")
+    serve.add_argument("--state", type=Path, help="SQLite state file (a cache)")
+    serve.add_argument("--log-format", choices=["text", "json"], default=None)
+
+    audit = sub.add_parser("audit", help="report every pin in a checkout, tracked or not")
+    audit.add_argument("--config", type=Path, required=True)
+    audit.add_argument("--checkout", type=Path)
+    audit.add_argument(
+        "--format", choices=["table", "json", "markdown", "sarif"], default="table"
+    )
+    audit.add_argument("--strict", action="store_true", help="exit 1 on untracked/hidden/broken")
+    audit.add_argument("--fix", action="store_true", help="add suggested entries to the matrix")
+    audit.add_argument("--no-lookup", action="store_true", help="do not ask upstreams")
+    audit.add_argument("--all", action="store_true", help="also list pins other tools manage")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on bad arguments, 0 on --help
+        return int(exc.code or 0)
+    try:
+        if args.verb == "run-once":
+            from bumper.commands import run_once
+
+            return run_once.main(args)
+        if args.verb == "sandbox":
+            from bumper.commands import sandbox
+
+            return sandbox.main(args)
+        if args.verb == "demo":
+            from bumper.commands import demo
+
+            return demo.main(args)
+        if args.verb == "serve":
+            from bumper.commands import serve
+
+            return serve.main(args)
+        if args.verb == "audit":
+            from bumper.commands import audit
+
+            return audit.main(args)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"bumper: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    except BumperError as exc:
+        print(f"bumper: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+    except Exception:
+        traceback.print_exc()
+        print("bumper: this is a bug; please report it with the traceback above", file=sys.stderr)
+        return EXIT_BUG
+    raise AssertionError(f"unhandled verb {args.verb}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
