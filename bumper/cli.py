@@ -49,9 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="report every pin in a checkout, tracked or not")
     audit.add_argument("--config", type=Path, required=True)
     audit.add_argument("--checkout", type=Path)
-    audit.add_argument(
-        "--format", choices=["table", "json", "markdown", "sarif"], default="table"
-    )
+    audit.add_argument("--format", choices=["table", "json", "markdown", "sarif"], default="table")
     audit.add_argument("--strict", action="store_true", help="exit 1 on untracked/hidden/broken")
     audit.add_argument("--fix", action="store_true", help="add suggested entries to the matrix")
     audit.add_argument("--no-lookup", action="store_true", help="do not ask upstreams")

@@ -44,7 +44,9 @@ class Response:
 
 def json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
     body = json.dumps(payload, separators=(",", ":")).encode()
-    return Response(status, body, {"Content-Type": "application/json; charset=utf-8", **(headers or {})})
+    return Response(
+        status, body, {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
+    )
 
 
 def error(status: int, message: str, errors: list[dict[str, Any]] | None = None) -> Response:

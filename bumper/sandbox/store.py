@@ -142,7 +142,16 @@ class Store:
             self._next_id += 1
             path = self.root / "repos" / owner / f"{name}.git"
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._run(["git", "init", "--bare", "--quiet", f"--initial-branch={default_branch}", str(path)])
+            self._run(
+                [
+                    "git",
+                    "init",
+                    "--bare",
+                    "--quiet",
+                    f"--initial-branch={default_branch}",
+                    str(path),
+                ]
+            )
             # http-backend serves only repositories that opt in (or with GIT_HTTP_EXPORT_ALL).
             self._run(["git", "config", "http.receivepack", "true"], cwd=path)
             self._run(["git", "config", "uploadpack.allowAnySHA1InWant", "true"], cwd=path)
@@ -150,7 +159,9 @@ class Store:
             self._renames.pop(full.lower(), None)
             self._save()
             if auto_init:
-                self.commit_files(full, default_branch, {"README.md": f"# {name}\n"}, "Initial commit")
+                self.commit_files(
+                    full, default_branch, {"README.md": f"# {name}\n"}, "Initial commit"
+                )
             return info
 
     def fork(self, source: str, owner: str, name: str | None = None) -> RepoInfo:
@@ -162,7 +173,9 @@ class Store:
             info = self.create_repo(
                 owner, name or src.name, default_branch=src.default_branch, fork_of=src.full_name
             )
-            self.git(target, "fetch", "--quiet", str(self.repo_dir(source)), "+refs/heads/*:refs/heads/*")
+            self.git(
+                target, "fetch", "--quiet", str(self.repo_dir(source)), "+refs/heads/*:refs/heads/*"
+            )
             return info
 
     def rename(self, old: str, new: str) -> RepoInfo:
@@ -241,7 +254,7 @@ class Store:
         with self.lock:
             ref = f"refs/heads/{branch}"
             base = parent if parent is not None else self.ref(full_name, ref)
-            index = self.root / "tmp-index-{}".format(threading.get_ident())
+            index = self.root / f"tmp-index-{threading.get_ident()}"
             env = {**_git_env(), "GIT_INDEX_FILE": str(index)}
             cwd = self.repo_dir(full_name)
             try:
