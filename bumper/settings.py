@@ -41,7 +41,7 @@ class GitHubSettings:
 
     @property
     def graphql_url(self) -> str:
-        # GitHub: https://api.github.com/graphql; Enterprise and the sandbox: /api/v3 -> /api/graphql
+        # api.github.com -> /graphql; Enterprise and the sandbox: /api/v3 -> /api/graphql
         base = self.api_url.rstrip("/")
         if base.endswith("/api/v3"):
             return base[: -len("/v3")] + "/graphql"
