@@ -1,0 +1,115 @@
+"""`bumper run-once`: one pass, printed for people or as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from bumper.config import load_config
+from bumper.model import Result, Status
+from bumper.runner import PassReport, run_pass
+from bumper.settings import Config
+
+_MARK = {
+    Status.BUMPED: "bumped",
+    Status.UP_TO_DATE: "up to date",
+    Status.HELD: "held",
+    Status.FAILED: "FAILED",
+    Status.SKIPPED: "skipped",
+}
+
+
+def main(args: argparse.Namespace) -> int:
+    config = load_config(args.config, args.checkout)
+    report = _run(config, args)
+    if args.json:
+        print(json.dumps(report_json(report), indent=2))
+    else:
+        for diff in report.diffs:
+            sys.stdout.write(diff)
+        for result in report.results:
+            print(result_line(result))
+        print(summary_line(report))
+    if args.summary is not None:
+        args.summary.write_text(summary_markdown(config, report), encoding="utf-8")
+    return 1 if report.failed else 0
+
+
+def _run(config: Config, args: argparse.Namespace) -> PassReport:
+    interactive = sys.stderr.isatty() and not args.json
+    if not interactive:
+        return run_pass(config, checkout=args.checkout, dry_run=args.dry_run, only=args.only or ())
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    with console.status("looking up upstream heads...") as status:
+
+        def progress(result: Result) -> None:
+            status.update(f"{result.entry.name}: {_MARK[result.status]}")
+
+        return run_pass(
+            config,
+            checkout=args.checkout,
+            dry_run=args.dry_run,
+            only=args.only or (),
+            on_result=progress,
+        )
+
+
+def result_line(result: Result) -> str:
+    text = f"[{result.entry.name}] {_MARK[result.status]}"
+    if result.message:
+        text += f": {result.message}"
+    if result.pr is not None:
+        text += f" (PR #{result.pr})"
+    return text
+
+
+def summary_line(report: PassReport) -> str:
+    counts: dict[str, int] = {}
+    for result in report.results:
+        counts[result.status.value] = counts.get(result.status.value, 0) + 1
+    parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no entries"
+    total = sum(v for k, v in report.requests.items() if k == "total")
+    return f"{parts} in {report.duration:.1f}s, {total} requests"
+
+
+def report_json(report: PassReport) -> dict[str, Any]:
+    return {
+        "results": [
+            {
+                "variable": r.entry.variable,
+                "file": r.entry.file,
+                "repository": r.entry.repository,
+                "branch": r.entry.branch,
+                "status": r.status.value,
+                "old": r.old,
+                "new": r.new,
+                "message": r.message,
+                "pr": r.pr,
+            }
+            for r in report.results
+        ],
+        "requests": report.requests,
+    }
+
+
+def compare_url(config: Config, repository: str, old: str, new: str) -> str:
+    if "://" in repository:
+        return f"{repository.removesuffix('.git')}/compare/{old}...{new}"
+    return f"{config.github.web_url.rstrip('/')}/{repository}/compare/{old}...{new}"
+
+
+def summary_markdown(config: Config, report: PassReport) -> str:
+    """Markdown for the PR body a CI job creates after `run-once --checkout`."""
+    lines = ["| variable | repository | change |", "|---|---|---|"]
+    for r in report.results:
+        if r.status is Status.BUMPED and r.old and r.new:
+            link = compare_url(config, r.entry.repository, r.old, r.new)
+            change = f"[`{r.old[:12]}...{r.new[:12]}`]({link})"
+        else:
+            change = f"{_MARK[r.status]}" + (f": {r.message}" if r.message else "")
+        lines.append(f"| `{r.entry.variable}` | {r.entry.repository} | {change} |")
+    return "\n".join(lines) + "\n"
