@@ -74,9 +74,11 @@ class PrSettings:
 
 @dataclass(frozen=True, slots=True)
 class ScheduleSettings:
-    cron: str = "0 3 * * *"
+    cron: str = "0 3 * * *"  # standard crontab: day-of-week 0 and 7 are Sunday
     timezone: str = "UTC"
     jitter_seconds: int = 0
+    interval_seconds: float | None = None  # when set, replaces cron (tests, demos)
+    admin_token_env: str | None = None  # names the variable; POST /run is off without it
 
 
 @dataclass(frozen=True, slots=True)
