@@ -446,13 +446,18 @@ class Sandbox:
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> Sandbox:
-        if self.seed == "demo":
-            from bumper.sandbox.seed import seed_demo
+        """Seed (if asked), bind and serve in a thread; on failure nothing is left behind."""
+        try:
+            if self.seed == "demo":
+                from bumper.sandbox.seed import seed_demo
 
-            seed_demo(self.store)
-        elif self.seed is not None:
-            raise ValueError(f"unknown seed {self.seed!r} (known: demo)")
-        self._server = _Server((self.host, self._port), self)
+                seed_demo(self.store)
+            elif self.seed is not None:
+                raise ValueError(f"unknown seed {self.seed!r} (known: demo)")
+            self._server = _Server((self.host, self._port), self)
+        except BaseException:
+            self.stop()
+            raise
         self._port = self._server.server_address[1]
         self._thread = threading.Thread(
             target=self._server.serve_forever,

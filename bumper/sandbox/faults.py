@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 KINDS = (None, "drop", "truncate", "garbage_sha")
-_HEX40 = re.compile(rb"(?<![0-9a-f])[0-9a-f]{40}(?![0-9a-f])")
+# A pkt-line's 4-hex length sits right before its sha, so a sha ends a hex run of 40 or more.
+_HEX_RUN = re.compile(rb"[0-9a-f]{40,}")
 _NOT_HEX = bytes.maketrans(b"0123456789abcdef", b"ghijklmnopqrstuv")
 
 
@@ -71,7 +72,12 @@ class Fault:
 
 def garble_shas(body: bytes) -> bytes:
     """Every 40-hex object id in ``body`` turned into 40 letters that are not hex."""
-    return _HEX40.sub(lambda m: m.group(0).translate(_NOT_HEX), body)
+
+    def garble(match: re.Match[bytes]) -> bytes:
+        run = match.group(0)
+        return run[:-40] + run[-40:].translate(_NOT_HEX)
+
+    return _HEX_RUN.sub(garble, body)
 
 
 def parse_fault(data: Any, fault_id: int) -> Fault:
