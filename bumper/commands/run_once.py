@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from bumper.config import load_config
+from bumper.httpclient import KINDS
 from bumper.model import Result, Status
 from bumper.runner import PassReport, run_pass
 from bumper.settings import Config
@@ -72,7 +73,7 @@ def summary_line(report: PassReport) -> str:
     for result in report.results:
         counts[result.status.value] = counts.get(result.status.value, 0) + 1
     parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no entries"
-    total = sum(v for k, v in report.requests.items() if k == "total")
+    total = sum(report.requests.get(kind, 0) for kind in KINDS)
     return f"{parts} in {report.duration:.1f}s, {total} requests"
 
 
