@@ -87,6 +87,7 @@ class LookupSettings:
     timeout_seconds: float = 20.0
     retries: int = 4
     max_wait_seconds: float = 60.0  # longest Retry-After / rate-limit reset we sleep for
+    backoff_seconds: float = 1.0  # first retry's wait; it doubles per attempt (tests: ~0)
     allow_http: bool = False  # plain-http upstreams are refused unless allowed
 
 
