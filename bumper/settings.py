@@ -38,6 +38,14 @@ class GitHubSettings:
     app_id: int | None = None
     app_private_key: str | None = None  # path to a PEM file
     app_installation_id: int | None = None
+    # PyGithub's pacing and retries, chosen on purpose (its defaults sleep 0.25 s per read and
+    # retry 10 times): GitHub asks for a second between content-creating requests and for
+    # serial requests, which a pass makes; reads need no pause. Tests set both to 0.
+    seconds_between_requests: float = 0.0
+    seconds_between_writes: float = 1.0
+    retries: int = 3  # per request, on 5xx, dropped connections and rate limits
+    max_rate_limit_wait: float = 60.0  # longest rate-limit or Retry-After sleep; beyond: fail
+    timeout_seconds: int = 30
 
     @property
     def graphql_url(self) -> str:
@@ -70,6 +78,7 @@ class PrSettings:
     max_open: int = 50
     max_new_per_run: int = 50
     max_commits_listed: int = 20
+    author: str | None = None  # "Name <email>" for Signed-off-by; default: the token's account
 
 
 @dataclass(frozen=True, slots=True)
