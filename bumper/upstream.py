@@ -135,41 +135,13 @@ def lookup_heads(
     pairs = list(dict.fromkeys((e.repository, e.branch) for e in entries))
     secret = token.reveal() if token else None
     http = _Http(client, lookup, sleep, secret)
-    answers: dict[Pair, Answer] = {}
-    by_repository: dict[str, list[str]] = {}
-    for repository, branch in pairs:
-        by_repository.setdefault(repository, []).append(branch)
-
-    graphql: list[tuple[Upstream, str]] = []
-    git: dict[str, tuple[Upstream, list[str]]] = {}
-    for repository, branches in by_repository.items():
-        try:
-            upstream = resolve_upstream(repository, github, allow_http=lookup.allow_http)
-        except UpstreamError as exc:
-            answers.update(((repository, b), UpstreamError(str(exc))) for b in branches)
-            continue
-        valid = []
-        for branch in branches:
-            if _BAD_BRANCH.search(branch) or not branch:
-                answers[(repository, branch)] = UpstreamError(
-                    f"{upstream.display}: invalid branch name {sanitize(branch)!r}"
-                )
-            else:
-                valid.append(branch)
-        if not valid:
-            continue
-        if upstream.owner_name and secret:
-            graphql.extend((upstream, branch) for branch in valid)
-        else:
-            git[repository] = (upstream, valid)
-
+    answers, graphql, git = _plan(pairs, github, lookup, use_graphql=bool(secret))
     for start in range(0, len(graphql), GRAPHQL_BATCH):
         batch = graphql[start : start + GRAPHQL_BATCH]
         found, failed = _graphql_batch(batch, http, github, secret or "")
         answers.update(found)
-        for upstream, branch in failed:  # the whole query failed: git smart HTTP still may not
+        for upstream, branch in failed:  # the whole query failed: git smart HTTP may not
             git.setdefault(upstream.repository, (upstream, []))[1].append(branch)
-
     if git:
         workers = max(1, min(lookup.concurrency, len(git)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lookup") as pool:
@@ -180,6 +152,37 @@ def lookup_heads(
             for future in futures:
                 answers.update(future.result())
     return {pair: answers[pair] for pair in pairs}
+
+
+def _plan(
+    pairs: Sequence[Pair], github: GitHubSettings, lookup: LookupSettings, *, use_graphql: bool
+) -> tuple[dict[Pair, Answer], list[tuple[Upstream, str]], dict[str, tuple[Upstream, list[str]]]]:
+    """(answers known without asking, GraphQL look-ups, git look-ups by repository)."""
+    answers: dict[Pair, Answer] = {}
+    graphql: list[tuple[Upstream, str]] = []
+    git: dict[str, tuple[Upstream, list[str]]] = {}
+    by_repository: dict[str, list[str]] = {}
+    for repository, branch in pairs:
+        by_repository.setdefault(repository, []).append(branch)
+    for repository, branches in by_repository.items():
+        try:
+            upstream = resolve_upstream(repository, github, allow_http=lookup.allow_http)
+        except UpstreamError as exc:
+            answers.update(((repository, b), UpstreamError(str(exc))) for b in branches)
+            continue
+        valid = []
+        for branch in branches:
+            if not branch or _BAD_BRANCH.search(branch):
+                answers[(repository, branch)] = UpstreamError(
+                    f"{upstream.display}: invalid branch name {sanitize(branch)!r}"
+                )
+            else:
+                valid.append(branch)
+        if valid and upstream.owner_name and use_graphql:
+            graphql.extend((upstream, branch) for branch in valid)
+        elif valid:
+            git[repository] = (upstream, valid)
+    return answers, graphql, git
 
 
 # -- HTTP with retries ------------------------------------------------------------------
@@ -515,11 +518,10 @@ def _graphql_batch(
             "POST", github.graphql_url, display=label, headers=headers, content=body
         )
     except UpstreamError as exc:
-        if "rate limited" in str(exc):  # git smart HTTP is not counted against API limits
-            log.warning("%s; using git smart HTTP instead", exc)
-            return {}, list(batch)
-        return _fail_all(batch, str(exc).removeprefix(f"{label}: ")), []
-    if response.status_code == 401:
+        # An outage or a spent API limit: git smart HTTP is neither the API nor counted by it.
+        log.warning("%s; using git smart HTTP instead", exc)
+        return {}, list(batch)
+    if response.status_code == 401:  # the token is wrong: git would be refused just the same
         return _fail_all(batch, "GitHub rejected the token (HTTP 401)"), []
     payload = _json(response)
     data = payload.get("data") if isinstance(payload, dict) else None
