@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bumper.errors import PinError
 from bumper.model import is_sha
@@ -212,14 +212,19 @@ def _check(
 ) -> None:
     """Prove the rewrite: the pin reads `new`, and only the lines holding `old` changed."""
     was, now = before.split("\n"), after.split("\n")
+    longer, shorter = sorted(change, key=len, reverse=True)
+
+    def masked(line: str) -> str:  # the line with both shas blanked: what must not change
+        return line.replace(longer, "\0").replace(shorter, "\0")
+
     if len(was) == len(now):
-        old, new = change
+        new = change[1]
         changed = {n for n, (b, a) in enumerate(zip(was, now, strict=True), 1) if b != a}
         rescan = _scan(after)
         pins = [found.pin for found in rescan.assignments if found.pin.variable == variable]
         if (
             changed == lines
-            and all(was[n - 1].replace(old, new) == now[n - 1] for n in changed)
+            and all(masked(was[n - 1]) == masked(now[n - 1]) for n in changed)
             and pins
             and all(pin.value == new and pin.problem is None for pin in pins)
             and _others(rescan, variable) == _others(scan, variable)
@@ -229,7 +234,9 @@ def _check(
 
 
 def _others(scan: _Scan, variable: str) -> list[Pin]:
-    return [found.pin for found in scan.assignments if found.pin.variable != variable]
+    # Comments may rightly change: they can spell the pin. The line check covers their other bytes.
+    pins = [found.pin for found in scan.assignments if found.pin.variable != variable]
+    return [replace(pin, comment=None) for pin in pins]
 
 
 def _scan(text: str) -> _Scan:
