@@ -1,0 +1,228 @@
+"""GitHub's REST API (the part bumper and PyGithub use) over the sandbox's store.
+
+The server hands every request under /api/v3 to ``RestApi.handle``; handlers live in
+rest_git.py (git data, contents, commits) and rest_pulls.py (pull requests, issues).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote, urlencode
+
+from bumper.sandbox import rest_git, rest_pulls, shapes
+from bumper.sandbox.http import DOCS, Request, Response, error, json_response
+from bumper.sandbox.pulls import tracker
+from bumper.sandbox.routing import ApiError, Call, Route, dispatch, fail, invalid, not_found, route
+from bumper.sandbox.shapes import USER
+from bumper.sandbox.store import GitError, RepoInfo, Store
+
+_NAME = re.compile(r"\A[A-Za-z0-9_.-]{1,100}\Z")
+_OWNER = re.compile(r"\A[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\Z")
+_REPO_PATH = re.compile(r"\A/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)(?P<rest>/.*)?\Z")
+
+
+def _repo_json(call: Call, info: RepoInfo, status: int = 200) -> Response:
+    store = call.store
+    parent = store.info(info.fork_of) if info.fork_of and store.exists(info.fork_of) else None
+    source = parent
+    while source is not None and source.fork_of and store.exists(source.fork_of):
+        source = store.info(source.fork_of)
+    board = call.tracker.board(info.id)
+    open_count = sum(1 for p in board.pulls.values() if p.state == "open")
+    data = shapes.repository(
+        call.urls,
+        info,
+        parent=parent,
+        source=source,
+        open_issues=open_count,
+        admin=call.req.authenticated,
+    )
+    return json_response(status, data)
+
+
+def _owned(call: Call, owner: str) -> list[RepoInfo]:
+    return [r for r in call.store.repos() if r.owner.lower() == owner.lower()]
+
+
+# -- users and organisations -----------------------------------------------------------
+
+
+def get_me(call: Call) -> Response:
+    if not call.req.authenticated:
+        raise fail(401, "Requires authentication")
+    return json_response(200, shapes.private_user(call.urls, USER, len(_owned(call, USER))))
+
+
+def get_user(call: Call) -> Response:
+    login = call.params["login"]
+    if not _OWNER.match(login):
+        raise not_found()
+    return json_response(200, shapes.public_user(call.urls, login, len(_owned(call, login))))
+
+
+def get_org(call: Call) -> Response:
+    # Every name but the user's is an organisation here: they come into being on first use.
+    org = call.params["org"]
+    if org.lower() == USER or not _OWNER.match(org):
+        raise not_found()
+    return json_response(200, shapes.organization(call.urls, org, len(_owned(call, org))))
+
+
+def _list_repos(call: Call, owner: str) -> Response:
+    return call.paged([shapes.repository(call.urls, r) for r in _owned(call, owner)])
+
+
+def list_my_repos(call: Call) -> Response:
+    if not call.req.authenticated:
+        raise fail(401, "Requires authentication")
+    return _list_repos(call, USER)
+
+
+def list_org_repos(call: Call) -> Response:
+    return _list_repos(call, call.params["org"])
+
+
+def list_user_repos(call: Call) -> Response:
+    return _list_repos(call, call.params["login"])
+
+
+def _create_repo(call: Call, owner: str) -> Response:
+    name = call.field("name", resource="Repository", required=True)
+    if not _NAME.match(name) or name in (".", ".."):
+        raise invalid("Repository", "name")
+    if not _OWNER.match(owner):
+        raise not_found()
+    branch = call.field("default_branch") or "main"
+    if not re.fullmatch(r"[A-Za-z0-9._/-]+", branch):
+        raise invalid("Repository", "default_branch")
+    with call.store.lock:
+        if call.store.exists(f"{owner}/{name}"):
+            raise fail(
+                422,
+                "Repository creation failed.",
+                [
+                    {
+                        "resource": "Repository",
+                        "code": "custom",
+                        "field": "name",
+                        "message": "name already exists on this account",
+                    }
+                ],
+            )
+        info = call.store.create_repo(
+            owner,
+            name,
+            auto_init=bool(call.field("auto_init", bool)),
+            default_branch=branch,
+            description=call.field("description") or "",
+        )
+    return _repo_json(call, info, 201)
+
+
+def create_my_repo(call: Call) -> Response:
+    return _create_repo(call, USER)
+
+
+def create_org_repo(call: Call) -> Response:
+    org = call.params["org"]
+    if org.lower() == USER:
+        raise not_found()
+    return _create_repo(call, org)
+
+
+# -- one repository ------------------------------------------------------------------
+
+
+def get_repo(call: Call) -> Response:
+    return _repo_json(call, call.info)
+
+
+def create_fork(call: Call) -> Response:
+    owner = call.field("organization") or USER
+    name = call.field("name")
+    if not _OWNER.match(owner) or (name is not None and not _NAME.match(name)):
+        raise invalid("Fork", "organization")
+    with call.store.lock:
+        target = f"{owner}/{name or call.info.name}"
+        if call.store.exists(target) and call.store.info(target).fork_of is None:
+            raise invalid("Fork", "name", "already_exists")
+        try:
+            info = call.store.fork(call.full, owner, name)
+        except GitError as exc:
+            raise fail(422, f"Fork failed: {exc}") from None
+    return _repo_json(call, info, 202)
+
+
+TOP_ROUTES: list[Route] = [
+    route("GET", r"/user", get_me),
+    route("GET", r"/user/repos", list_my_repos),
+    route("POST", r"/user/repos", create_my_repo),
+    route("GET", r"/users/(?P<login>[^/]+)", get_user),
+    route("GET", r"/users/(?P<login>[^/]+)/repos", list_user_repos),
+    route("GET", r"/orgs/(?P<org>[^/]+)", get_org),
+    route("GET", r"/orgs/(?P<org>[^/]+)/repos", list_org_repos),
+    route("POST", r"/orgs/(?P<org>[^/]+)/repos", create_org_repo),
+]
+
+REPO_ROUTES: list[Route] = [
+    route("GET", r"", get_repo),
+    route("POST", r"/forks", create_fork),
+    *rest_git.ROUTES,
+    *rest_pulls.ROUTES,
+]
+
+
+class RestApi:
+    """Answers one REST request; holds no per-request state, so one instance serves all."""
+
+    def __init__(self, store: Store, token: str) -> None:
+        self.store = store
+        self.token = token  # the server checks it; kept so handlers never need to see it
+        self.tracker = tracker(store)
+
+    def handle(self, req: Request) -> Response:
+        path = req.path.removeprefix("/api/v3") or "/"
+        if path != "/" and path.endswith("/"):
+            path = path.rstrip("/")
+        call = Call(req, self.store, self.tracker)
+        try:
+            if req.method not in ("GET", "HEAD") and not req.authenticated:
+                raise fail(401, "Requires authentication")
+            repo_path = _REPO_PATH.match(path)
+            if repo_path:
+                return self._repo_call(
+                    call, repo_path["owner"], repo_path["name"], repo_path["rest"] or ""
+                )
+            found = dispatch(TOP_ROUTES, req.method, path)
+            if found is None:
+                raise not_found()
+            handler, call.params = found
+            return handler(call)
+        except ApiError as exc:
+            return exc.response
+
+    def _repo_call(self, call: Call, owner: str, name: str, rest: str) -> Response:
+        full = f"{owner}/{name}"
+        if not self.store.exists(full):
+            moved = self.store.redirect(full)
+            if moved is None:
+                raise not_found()
+            return self._moved(call.req, moved, rest)
+        found = dispatch(REPO_ROUTES, call.req.method, rest)
+        if found is None:
+            raise not_found()
+        handler, call.params = found
+        call.repo = self.store.info(full)
+        try:
+            return handler(call)
+        except GitError as exc:
+            # A git failure we did not foresee: say so plainly, as GitHub's 409/422 do.
+            return error(422, f"Git error: {exc}")
+
+    @staticmethod
+    def _moved(req: Request, full_name: str, rest: str) -> Response:
+        url = f"{req.base_url}/api/v3/repos/{full_name}{quote(rest)}"
+        if req.query:
+            url += "?" + urlencode(req.query, doseq=True)
+        body = {"message": "Moved Permanently", "url": url, "documentation_url": DOCS}
+        return json_response(301, body, {"Location": url})
