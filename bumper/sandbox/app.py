@@ -328,8 +328,8 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
             time.sleep(fault.delay_ms / 1000)
         if fault is not None and fault.kind == "drop":
             self.close_connection = True
-            self._drop()
             sandbox.log.add(req.method, req.path, 0, 0, _ms(started))
+            self._drop()
             return
         if fault is not None and fault.answers:
             response = fault_response(fault)
@@ -349,19 +349,24 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         method: str | None = None,
     ) -> None:
         truncate = fault is not None and fault.kind == "truncate"
-        written = self._write(response, truncate=truncate)
+        data, body_size = self._encode(response, truncate=truncate)
+        # Logged before sending: a client that reads the log right after its answer sees it.
         self.server.sandbox.log.add(
-            method or self.command, path, response.status, written, _ms(started)
+            method or self.command, path, response.status, body_size, _ms(started)
         )
+        self._send(data, hang_up=truncate)
 
     def _drop(self) -> None:
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
 
-    def _write(
+    def _write(self, response: Response, *, head_only: bool | None = None) -> None:
+        self._send(self._encode(response, head_only=head_only)[0])
+
+    def _encode(
         self, response: Response, *, truncate: bool = False, head_only: bool | None = None
-    ) -> int:
-        """Send status, headers and body in one write; returns the body bytes sent."""
+    ) -> tuple[bytes, int]:
+        """Status line, headers and body as one buffer, and the body bytes in it."""
         if head_only is None:
             head_only = self.command == "HEAD"
         status = response.status
@@ -371,9 +376,8 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
             reason = "Unknown"
         lines = [f"HTTP/1.1 {status} {reason}"]
         headers = {k.lower(): (k, v) for k, v in response.headers.items()}
-        headers.pop("content-length", None)
-        headers.pop("connection", None)
-        headers.pop("transfer-encoding", None)
+        for framing in ("content-length", "connection", "transfer-encoding", "server", "date"):
+            headers.pop(framing, None)
         lines.append(f"Server: {self.server_version}")
         lines.append(f"Date: {formatdate(usegmt=True)}")
         lines.extend(f"{k}: {v}" for k, v in headers.values())
@@ -389,14 +393,17 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         if truncate:
             body = body[: len(body) // 2]
             self.close_connection = True
+        return head + body, len(body)
+
+    def _send(self, data: bytes, *, hang_up: bool = False) -> None:
+        """One write per answer: with TCP_NODELAY, no 40 ms Nagle/delayed-ACK stall."""
         try:
-            self.wfile.write(head + body)
+            self.wfile.write(data)
         except OSError:
             self.close_connection = True
-            return 0
-        if truncate:
+            return
+        if hang_up:
             self._drop()
-        return len(body)
 
 
 def _ms(started: float) -> float:
