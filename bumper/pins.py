@@ -117,13 +117,13 @@ def rewrite_pin(
         )
     scan = _scan(text)
     pin, founds = _resolve(scan, variable, where)
+    if pin.value == new:  # already bumped, perhaps by an earlier pass that crashed after
+        return text
     if old is not None and pin.value != old:
         raise PinError(
             f"{where}:{pin.line}: {variable} is {pin.value}, not {_show(old)} as expected;"
             " changed by someone else?"
         )
-    if pin.value == new:
-        return text
     spans = [(found.start, found.end) for found in founds]
     spans += _mentions(text, scan.comments, variable, pin.value)
     spans.sort()

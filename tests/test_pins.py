@@ -211,6 +211,7 @@ def test_refuses_when_someone_changed_the_pin_meanwhile() -> None:
 def test_an_up_to_date_pin_is_left_byte_identical() -> None:
     before = f"LLAMA_VERSION ?= {NEW}\r\n"
     assert rewrite_pin(before, "LLAMA_VERSION", NEW, NEW) is before
+    assert bump(before, old=OLD) is before, "a re-run after an earlier bump is not a conflict"
 
 
 @pytest.mark.parametrize("prefix", ["", "export ", "override ", "export override ", "override\t"])
