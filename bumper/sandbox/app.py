@@ -40,6 +40,7 @@ log = logging.getLogger("bumper.sandbox")
 
 DEFAULT_TOKEN = "sandbox-token"
 RATE_LIMIT = 5000
+RATE_LIMIT_PATH = "/api/v3/rate_limit"
 _WEB_PATH = re.compile(
     r"\A/(?P<owner>[A-Za-z0-9][A-Za-z0-9._-]*)/(?P<name>[A-Za-z0-9._-]+)(?:/.*)?\Z"
 )
@@ -88,7 +89,8 @@ class RateCounter:
         self._window = 0
         self._used: dict[str, int] = {}
 
-    def headers(self, resource: str, count: bool) -> dict[str, str]:
+    def status(self, resource: str, count: bool = False) -> dict[str, int]:
+        """limit/remaining/used/reset of ``resource`` this hour, after counting one if asked."""
         now = int(time.time())
         with self._lock:
             window = now // 3600
@@ -98,12 +100,26 @@ class RateCounter:
                 self._used[resource] = self._used.get(resource, 0) + 1
             used = self._used.get(resource, 0)
         return {
-            "X-RateLimit-Limit": str(self.limit),
-            "X-RateLimit-Remaining": str(max(self.limit - used, 0)),
-            "X-RateLimit-Used": str(used),
-            "X-RateLimit-Reset": str((window + 1) * 3600),
+            "limit": self.limit,
+            "remaining": max(self.limit - used, 0),
+            "used": used,
+            "reset": (window + 1) * 3600,
+        }
+
+    def headers(self, resource: str, count: bool) -> dict[str, str]:
+        state = self.status(resource, count)
+        return {
+            "X-RateLimit-Limit": str(state["limit"]),
+            "X-RateLimit-Remaining": str(state["remaining"]),
+            "X-RateLimit-Used": str(state["used"]),
+            "X-RateLimit-Reset": str(state["reset"]),
             "X-RateLimit-Resource": resource,
         }
+
+    def payload(self) -> dict[str, Any]:
+        """The body of GET /rate_limit."""
+        resources = {name: self.status(name) for name in ("core", "graphql", "search")}
+        return {"resources": resources, "rate": resources["core"]}
 
 
 def presented_token(authorization: str | None) -> str | None:
@@ -684,6 +700,9 @@ class Sandbox:
                 return error(401, "This endpoint requires you to be authenticated.")
             handler = self._handler("graphql")
             return handler(req) if handler else error(404, "Not Found")
+        if req.path == RATE_LIMIT_PATH and req.method in ("GET", "HEAD"):
+            # The counters live here, in the server; this read does not count (as on GitHub).
+            return json_response(200, self.rates.payload())
         if req.path == "/api/v3" or req.path.startswith("/api/v3/"):
             handler = self._handler("rest")
             return handler(req) if handler else error(404, "Not Found")
@@ -717,7 +736,8 @@ class Sandbox:
             etag = response.headers.get("ETag") or etag_of(response.body)
         not_modified = etag is not None and etag_matches(req.headers.get("if-none-match", ""), etag)
         # A 304 does not count against the primary limit (GitHub docs).
-        headers = {**self.rates.headers(resource, count=not not_modified)}
+        counts = not not_modified and req.path != RATE_LIMIT_PATH
+        headers = {**self.rates.headers(resource, count=counts)}
         headers.update(response.headers)
         if fault is not None and fault.answers:
             headers.update(fault.headers)

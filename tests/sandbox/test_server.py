@@ -71,6 +71,16 @@ def test_api_answers_carry_rate_limit_headers_that_count_down(sandbox, client):
     assert int(first.headers["x-ratelimit-reset"]) > 0
 
 
+def test_rate_limit_endpoint_reports_the_counters_without_counting(sandbox, client):
+    client.get(sandbox.api_url + "/nothing")
+    first = client.get(sandbox.api_url + "/rate_limit").json()
+    second = client.get(sandbox.api_url + "/rate_limit").json()
+    assert first == second
+    assert first["rate"]["used"] == 1
+    assert first["resources"]["core"]["remaining"] == 4999
+    assert first["resources"]["graphql"]["used"] == 0
+
+
 def test_git_answers_carry_no_rate_limit_headers(sandbox, client):
     sandbox.store.create_repo("o", "r")
     reply = client.get(sandbox.url + "/o/r.git/info/refs?service=git-upload-pack")
