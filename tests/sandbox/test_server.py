@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import json
 import socket
+from functools import cache
+from pathlib import Path
 
 import httpx
+import jsonschema
 import pytest
 
 from bumper.sandbox.app import Sandbox
+
+SPEC = Path(__file__).resolve().parents[3] / "shared" / "reference" / "github-rest-openapi.json"
+
+
+@cache
+def _components() -> dict:
+    return json.loads(SPEC.read_text())["components"]
+
+
+def assert_matches_schema(payload: object, name: str) -> None:
+    """Validate against a schema of GitHub's OpenAPI description (components/schemas/NAME)."""
+    schema = {"$ref": f"#/components/schemas/{name}", "components": _components()}
+    jsonschema.Draft202012Validator(schema).validate(payload)
 
 
 def assert_github_error(reply: httpx.Response, status: int, message: str | None = None) -> None:
@@ -16,6 +33,7 @@ def assert_github_error(reply: httpx.Response, status: int, message: str | None 
     payload = reply.json()
     assert isinstance(payload["message"], str) and payload["message"]
     assert payload["documentation_url"].startswith("https://docs.github.com/")
+    assert_matches_schema(payload, "basic-error")
     if message is not None:
         assert payload["message"] == message
 
@@ -79,6 +97,7 @@ def test_rate_limit_endpoint_reports_the_counters_without_counting(sandbox, clie
     assert first["rate"]["used"] == 1
     assert first["resources"]["core"]["remaining"] == 4999
     assert first["resources"]["graphql"]["used"] == 0
+    assert_matches_schema(first, "rate-limit-overview")
 
 
 def test_git_answers_carry_no_rate_limit_headers(sandbox, client):
