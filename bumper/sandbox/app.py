@@ -2,7 +2,24 @@
 
 This module owns sockets and everything generic to GitHub's answers (auth, ETags,
 rate-limit headers, faults, the request log); the REST and GraphQL handlers are plain
-functions of a Request (see http.py), and git goes to ``git http-backend``.
+functions of a Request (see http.py), and git goes to ``git http-backend`` (git_http.py).
+
+Routes: ``/api/v3/...`` -> RestApi (``/api/v3/rate_limit`` is answered here from the
+counters), ``/api/graphql`` -> GraphQLApi, ``/OWNER/NAME[.git]/info/refs|git-upload-pack|
+git-receive-pack`` -> git, ``/OWNER/NAME`` -> a tiny web page, anything else 404 JSON.
+
+Admin API (JSON, no token, loopback clients only, never logged, never faulted):
+  GET|DELETE /_sandbox/requests     the request log / clear it ({"removed": n})
+  POST /_sandbox/faults             add a fault (see faults.py) -> 201 {"id": n}
+  GET|DELETE /_sandbox/faults       list active faults / remove all ({"removed": n})
+  DELETE /_sandbox/faults/ID        remove one
+  POST /_sandbox/rename             {"from": "o/a", "to": "o/b"} -> {"from", "to"}
+  POST /_sandbox/repos              {"full_name", "default_branch"?, "files"?: {path: text},
+                                    "message"?} -> 201 {"full_name", "default_branch", "head"}
+  POST /_sandbox/commits            {"repository", "branch"?, "files", "message"?} -> 201 {"sha"}
+  POST /_sandbox/advance            {"repository", "branch"?, "n"?} -> 201 {"sha"}: n upstream
+                                    commits, as seed.advance_upstream (demo and benchmarks)
+Bad input answers 400 (malformed JSON) or 422 naming the field.
 """
 
 from __future__ import annotations

@@ -63,9 +63,7 @@ def is_push(gp: GitPath, req: Request) -> bool:
 
 @cache
 def backend_path() -> str:
-    for candidate in (Path("/usr/lib/git-core/git-http-backend"),):
-        if candidate.exists():
-            return str(candidate)
+    """git-http-backend from git's own exec path (where git keeps its helper programs)."""
     exec_path = subprocess.run(
         ["git", "--exec-path"], capture_output=True, text=True, check=True
     ).stdout.strip()

@@ -195,6 +195,13 @@ def test_admin_rename_and_create(sandbox, client):
     )
     assert moved.status_code == 201
     assert sandbox.store.ref("o/s", "main") == moved.json()["sha"] != head
+    committed = client.post(
+        sandbox.url + "/_sandbox/commits",
+        json={"repository": "o/s", "files": {"Makefile": "X?=2\n"}, "message": "bump"},
+    )
+    assert committed.status_code == 201
+    assert sandbox.store.read_file("o/s", committed.json()["sha"], "Makefile") == b"X?=2\n"
+    assert sandbox.requests() == []  # admin calls are never logged
 
 
 def test_take_counts_down_and_forgets_spent_faults():
