@@ -1,0 +1,137 @@
+"""The write side as publish needs it: a small Protocol and the plain data it returns.
+
+``bumper.forge.github.GitHubForge`` implements it with PyGithub. Every call names the branch
+or pull request it acts on; the forge knows the target repository, its base branch and (with
+``target.push_to``) the fork the branches live in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class PullInfo:
+    number: int
+    url: str  # the web page of the PR
+    head_branch: str
+    head_owner: str  # owner of the repository the head branch lives in
+    head_sha: str
+    base: str
+    title: str
+    body: str
+    state: str  # "open" or "closed"
+    merged: bool
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BaseHead:
+    """The target's base branch head: the commit new commits are built on, and its tree."""
+
+    sha: str
+    tree: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileAtRef:
+    """A file's text at a commit. ``text`` is None when the file is missing or not text."""
+
+    path: str
+    commit: str
+    text: str | None
+    binary: bool = False
+
+    @property
+    def problem(self) -> str | None:
+        if self.binary:
+            return f"{self.path}: is a binary file in the target, not a Makefile"
+        if self.text is None:
+            return f"{self.path}: no such file in the target at {self.commit[:12]}"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class CommitInfo:
+    sha: str
+    message: str
+    parents: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BranchInfo:
+    """A branch where bumper pushes: its name and head commit."""
+
+    name: str
+    head: CommitInfo
+
+
+class Forge(Protocol):
+    """Reads and writes one pass needs, against one target repository and base branch."""
+
+    @property
+    def head_owner(self) -> str:
+        """The owner of the repository bumper's branches live in (the target's, or the fork's)."""
+        ...
+
+    def request_counts(self) -> dict[str, int]:
+        """Requests sent so far, by kind (for the pass report)."""
+        ...
+
+    # -- reads ----------------------------------------------------------------------------
+    def base_head(self) -> BaseHead: ...
+
+    def read_files(self, commit: str, paths: Sequence[str]) -> Mapping[str, FileAtRef]:
+        """The text of each path at ``commit``, batched: a few requests for any number."""
+        ...
+
+    def open_pulls(self) -> list[PullInfo]:
+        """Every open PR into the base branch (one paginated listing)."""
+        ...
+
+    def closed_pulls(self, branch: str) -> list[PullInfo]:
+        """Closed PRs whose head is ``branch`` (where bumper pushes), newest first."""
+        ...
+
+    def branch(self, name: str) -> BranchInfo | None:
+        """The branch and its head commit, or None when it does not exist."""
+        ...
+
+    def user_identity(self) -> str:
+        """``Name <email>`` of the authenticated account, for Signed-off-by."""
+        ...
+
+    # -- writes ---------------------------------------------------------------------------
+    def make_commit(self, base: BaseHead, path: str, text: str, message: str) -> str:
+        """A commit on ``base`` whose only change is ``path`` set to ``text``; returns its sha.
+        Nothing points at it yet."""
+        ...
+
+    def create_branch(self, name: str, sha: str) -> bool:
+        """Create the branch at ``sha``; False (and no change) when it exists already."""
+        ...
+
+    def move_branch(self, name: str, sha: str) -> None:
+        """Force the branch to ``sha`` (it must exist)."""
+        ...
+
+    def delete_branch(self, name: str) -> None:
+        """Delete the branch; gone already is fine."""
+        ...
+
+    def create_pull(self, branch: str, title: str, body: str) -> tuple[PullInfo, bool]:
+        """Open a PR from ``branch`` into the base; (pr, False) when one was open already and
+        was adopted instead (GitHub answers 422 "already exists")."""
+        ...
+
+    def edit_pull(
+        self, number: int, *, title: str | None = None, body: str | None = None
+    ) -> None: ...
+
+    def add_labels(self, number: int, labels: Sequence[str]) -> None: ...
+
+    def close_pull(self, number: int, *, comment: str, body: str | None = None) -> None:
+        """Comment, then close (setting ``body`` in the same edit when given)."""
+        ...
