@@ -45,7 +45,7 @@ from bumper.settings import (
     TargetSettings,
 )
 
-MAX_CONFIG_BYTES = 4 * 1024 * 1024  # a 10,000-row matrix is about 1.5 MB
+MAX_CONFIG_BYTES = 2 * 1024 * 1024  # ~20,000 rows; ruamel needs ~0.4 ms per row
 
 # Given the config parsed so far and the workflow path from `matrix_from`, return its text
 # (e.g. fetched from the target repository); raise BumperError when it cannot.
@@ -420,8 +420,8 @@ class _Reader:
 
     def unknown_keys(self, node: Mapping[Any, Any], section: str, known: tuple[str, ...]) -> None:
         for key in node:
-            if key in known:
-                continue
+            if key in known or (not section and str(key).startswith("x-")):
+                continue  # top-level x-* keys only hold anchors, as in docker compose files
             path = f"{section}.{key}" if section else str(key)
             if str(key).lower() in SECRET_KEYS:
                 message = f"unknown key; {TOKEN_HINT}"

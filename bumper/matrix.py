@@ -33,6 +33,8 @@ _OWNER_RE = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9-]{0,38}\Z")
 _REPO_NAME_RE = re.compile(r"\A[A-Za-z0-9._-]{1,100}\Z")
 _BAD_REF_CHARS = set("~^:?*[\\")
 _LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+MAX_FLOW_DEPTH = 100
+_BRACKET_RE = re.compile(r"[\[\]{}]")
 _LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")  # YAML 1.2 line breaks, as ruamel counts them
 
 
@@ -86,6 +88,10 @@ class Report:
 
 def parse_yaml(text: str, report: Report) -> tuple[bool, Any]:
     """Round-trip load; on failure report ruamel's problem at its line and return (False, None)."""
+    deep = _too_deep_at(text)
+    if deep:
+        report.add(deep, "", "invalid YAML: nested too deeply")
+        return False, None
     yaml = YAML(typ="rt")
     try:
         return True, yaml.load(text)
@@ -103,13 +109,36 @@ def parse_yaml(text: str, report: Report) -> tuple[bool, Any]:
     return False, None
 
 
+def _too_deep_at(text: str, limit: int = MAX_FLOW_DEPTH) -> int:
+    """The line where `[`/`{` nesting passes `limit`, else 0.
+
+    ruamel's scanner slows down quadratically with flow depth before it hits the recursion
+    limit: a tiny hostile file would cost seconds. Counting brackets is rough (it also counts
+    ones in strings) but real configs nest two or three levels, far below the limit.
+    """
+    depth = 0
+    for match in _BRACKET_RE.finditer(text):
+        if match.group() in "[{":
+            depth += 1
+            if depth > limit:
+                return text.count("\n", 0, match.start()) + 1
+        elif depth:
+            depth -= 1
+    return 0
+
+
 def _describe_yaml_error(exc: MarkedYAMLError) -> str:
     problem = exc.problem or "cannot parse"
     # ruamel's duplicate-key text quotes both values; a value may be a secret, so keep the key only.
     duplicate = re.match(r'found duplicate key "(.*?)" with value', problem)
     if duplicate:
         return f"duplicate key `{duplicate.group(1)}`; each key may appear once per mapping"
-    text = f"{problem} ({exc.context})" if exc.context else problem
+    text = problem
+    if exc.context:
+        opened = exc.context_mark
+        same_line = opened is None or exc.problem_mark is None
+        same_line = same_line or opened.line == exc.problem_mark.line
+        text += f" ({exc.context})" if same_line else f" ({exc.context} on line {opened.line + 1})"
     if "'\\t'" in problem:
         text += "; YAML indents with spaces, not tabs"
     return text
@@ -603,7 +632,7 @@ def _held_rows(
     return rows
 
 
-_ROW_START_RE = re.compile(r"(\s*)-\s+([A-Za-z_][\w-]*)\s*:(\s|$)")
+_ROW_START_RE = re.compile(r"(\s*)-\s+(\{|[A-Za-z_][\w-]*\s*:(\s|$))")
 
 
 def _commented_rows(lines: list[str], include_line: int, include_col: int) -> Iterator[_Commented]:
@@ -618,13 +647,17 @@ def _commented_rows(lines: list[str], include_line: int, include_col: int) -> It
         line = lines[number]
         stripped = line.lstrip(" ")
         indent = len(line) - len(stripped)
-        if not stripped.strip() or not stripped.startswith("#") or indent < include_col:
+        is_comment = stripped.startswith("#")
+        live = bool(stripped.strip()) and not is_comment
+        # The block ends at a key no deeper than `include:`; its list may sit at that depth.
+        shallower = indent < include_col or (indent == include_col and stripped[:1] != "-")
+        if live and shallower:
+            break
+        if not is_comment or indent < include_col:  # blank, a live row, or outside the block
             if row is not None:
                 yield row
                 row = None
             reason_lines, reason = [], None
-            if stripped.strip() and not stripped.startswith("#") and indent <= include_col:
-                return  # the include block has ended
             continue
         body = stripped[1:]
         start = _ROW_START_RE.match(body)
