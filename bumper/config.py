@@ -117,10 +117,14 @@ def load_config(
     checkout: Path | None = None,
     *,
     workflow_text: str | WorkflowFetcher | None = None,
+    allow_duplicates: bool = False,
 ) -> Config:
-    """Read, parse and check a config file. Raises ConfigError listing every problem."""
+    """Read, parse and check a config file. Raises ConfigError listing every problem.
+
+    `allow_duplicates` keeps entries that pin the same variable twice (audit reports them).
+    """
     text = read_text_file(path, str(path))
-    return parse_config(text, str(path), checkout, workflow_text)
+    return parse_config(text, str(path), checkout, workflow_text, allow_duplicates)
 
 
 def read_text_file(path: Path, shown_as: str) -> str:
@@ -185,6 +189,7 @@ def parse_config(
     filename: str,
     checkout: Path | None = None,
     workflow_text: str | WorkflowFetcher | None = None,
+    allow_duplicates: bool = False,
 ) -> Config:
     """Check config text; `filename` is used in messages and as Config.path.
 
@@ -232,7 +237,8 @@ def parse_config(
         config = replace(config, matrix=tuple(e for _, e in rows), matrix_from=source)
         rows += _workflow_rows(config, source, reader, checkout, workflow_text)
 
-    _check_duplicates(rows, problems)
+    if not allow_duplicates:
+        _check_duplicates(rows, problems)
     if checkout is not None:
         _check_inside_checkout(rows, checkout, problems)
     pr_node = doc.get("pr")
