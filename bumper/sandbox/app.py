@@ -46,7 +46,7 @@ from http import HTTPStatus
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from bumper.sandbox import git_http
 from bumper.sandbox.faults import Fault, FaultError, Faults, garble_shas
@@ -314,22 +314,16 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
             chunks.append(chunk)
             self.rfile.readline(8)
 
-    def _request(self, body: bytes) -> Request:
+    def _request(self, path: str, body: bytes) -> Request:
         split = urlsplit(self.path)
-        query: dict[str, list[str]] = {}
-        for part in split.query.split("&") if split.query else []:
-            key, _, value = part.partition("=")
-            query.setdefault(unquote(key.replace("+", " ")), []).append(
-                unquote(value.replace("+", " "))
-            )
         headers = {k.lower(): v for k, v in self.headers.items()}
         host = headers.get("host") or "{}:{}".format(*self.server.server_address[:2])
         token = presented_token(headers.get("authorization"))
         sandbox = self.server.sandbox
         return Request(
             method=self.command,
-            path=unquote(split.path) or "/",
-            query=query,
+            path=path,
+            query=parse_qs(split.query, keep_blank_values=True),
             headers=headers,
             body=body,
             base_url=f"http://{host}",
@@ -340,17 +334,20 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
     # -- serving -----------------------------------------------------------
     def _serve(self) -> None:
         started = time.perf_counter()
-        raw_path = urlsplit(self.path).path
+        path = unquote(urlsplit(self.path).path) or "/"
+        admin = path == "/_sandbox" or path.startswith("/_sandbox/")
         try:
             body = self._read_body()
         except _BadRequest as exc:
             self.close_connection = True
-            response = error(400, str(exc))
-            self._finish(unquote(raw_path), response, started, None)
+            if admin:
+                self._write(error(400, str(exc)))
+            else:
+                self._finish(path, error(400, str(exc)), started, None)
             return
-        req = self._request(body)
+        req = self._request(path, body)
         sandbox = self.server.sandbox
-        if req.path == "/_sandbox" or req.path.startswith("/_sandbox/"):
+        if admin:
             if not _is_loopback(self.client_address[0]):
                 self._write(error(403, "The admin API answers loopback clients only"))
             else:
