@@ -1,0 +1,1004 @@
+"""Audit: every commit pin in a checkout, and whether the bump matrix keeps it current.
+
+Extract (pins.py for Makefiles, scan.py for everything else), optionally look upstreams up,
+then categorize. Reading and look-ups happen at the edges (`collect`, `look_up`); `categorize`
+is pure. Nothing here writes, except `fix_matrix`, which --fix calls on purpose.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import subprocess
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import httpx
+
+from bumper import pins, scan
+from bumper.errors import BumperError, PinError, UpstreamError
+from bumper.model import Entry, Head, Location, is_sha
+from bumper.settings import Config
+
+CATEGORIES = ("broken", "untracked", "hidden", "held", "tracked")
+PROBLEMS = frozenset({"broken", "untracked", "hidden"})
+MAX_BYTES = 1 << 20  # larger files are data, not build scripts
+BINARY_PROBE = 8192
+PLACEHOLDER = "OWNER/NAME"
+GUESSED_BRANCHES = ("main", "master")
+_NOT_SCRIPTS = {"LICENSE", "COPYING", "NOTICE", "AUTHORS", "README", "CODEOWNERS", "VERSION"}
+_NOT_SCRIPTS |= {"CHANGELOG", "OWNERS", "MAINTAINERS", "CONTRIBUTORS", "PATENTS", "Procfile"}
+_WALK_SKIP = {".git", "node_modules", "vendor", ".venv", "venv", "__pycache__", ".tox"}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One line of the report. `line` is 1-based; `category` is one of CATEGORIES."""
+
+    file: str
+    line: int
+    kind: str
+    variable: str | None
+    value: str | None
+    repository: str | None
+    category: str
+    message: str
+    suggestion: str = ""
+    managed_by: str | None = None
+    branch: str | None = None
+    behind: int | None = None  # commits the pin lags its upstream branch (with look-ups)
+    head: str | None = None  # the upstream branch's head (with look-ups)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "kind": self.kind,
+            "variable": self.variable,
+            "value": self.value,
+            "repository": self.repository,
+            "category": self.category,
+            "message": self.message,
+            "suggestion": self.suggestion,
+            "managed_by": self.managed_by,
+            "branch": self.branch,
+            "behind": self.behind,
+            "head": self.head,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    findings: tuple[Finding, ...]
+    checkout: str
+    files_listed: int = 0
+    files_read: int = 0
+    seconds: float = 0.0
+    looked_up: bool = False
+    requests: Mapping[str, int] = field(default_factory=dict)
+    entries: int = 0
+
+    @property
+    def has_problems(self) -> bool:
+        return any(f.category in PROBLEMS for f in self.findings)
+
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(CATEGORIES, 0)
+        for finding in self.findings:
+            counts[finding.category] += 1
+        return counts
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "total": len(self.findings),
+            **self.counts(),
+            "managed": sum(1 for f in self.findings if f.managed_by),
+            "problems": sum(1 for f in self.findings if f.category in PROBLEMS),
+            "matrix_entries": self.entries,
+            "files_listed": self.files_listed,
+            "files_read": self.files_read,
+            "seconds": round(self.seconds, 3),
+            "lookups": self.looked_up,
+            "requests": dict(self.requests),
+            "checkout": self.checkout,
+        }
+
+
+# --- the edge: reading a checkout --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Extract:
+    """What a checkout holds: Makefile texts and the hidden pins of every other file."""
+
+    makefiles: Mapping[str, str]  # path -> text, every Makefile that assigns something
+    hits: Mapping[str, tuple[scan.Hit, ...]]  # path -> hidden (and, with managed, managed) pins
+    existing: frozenset[str]  # every listed path, to tell a missing entry file
+    files_listed: int = 0
+    files_read: int = 0
+
+
+def list_files(root: Path) -> tuple[list[str], dict[str, str]]:
+    """Paths under `root` (git's view when it is a work tree) and submodule commits by path."""
+    listed = _git_ls_files(root)
+    if listed is not None:
+        return listed
+    paths: list[str] = []
+    for directory, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _WALK_SKIP)
+        base = Path(directory).relative_to(root)
+        paths.extend((base / name).as_posix() for name in sorted(files))
+    return paths, {}
+
+
+def _git_ls_files(root: Path) -> tuple[list[str], dict[str, str]] | None:
+    command = ["git", "-C", str(root), "-c", "core.quotepath=off", "ls-files", "-z"]
+    try:
+        staged = subprocess.run(
+            [*command, "--stage"], capture_output=True, check=True, timeout=60
+        ).stdout
+        others = subprocess.run(
+            [*command, "--others", "--exclude-standard"],
+            capture_output=True,
+            check=True,
+            timeout=60,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    paths: list[str] = []
+    gitlinks: dict[str, str] = {}
+    for record in staged.split(b"\0"):
+        if not record:
+            continue
+        meta, _, raw = record.partition(b"\t")
+        path = raw.decode("utf-8", "surrogateescape")
+        mode, sha, stage = meta.decode().split()
+        if mode == "160000":
+            gitlinks[path] = sha
+        elif stage in ("0", "2"):  # in a merge conflict, "ours"
+            paths.append(path)
+    paths.extend(p.decode("utf-8", "surrogateescape") for p in others.split(b"\0") if p)
+    return list(dict.fromkeys(paths)), gitlinks
+
+
+def read_text(root: Path, path: str) -> str | None:
+    """The text of a regular, small, non-binary file; None otherwise."""
+    try:
+        with (root / path).open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError:
+        return None
+    if len(data) > MAX_BYTES or b"\0" in data[:BINARY_PROBE]:
+        return None
+    return data.decode("utf-8", "replace")
+
+
+def collect(root: Path, *, managed: bool = False, extra: Iterable[str] = ()) -> Extract:
+    """Read each candidate file once: Makefiles for pins.py, the rest through scan.py.
+
+    `extra` are paths to read whatever their name (matrix entry files).
+    """
+    paths, gitlinks = list_files(root)
+    existing = set(paths)
+    wanted = {p for p in extra if p in existing or (root / p).is_file()}
+    makefiles: dict[str, str] = {}
+    hits: dict[str, tuple[scan.Hit, ...]] = {}
+    read = 0
+    for path in [*paths, *sorted(wanted - existing)]:
+        kind = scan.classify(path)
+        name = PurePosixPath(path).name
+        maybe_script = kind is None and "." not in name and name not in _NOT_SCRIPTS
+        if kind is None and not maybe_script and path not in wanted:
+            continue
+        if maybe_script and not _under_skipped(path):
+            kind = "shell?"
+        elif kind is None and path not in wanted:
+            continue
+        text = read_text(root, path)
+        read += 1
+        if text is None:
+            continue
+        if kind == "shell?":
+            if not scan.is_shell_script(text[:200]):
+                continue
+            kind = "shell"
+        if path in wanted and kind is None:
+            makefiles[path] = text
+            continue
+        if kind == "makefile":
+            makefiles[path] = text
+        found = scan.scan(path, text, kind, managed=managed)
+        if found:
+            hits[path] = tuple(found)
+    if managed and gitlinks:
+        modules = read_text(root, ".gitmodules") or ""
+        for path, sha in sorted(gitlinks.items()):
+            hits[".gitmodules" if modules else path] = (
+                *hits.get(".gitmodules" if modules else path, ()),
+                _submodule_hit(path, sha, modules),
+            )
+    existing |= wanted
+    return Extract(makefiles, hits, frozenset(existing), len(paths), read)
+
+
+def _under_skipped(path: str) -> bool:
+    """Would scan.classify skip this path for where it lives (tests, vendor, ...)?"""
+    return scan.classify(str(PurePosixPath(path).parent / "x.sh")) is None
+
+
+def _submodule_hit(path: str, sha: str, modules: str) -> scan.Hit:
+    line, url = 1, None
+    lines = modules.split("\n")
+    for index, text in enumerate(lines):
+        match = re.match(r"\s*path\s*=\s*(.+?)\s*\Z", text)
+        if match and match[1] == path:
+            line = index + 1
+            for other in lines[max(0, index - 4) : index + 5]:
+                found = re.match(r"\s*url\s*=\s*(.+?)\s*\Z", other)
+                if found:
+                    url = found[1]
+                    break
+            break
+    return scan.Hit(
+        line,
+        "submodule",
+        sha,
+        None,
+        url,
+        managed_by=scan.MANAGED,
+        detail=f"the commit of submodule {path}",
+    )
+
+
+# --- the edge: look-ups ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Lookups:
+    """Answers from upstreams; empty when look-ups were skipped."""
+
+    heads: Mapping[tuple[str, str], Head | UpstreamError] = field(default_factory=dict)
+    behind: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (repository, old)
+
+
+def look_up(
+    config: Config,
+    entries: Sequence[Entry],
+    pinned: Mapping[tuple[str, str], str],
+    probes: Iterable[str],
+    *,
+    client: httpx.Client,
+    environ: Mapping[str, str] | None = None,
+) -> Lookups:
+    """Heads of every active entry, how far each pin lags, and main/master of `probes`."""
+    from bumper.upstream import compare, lookup_heads
+
+    token = config.github.token(dict(environ) if environ is not None else None)
+    asked = list(entries)
+    for repository in dict.fromkeys(probes):
+        asked.extend(Entry(repository, "PROBE", branch, "-") for branch in GUESSED_BRANCHES)
+    heads = lookup_heads(
+        asked, client=client, github=config.github, lookup=config.lookup, token=token
+    )
+    jobs: list[tuple[str, str, str]] = []
+    for entry in entries:
+        head = heads.get((entry.repository, entry.branch))
+        old = pinned.get(entry.key)
+        if isinstance(head, Head) and old and is_sha(old) and old != head.sha:
+            jobs.append((head.moved_to or entry.repository, old, head.sha))
+    jobs = list(dict.fromkeys(jobs))
+
+    def one(job: tuple[str, str, str]) -> int | None:
+        repository, old, new = job
+        result = compare(repository, old, new, client=client, github=config.github, token=token)
+        return None if result is None else result.ahead_by
+
+    behind: dict[tuple[str, str], int] = {}
+    if jobs:
+        workers = max(1, min(config.lookup.concurrency, len(jobs)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="compare") as pool:
+            for job, ahead in zip(jobs, pool.map(one, jobs), strict=True):
+                if ahead is not None:
+                    behind[(job[0], job[1])] = ahead
+    return Lookups(heads, behind)
+
+
+# --- the core: categorize ----------------------------------------------------------------------
+
+
+def categorize(
+    entries: Sequence[Entry],
+    extract: Extract,
+    *,
+    config_file: str,
+    hosts: Sequence[str] = ("https://github.com",),
+    lookups: Lookups | None = None,
+    entry_texts: Mapping[str, str] | None = None,
+) -> list[Finding]:
+    """Every finding, problems first. Pure: all text and answers are given."""
+    lookups = lookups or Lookups()
+    texts = dict(extract.makefiles)
+    texts.update(entry_texts or {})
+    findings: list[Finding] = []
+    covered: dict[tuple[str, str], Entry] = {}
+    seen: dict[tuple[str, str], Entry] = {}
+    makefile_pins = {path: pins.find_pins(text) for path, text in extract.makefiles.items()}
+    by_variable: dict[str, list[tuple[str, pins.Pin]]] = {}
+    for path, found in makefile_pins.items():
+        for pin in found:
+            by_variable.setdefault(pin.variable, []).append((path, pin))
+
+    for entry in entries:
+        file = _clean(entry.file)
+        where_file, where_line = _source(entry, config_file)
+        if entry.key in seen or (file, entry.variable) in seen:
+            first = seen.get(entry.key) or seen[(file, entry.variable)]
+            findings.append(
+                Finding(
+                    where_file,
+                    where_line,
+                    "matrix-entry",
+                    entry.variable,
+                    None,
+                    entry.repository,
+                    "broken",
+                    f"duplicate matrix entry: {entry.variable} in {file} is already covered by "
+                    f"the entry at {_where(first, config_file)}",
+                    "remove one of the two entries",
+                    branch=entry.branch,
+                )
+            )
+            continue
+        seen[(file, entry.variable)] = entry
+        text = texts.get(file)
+        if text is None:
+            close = difflib.get_close_matches(file, sorted(extract.makefiles), n=1, cutoff=0.9)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            findings.append(
+                Finding(
+                    where_file,
+                    where_line,
+                    "matrix-entry",
+                    entry.variable,
+                    None,
+                    entry.repository,
+                    "broken",
+                    f"matrix entry {entry.variable}: file {file} does not exist in the checkout",
+                    f"fix `file:` in the entry{hint}"
+                    if hint
+                    else "fix `file:` or remove the entry",
+                    branch=entry.branch,
+                )
+            )
+            continue
+        try:
+            pin = pins.read_pin(text, entry.variable, file)
+        except PinError as exc:
+            elsewhere = [p for p, _ in by_variable.get(entry.variable, []) if p != file]
+            if elsewhere:
+                fix = f"point `file:` at {elsewhere[0]}, where {entry.variable} is pinned"
+            else:
+                fix = f"fix `variable:`, or pin `{entry.variable}?=<sha>` in {file}"
+            findings.append(
+                Finding(
+                    where_file,
+                    where_line,
+                    "matrix-entry",
+                    entry.variable,
+                    None,
+                    entry.repository,
+                    "broken",
+                    f"matrix entry {entry.variable}: {exc}",
+                    fix,
+                    branch=entry.branch,
+                )
+            )
+            continue
+        covered[(file, entry.variable)] = entry
+        sibling = pins.sibling_repository(text, entry.variable)
+        findings.append(_entry_finding(entry, file, pin, sibling, hosts, lookups))
+
+    hidden_by_variable: dict[str, list[tuple[str, scan.Hit]]] = {}
+    for path, hits in extract.hits.items():
+        for hit in hits:
+            if hit.variable:
+                hidden_by_variable.setdefault(hit.variable, []).append((path, hit))
+
+    for path, found in sorted(makefile_pins.items()):
+        for pin in found:
+            if (path, pin.variable) in covered:
+                continue
+            sibling = pins.sibling_repository(extract.makefiles[path], pin.variable)
+            repository = scan.normalize_repository(sibling, hosts) if sibling else None
+            findings.append(_untracked(path, pin, repository, lookups))
+
+    makefile_paths = sorted(extract.makefiles)
+    for path, hits in sorted(extract.hits.items()):
+        for hit in hits:
+            findings.append(
+                _hidden(path, hit, hosts, makefile_paths, by_variable, covered, lookups)
+            )
+    rank = {category: index for index, category in enumerate(CATEGORIES)}
+    findings.sort(key=lambda f: (rank[f.category], f.managed_by is not None, f.file, f.line))
+    return findings
+
+
+def _clean(path: str) -> str:
+    return PurePosixPath(path.removeprefix("./")).as_posix()
+
+
+def _source(entry: Entry, config_file: str) -> tuple[str, int]:
+    if entry.source is not None:
+        return entry.source.file, entry.source.line
+    return config_file, 1
+
+
+def _where(entry: Entry, config_file: str) -> str:
+    file, line = _source(entry, config_file)
+    return f"{file}:{line}"
+
+
+def _short(sha: str | None) -> str:
+    return sha[:12] if sha else ""
+
+
+def _entry_finding(
+    entry: Entry,
+    file: str,
+    pin: pins.Pin,
+    sibling: str | None,
+    hosts: Sequence[str],
+    lookups: Lookups,
+) -> Finding:
+    base = Finding(
+        file,
+        pin.line,
+        "makefile",
+        entry.variable,
+        pin.value,
+        entry.repository,
+        "tracked",
+        "",
+        branch=entry.branch,
+    )
+    note = ""
+    if sibling:
+        named = scan.normalize_repository(sibling, hosts)
+        if named.lower() != scan.normalize_repository(entry.repository, hosts).lower():
+            note = f"; note: the Makefile's own repository variable points at {named}"
+    if entry.hold is not None:
+        return replace(
+            base,
+            category="held",
+            message=f"held: {entry.hold}{note}",
+            suggestion="remove `hold` from the entry once the reason is gone",
+        )
+    answer = lookups.heads.get((entry.repository, entry.branch))
+    if isinstance(answer, UpstreamError):
+        return replace(
+            base,
+            kind="matrix-entry",
+            category="broken",
+            message=f"matrix entry {entry.variable}: upstream look-up failed: {answer}",
+            suggestion="fix `repository:` or `branch:` (or remove the entry if upstream is gone)",
+        )
+    if isinstance(answer, Head):
+        if answer.moved_to:
+            return replace(
+                base,
+                kind="matrix-entry",
+                category="broken",
+                head=answer.sha,
+                message=(
+                    f"matrix entry {entry.variable}: upstream {entry.repository} was renamed or "
+                    f"transferred to {answer.moved_to}"
+                ),
+                suggestion=f"set `repository: {answer.moved_to}` in the entry",
+            )
+        if answer.sha == pin.value:
+            return replace(
+                base,
+                head=answer.sha,
+                behind=0,
+                message=f"tracked on {entry.branch}; up to date{note}",
+            )
+        behind = lookups.behind.get((entry.repository, pin.value))
+        lag = f"{behind} commit{'s' * (behind != 1)} behind" if behind is not None else "behind"
+        return replace(
+            base,
+            head=answer.sha,
+            behind=behind,
+            message=f"tracked on {entry.branch}; {lag} (head {_short(answer.sha)}){note}",
+        )
+    return replace(base, message=f"tracked on {entry.branch}{note}")
+
+
+def _branch_guess(repository: str | None, named: str | None, lookups: Lookups) -> tuple[str, str]:
+    """A branch for a suggested entry and a note on how sure it is."""
+    if named and not named.startswith("$"):
+        return named, ""
+    if repository and repository != PLACEHOLDER:
+        for branch in GUESSED_BRANCHES:
+            if isinstance(lookups.heads.get((repository, branch)), Head):
+                return branch, ""
+        if any((repository, b) in lookups.heads for b in GUESSED_BRANCHES):
+            return "master", " (neither main nor master answered: check the branch)"
+    return "master", " (branch guessed: check upstream's default branch)"
+
+
+def entry_yaml(repository: str, variable: str, branch: str, file: str) -> str:
+    return f"- repository: {repository}\n  variable: {variable}\n  branch: {branch}\n  file: {file}"
+
+
+def _untracked(path: str, pin: pins.Pin, repository: str | None, lookups: Lookups) -> Finding:
+    branch, note = _branch_guess(repository, None, lookups)
+    known = repository or PLACEHOLDER
+    where = "" if repository else "; repository unknown: replace OWNER/NAME"
+    return Finding(
+        path,
+        pin.line,
+        "makefile",
+        pin.variable,
+        pin.value,
+        repository,
+        "untracked",
+        f"Makefile pin not covered by any matrix entry: it will never be bumped{where}{note}",
+        "add to the matrix:\n" + entry_yaml(known, pin.variable, branch, path),
+        branch=branch,
+    )
+
+
+_HOW_TO_PASS = {
+    "dockerfile": "pass it as `--build-arg {var}=$({var})` and keep `ARG {var}` without a default",
+    "shell": "call the script as `{var}=$({var}) bash {name}` and make it require the variable",
+    "workflow": "have the step read it from the Makefile (e.g. `make -s -C {dir} print-{var}`)",
+    "requirements": "install it from the Makefile as `pip install git+URL@$({var})`",
+    "manifest": "install it from the Makefile as `pip install git+URL@$({var})`",
+    "cmake": "pass `-D{var}=$({var})` to cmake and use `GIT_TAG ${{{var}}}`",
+    "makefile": "use `$({var})` in the recipe instead of the literal sha",
+}
+
+
+def _hidden(
+    path: str,
+    hit: scan.Hit,
+    hosts: Sequence[str],
+    makefiles: Sequence[str],
+    by_variable: Mapping[str, list[tuple[str, pins.Pin]]],
+    covered: Mapping[tuple[str, str], Entry],
+    lookups: Lookups,
+) -> Finding:
+    repository = scan.normalize_repository(hit.repository, hosts) if hit.repository else None
+    if hit.managed_by:
+        return Finding(
+            path,
+            hit.line,
+            hit.kind,
+            hit.variable,
+            hit.value,
+            repository,
+            "tracked",
+            f"managed by {hit.managed_by}: {hit.detail}",
+            "",
+            managed_by=hit.managed_by,
+        )
+    variable = _suggested_variable(hit, repository, path)
+    makefile = _nearest_makefile(path, makefiles)
+    kind_of_file = scan.classify(path) or "shell"
+    short = "" if scan._FULL_RE.match(hit.value) else " (an abbreviated sha)"
+    message = f"commit pin outside any Makefile: {hit.detail}{short}; no matrix entry bumps it"
+    if kind_of_file == "makefile":
+        message = f"commit pin in a Makefile recipe, not a variable: {hit.detail}{short}"
+    existing = [(p, pin) for p, pin in by_variable.get(hit.variable or "", []) if p != path]
+    if existing:
+        source, pin = min(existing, key=lambda item: _distance(path, item[0]))
+        state = "tracked" if (source, pin.variable) in covered else "untracked"
+        stale = "the same sha today" if pin.value == hit.value else f"{_short(pin.value)} there"
+        suggestion = (
+            f"{hit.variable} is already pinned in {source} ({state}; {stale}): take it from there "
+            f"instead of keeping a copy here"
+        )
+        how = _HOW_TO_PASS.get(kind_of_file)
+        if how:
+            suggestion += "; " + how.format(
+                var=hit.variable,
+                name=PurePosixPath(path).name,
+                dir=str(PurePosixPath(source).parent),
+            )
+        return Finding(
+            path,
+            hit.line,
+            hit.kind,
+            hit.variable,
+            hit.value,
+            repository,
+            "hidden",
+            message + f" (a second copy of {source}'s {hit.variable})",
+            suggestion,
+        )
+    branch, note = _branch_guess(repository, hit.branch, lookups)
+    how = _HOW_TO_PASS.get(kind_of_file, "pass it to where it is used")
+    how = how.format(
+        var=variable, name=PurePosixPath(path).name, dir=str(PurePosixPath(makefile).parent)
+    )
+    unknown = "" if repository else "; repository unknown: replace OWNER/NAME"
+    suggestion = (
+        f"move it to {makefile} as `{variable}?={hit.value}`, {how}, and add a matrix entry "
+        f"{{repository: {repository or PLACEHOLDER}, variable: {variable}, branch: {branch}, "
+        f"file: {makefile}}}{note}{unknown}"
+    )
+    return Finding(
+        path,
+        hit.line,
+        hit.kind,
+        hit.variable,
+        hit.value,
+        repository,
+        "hidden",
+        message,
+        suggestion,
+        branch=branch,
+    )
+
+
+def _distance(a: str, b: str) -> int:
+    pa, pb = PurePosixPath(a).parent.parts, PurePosixPath(b).parent.parts
+    common = 0
+    for x, y in zip(pa, pb, strict=False):
+        if x != y:
+            break
+        common += 1
+    return len(pa) + len(pb) - 2 * common
+
+
+def _nearest_makefile(path: str, makefiles: Sequence[str]) -> str:
+    """The Makefile in the file's directory or the closest one above it, else a new one beside."""
+    known = set(makefiles)
+    directory = PurePosixPath(path).parent
+    if directory.parts[:1] == (".github",):  # workflows and CI scripts: the top-level Makefile
+        directory = PurePosixPath(".")
+    for parent in [directory, *directory.parents]:
+        for name in ("Makefile", "GNUmakefile", "makefile"):
+            candidate = (parent / name).as_posix().removeprefix("./")
+            if candidate in known:
+                return candidate
+    return (directory / "Makefile").as_posix().removeprefix("./")
+
+
+def _suggested_variable(hit: scan.Hit, repository: str | None, path: str) -> str:
+    if hit.variable and scan.variable_stem(hit.variable):
+        return hit.variable
+    name = ""
+    if repository:
+        name = repository.rstrip("/").split("/")[-1]
+    if not name:
+        name = PurePosixPath(path).parent.name or "UPSTREAM"
+    stem = re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").upper() or "UPSTREAM"
+    if stem[0].isdigit():
+        stem = "_" + stem
+    return f"{stem}_VERSION"
+
+
+# --- orchestration -----------------------------------------------------------------------------
+
+
+def run_audit(
+    config: Config,
+    checkout: Path,
+    *,
+    lookup: bool = True,
+    managed: bool = False,
+    environ: Mapping[str, str] | None = None,
+    client_factory: Callable[[], httpx.Client] | None = None,
+    extract: Extract | None = None,
+    lookups: Lookups | None = None,
+) -> tuple[Audit, Extract, Lookups]:
+    """Audit `checkout` against `config`'s matrix. Returns what it read and learnt for reuse."""
+    started = time.monotonic()
+    entry_files = {_clean(e.file) for e in config.matrix}
+    if extract is None:
+        extract = collect(checkout, managed=managed, extra=entry_files)
+    entry_texts = {
+        f: t for f in entry_files if (t := _entry_text(checkout, f, extract)) is not None
+    }
+    requests: dict[str, int] = {}
+    if lookup and lookups is None:
+        lookups, requests = _look_up(config, extract, entry_texts, environ, client_factory)
+    config_file = _display_path(config.path, checkout)
+    entries = [
+        replace(e, source=Location(_display_path(Path(e.source.file), checkout), e.source.line))
+        if e.source is not None
+        else e
+        for e in config.matrix
+    ]
+    findings = categorize(
+        entries,
+        extract,
+        config_file=config_file,
+        hosts=_hosts(config),
+        lookups=lookups,
+        entry_texts=entry_texts,
+    )
+    audit = Audit(
+        tuple(findings),
+        str(checkout),
+        extract.files_listed,
+        extract.files_read,
+        time.monotonic() - started,
+        lookups is not None and bool(lookups.heads),
+        requests,
+        len(config.matrix),
+    )
+    return audit, extract, lookups or Lookups()
+
+
+def _entry_text(checkout: Path, file: str, extract: Extract) -> str | None:
+    if file in extract.makefiles:
+        return extract.makefiles[file]
+    if file not in extract.existing:
+        return None
+    return read_text(checkout, file)
+
+
+def _hosts(config: Config) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((config.github.git_url.rstrip("/"), "https://github.com")))
+
+
+def _display_path(path: Path, checkout: Path) -> str:
+    """A path relative to the checkout when it lies inside it (as SARIF and people want)."""
+    if not path.is_absolute() and (checkout / path).is_file():
+        return path.as_posix()
+    try:
+        return path.resolve().relative_to(checkout.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _look_up(
+    config: Config,
+    extract: Extract,
+    entry_texts: Mapping[str, str],
+    environ: Mapping[str, str] | None,
+    client_factory: Callable[[], httpx.Client] | None,
+) -> tuple[Lookups, dict[str, int]]:
+    from bumper.httpclient import RequestCounter, new_client
+
+    active = [e for e in config.matrix if e.hold is None]
+    pinned: dict[tuple[str, str], str] = {}
+    for entry in active:
+        text = entry_texts.get(_clean(entry.file))
+        if text is None:
+            continue
+        try:
+            pinned[entry.key] = pins.read_pin(text, entry.variable).value
+        except PinError:
+            continue
+    probes = _probes(config, extract)
+    counter = RequestCounter()
+    client = (
+        client_factory()
+        if client_factory
+        else new_client(timeout=config.lookup.timeout_seconds, counter=counter)
+    )
+    with client:
+        lookups = look_up(config, active, pinned, probes, client=client, environ=environ)
+    return lookups, counter.as_dict()
+
+
+def _probes(config: Config, extract: Extract) -> list[str]:
+    """Repositories of suggested entries, whose default branch a look-up can settle."""
+    hosts = _hosts(config)
+    covered = {(_clean(e.file), e.variable) for e in config.matrix}
+    found: list[str] = []
+    for path, text in extract.makefiles.items():
+        for pin in pins.find_pins(text):
+            if (path, pin.variable) in covered:
+                continue
+            sibling = pins.sibling_repository(text, pin.variable)
+            if sibling:
+                found.append(scan.normalize_repository(sibling, hosts))
+    for hits in extract.hits.values():
+        for hit in hits:
+            if hit.repository and not hit.managed_by and not hit.branch:
+                found.append(scan.normalize_repository(hit.repository, hosts))
+    return [r for r in dict.fromkeys(found) if "://" not in r or r.startswith("https://")]
+
+
+# --- --fix: add suggested entries to the matrix ------------------------------------------------
+
+
+class FixError(BumperError):
+    """The matrix cannot be edited safely; nothing was written."""
+
+
+@dataclass(frozen=True, slots=True)
+class FixResult:
+    path: Path
+    added: tuple[Entry, ...]
+    skipped: tuple[tuple[Finding, str], ...]
+
+
+def fixable(findings: Iterable[Finding]) -> tuple[list[Entry], list[tuple[Finding, str]]]:
+    """Entries to add for untracked Makefile pins; the others with the reason they are left."""
+    add: list[Entry] = []
+    skipped: list[tuple[Finding, str]] = []
+    for finding in findings:
+        if finding.category != "untracked" or finding.variable is None:
+            continue
+        if not finding.repository:
+            skipped.append((finding, "repository unknown; add the entry by hand"))
+            continue
+        add.append(
+            Entry(finding.repository, finding.variable, finding.branch or "master", finding.file)
+        )
+    return add, skipped
+
+
+def fix_matrix(config: Config, checkout: Path | None, findings: Sequence[Finding]) -> FixResult:
+    """Append entries for untracked pins to the config's matrix, or to the imported workflow's."""
+    add, skipped = fixable(findings)
+    if config.matrix_from is not None:
+        workflow, job = config.matrix_from
+        if checkout is None:
+            raise FixError(f"--fix needs --checkout to edit {workflow}")
+        path = checkout / workflow
+        keys: tuple[str, ...] = ("jobs", job, "strategy", "matrix", "include")
+    else:
+        path = config.path
+        keys = ("matrix",)
+    if not add:
+        return FixResult(path, (), tuple(skipped))
+    text = path.read_text(encoding="utf-8")
+    new = add_matrix_entries(text, keys, add, filename=str(path))
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write(new)
+    return FixResult(path, tuple(add), tuple(skipped))
+
+
+def add_matrix_entries(
+    text: str, keys: Sequence[str], entries: Sequence[Entry], *, filename: str = "the config"
+) -> str:
+    """`text` with `entries` appended to the block list at `keys`, every other byte kept.
+
+    ruamel's round-trip parse finds the list and the style of its last item (indentation,
+    quoting, key order); the new items are written in that style right after it, and the
+    result is parsed again to prove the list grew by exactly these items.
+    """
+    from ruamel.yaml import YAML
+
+    try:
+        doc = YAML(typ="rt").load(text)
+    except Exception as exc:  # ruamel raises many kinds; any of them means "do not touch"
+        raise FixError(f"{filename}: cannot parse YAML: {exc}") from None
+    parent, node = _walk(doc, keys, filename)
+    where = f"{filename}: `{'.'.join(keys)}`"
+    if node is not None and not isinstance(node, list):
+        raise FixError(f"{where} is not a list")
+    if node is not None and _flow(node):
+        raise FixError(f"{where} is a flow list ([...]); add the entries by hand")
+    lines = _LINE.findall(text)
+    items = [_entry_map(e) for e in entries]
+    if not node:
+        key_line, key_col = parent.lc.key(keys[-1])
+        dash_col, key_indent, quote, order = key_col + 2, key_col + 4, "", list(items[0])
+        insert_at = key_line + 1
+        while insert_at < len(lines) and (
+            not lines[insert_at].strip()
+            or (lines[insert_at].lstrip().startswith("#") and _indent(lines[insert_at]) > key_col)
+        ):
+            insert_at += 1
+        while insert_at > key_line + 1 and not lines[insert_at - 1].strip():
+            insert_at -= 1  # leave blank lines between the list and what follows
+    else:
+        last = len(node) - 1
+        seq: Any = node
+        item_line, key_indent = seq.lc.item(last)
+        dash_col = lines[item_line].rfind("-", 0, key_indent)
+        item = node[last]
+        if dash_col < 0 or not isinstance(item, dict) or _flow(item):
+            raise FixError(f"{filename}:{item_line + 1}: the last item is not a block mapping")
+        order = [k for k in item if k in items[0]] + [k for k in items[0] if k not in item]
+        quote = _quote_style(lines[item_line])
+        insert_at = item_line + 1
+        for index in range(item_line + 1, len(lines)):
+            line = lines[index]
+            if not line.strip():
+                continue
+            if _indent(line) <= dash_col:
+                if line.lstrip().startswith("#"):
+                    continue  # a comment at the list's level (a commented-out item) stays put
+                break
+            insert_at = index + 1
+    newline = next((m[0] for line in lines for m in [re.search(r"\r\n|\r|\n", line)] if m), "\n")
+    block = []
+    for mapping in items:
+        for index, key in enumerate(order):
+            if index == 0:
+                prefix = " " * dash_col + "-" + " " * max(1, key_indent - dash_col - 1)
+            else:
+                prefix = " " * key_indent
+            block.append(f"{prefix}{key}: {_quoted(mapping[key], quote)}{newline}")
+    if insert_at >= len(lines) and lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += newline
+    result = "".join([*lines[:insert_at], *block, *lines[insert_at:]])
+    _prove(result, keys, node, items, filename)
+    return result
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def _walk(doc: Any, keys: Sequence[str], filename: str) -> tuple[Any, Any]:
+    parent, node = None, doc
+    for depth, key in enumerate(keys):
+        if not isinstance(node, dict) or key not in node:
+            if depth == len(keys) - 1 and isinstance(node, dict):
+                raise FixError(f"{filename}: no `{'.'.join(keys)}` list to add entries to")
+            raise FixError(f"{filename}: `{'.'.join(keys[: depth + 1])}` not found")
+        parent, node = node, node[key]
+    return parent, node
+
+
+def _flow(node: Any) -> bool:
+    try:
+        return bool(node.fa.flow_style())
+    except AttributeError:
+        return False
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _quote_style(line: str) -> str:
+    match = re.search(r":\s*([\"'])", line)
+    return match[1] if match else ""
+
+
+def _entry_map(entry: Entry) -> dict[str, str]:
+    return {
+        "repository": entry.repository,
+        "variable": entry.variable,
+        "branch": entry.branch,
+        "file": entry.file,
+    }
+
+
+_PLAIN_SAFE = re.compile(r"\A[A-Za-z0-9_][A-Za-z0-9_./+-]*\Z")
+
+
+def _quoted(value: str, quote: str) -> str:
+    if quote == "'":
+        return "'" + value.replace("'", "''") + "'"
+    if (
+        quote == '"'
+        or not _PLAIN_SAFE.match(value)
+        or value.lower() in ("yes", "no", "on", "off", "true", "false", "null")
+    ):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return value
+
+
+def _prove(
+    result: str, keys: Sequence[str], before: Any, items: Sequence[dict[str, str]], filename: str
+) -> None:
+    from ruamel.yaml import YAML
+
+    try:
+        doc = YAML(typ="safe").load(result)
+    except Exception as exc:
+        raise FixError(f"{filename}: the edit would not parse ({exc}); nothing written") from None
+    node: Any = doc
+    for key in keys:
+        node = node.get(key) if isinstance(node, dict) else None
+    old = list(before or [])
+    if not isinstance(node, list) or len(node) != len(old) + len(items):
+        raise FixError(f"{filename}: the edit did not add exactly the new entries; nothing written")
+    added = node[len(old) :]
+    if [dict(a) for a in added] != [dict(i) for i in items]:
+        raise FixError(f"{filename}: the new entries did not read back as written; nothing written")
