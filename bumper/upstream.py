@@ -212,7 +212,6 @@ class _Http:
         display: str,
         headers: Mapping[str, str],
         content: bytes | None = None,
-        attempts: int | None = None,
     ) -> httpx.Response:
         """One request, retried on timeouts, dropped connections, 5xx and short rate limits.
 
@@ -226,7 +225,7 @@ class _Http:
             return self._once(method, url, display, headers, content)
 
         retrying = Retrying(
-            stop=stop_after_attempt(max(1, attempts or self.lookup.retries)),
+            stop=stop_after_attempt(max(1, self.lookup.retries)),
             wait=self._wait,
             retry=retry_if_exception_type(_Retryable),
             sleep=self.sleep,
@@ -271,7 +270,7 @@ class _Http:
                 host = _host(response.request.url)
                 if seconds > self.lookup.max_wait_seconds:
                     raise UpstreamError(
-                        f"{display}: rate limited by {host}; {what} in {math.ceil(seconds)} s "
+                        f"{display}: rate limited by {host}; {what} {math.ceil(seconds)} s "
                         f"exceeds max_wait_seconds={self.lookup.max_wait_seconds:g}"
                     )
                 log.info("rate limited by %s: waiting %.0f s", host, seconds)
@@ -287,7 +286,7 @@ class _Http:
 
 
 def _rate_limit_wait(response: httpx.Response) -> tuple[float, str] | None:
-    """(seconds, "retry after" | "reset") when a 403/429 is a rate limit, else None."""
+    """(seconds, "retry after" | "reset in") when a 403/429 is a rate limit, else None."""
     headers = response.headers
     retry_after = headers.get("retry-after")
     if retry_after is not None:
@@ -299,7 +298,7 @@ def _rate_limit_wait(response: httpx.Response) -> tuple[float, str] | None:
             reset = float(headers["x-ratelimit-reset"])
         except ValueError:
             reset = time.time() + SECONDARY_LIMIT_WAIT
-        return max(0.0, reset - time.time()), "reset"
+        return max(0.0, reset - time.time()), "reset in"
     if response.status_code == 429 or b"rate limit" in response.content[:4096].lower():
         return SECONDARY_LIMIT_WAIT, "retry after"
     return None

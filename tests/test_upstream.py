@@ -243,6 +243,17 @@ def test_retry_after_is_honoured(h: Harness) -> None:
     assert h.sleeps == [7.0]
 
 
+def test_a_retry_after_beyond_max_wait_fails_without_waiting(h: Harness) -> None:
+    h.repo("up/a")
+    h.sb.fault_secondary_limit(UPLOAD_PACK, retry_after=120, status=403)
+    message = h.error("up/a", "main", max_wait_seconds=30)
+    assert re.fullmatch(
+        r"up/a: rate limited by 127\.0\.0\.1:\d+; retry after 120 s exceeds max_wait_seconds=30",
+        message,
+    )
+    assert h.sleeps == []
+
+
 def test_a_rate_limit_reset_beyond_max_wait_fails_with_that_message(h: Harness) -> None:
     h.repo("up/a")
     h.sb.fault_rate_limit(UPLOAD_PACK, reset_in=3600)
