@@ -381,9 +381,15 @@ def _git_refs(
     display = upstream.display
     body = pktline.ls_refs_request(branches)
     response, base = _follow(
-        http, upstream, upstream.git_url, "/git-upload-pack", "",
-        method="POST", headers={**LS_REFS_HEADERS, **auth}, content=body,
-    )  # fmt: skip
+        http,
+        upstream,
+        upstream.git_url,
+        "/git-upload-pack",
+        "",
+        method="POST",
+        headers={**LS_REFS_HEADERS, **auth},
+        content=body,
+    )
     status = response.status_code
     if status == 200 and response.content:
         if _content_type(response) != UPLOAD_PACK_RESULT:
@@ -399,9 +405,14 @@ def _git_refs(
     refused = "empty answer to ls-refs" if status == 200 else f"ls-refs refused (HTTP {status})"
     log.info("%s: %s; reading the ref advertisement instead", display, refused)
     response, base = _follow(
-        http, upstream, base, "/info/refs", "?service=git-upload-pack",
-        method="GET", headers={"Accept": UPLOAD_PACK_ADVERTISEMENT, **auth},
-    )  # fmt: skip
+        http,
+        upstream,
+        base,
+        "/info/refs",
+        "?service=git-upload-pack",
+        method="GET",
+        headers={"Accept": UPLOAD_PACK_ADVERTISEMENT, **auth},
+    )
     if response.status_code != 200:
         raise UpstreamError(f"{display}: {refused}; {_status_reason(response, auth)}")
     if not response.content:
