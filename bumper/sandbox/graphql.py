@@ -1,0 +1,736 @@
+"""GitHub's GraphQL API, the part used to read many branch heads and files in one request.
+
+Why hand-written rather than graphql-core: the sandbox needs a dozen object types, not a
+schema language; GitHub's own error shapes (NOT_FOUND with a path, undefinedField) are
+easier to produce directly; and the sandbox stays free of a dependency bumper itself
+does not use. The parser lives in gql_parse.py; this module resolves a parsed query
+against the store. Every repository in a query is read through one ``git cat-file
+--batch`` process, however many aliases and fields ask about it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from bumper.sandbox import gitdata as g
+from bumper.sandbox.gql_parse import (
+    Directive,
+    Document,
+    EnumValue,
+    Field,
+    FragmentSpread,
+    GraphQLSyntaxError,
+    InlineFragment,
+    Operation,
+    Selection,
+    Var,
+    parse,
+)
+from bumper.sandbox.http import Request, Response, error, json_response
+from bumper.sandbox.shapes import USER, Urls, node_id, stable_id
+from bumper.sandbox.store import RepoInfo, Store
+
+RATE_LIMIT = 5000
+_BINARY_SNIFF = 8000  # bytes git and linguist look at for a NUL
+
+
+class QueryError(Exception):
+    """An error that ends the whole query (GitHub answers it without ``data``)."""
+
+    def __init__(self, message: str, where: Field | None = None, **extra: Any) -> None:
+        super().__init__(message)
+        self.entry: dict[str, Any] = {"message": message, **extra}
+        if where is not None:
+            self.entry["locations"] = [{"line": where.line, "column": where.column}]
+
+
+class UnknownField(QueryError):
+    pass
+
+
+@dataclass
+class Context:
+    store: Store
+    urls: Urls
+    document: Document
+    variables: dict[str, Any]
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    readers: dict[str, g.ObjectReader] = field(default_factory=dict)
+    nodes: int = 0
+
+    def reader(self, info: RepoInfo) -> g.ObjectReader:
+        found = self.readers.get(info.full_name)
+        if found is None:
+            found = self.readers[info.full_name] = g.ObjectReader(self.store, info.full_name)
+        return found
+
+    def close(self) -> None:
+        for reader in self.readers.values():
+            reader.close()
+        self.readers.clear()
+
+
+# -- the object types ------------------------------------------------------------------
+
+
+class Node:
+    """A GraphQL object: its type names and a resolver per field."""
+
+    typename = "Node"
+    interfaces: tuple[str, ...] = ()
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def is_a(self, type_name: str) -> bool:
+        return type_name == self.typename or type_name in self.interfaces
+
+    def resolve(self, name: str, args: dict[str, Any], where: Field, path: list[Any]) -> Any:
+        method: Callable[..., Any] | None = getattr(self, f"f_{name}", None)
+        if method is None:
+            raise UnknownField(
+                f"Field '{name}' doesn't exist on type '{self.typename}'",
+                where,
+                path=path,
+                extensions={"code": "undefinedField", "typeName": self.typename, "fieldName": name},
+            )
+        return method(args, where, path)
+
+
+class Plain(Node):
+    """An object of fixed scalar fields (git actors, page info, rate limits)."""
+
+    def __init__(self, ctx: Context, typename: str, values: dict[str, Any]) -> None:
+        super().__init__(ctx)
+        self.typename = typename
+        self.values = values
+
+    def resolve(self, name: str, args: dict[str, Any], where: Field, path: list[Any]) -> Any:
+        if name not in self.values:
+            return super().resolve(name, args, where, path)
+        return self.values[name]
+
+
+def _actor(ctx: Context, person: g.Person) -> Plain:
+    return Plain(ctx, "GitActor", {"name": person.name, "email": person.email, "date": person.date})
+
+
+class Owner(Node):
+    interfaces = ("RepositoryOwner", "Actor", "Node")
+
+    def __init__(self, ctx: Context, login: str) -> None:
+        super().__init__(ctx)
+        self.login = login
+        self.typename = "User" if login.lower() == USER else "Organization"
+
+    def f_login(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return self.login
+
+    def f_id(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return node_id(self.typename, stable_id(self.typename, self.login))
+
+    def f_databaseId(self, args: dict[str, Any], where: Field, path: list[Any]) -> int:
+        return stable_id(self.typename, self.login)
+
+    def f_url(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return f"{self.ctx.urls.base}/{self.login}"
+
+    def f_name(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return self.login
+
+
+class GitObject(Node):
+    interfaces = ("GitObject", "Node")
+
+    def __init__(self, ctx: Context, repo: RepoInfo, obj: g.GitObject) -> None:
+        super().__init__(ctx)
+        self.repo = repo
+        self.obj = obj
+        self.typename = {"commit": "Commit", "blob": "Blob", "tree": "Tree", "tag": "Tag"}[obj.type]
+
+    @classmethod
+    def of(cls, ctx: Context, repo: RepoInfo, obj: g.GitObject | None) -> GitObject | None:
+        if obj is None:
+            return None
+        kinds: dict[str, type[GitObject]] = {
+            "commit": Commit,
+            "blob": Blob,
+            "tree": Tree,
+            "tag": Tag,
+        }
+        return kinds[obj.type](ctx, repo, obj)
+
+    def f_oid(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return self.obj.sha
+
+    def f_abbreviatedOid(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return self.obj.sha[:7]
+
+    def f_id(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return node_id(self.typename, self.obj.sha)
+
+    def f_commitResourcePath(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return f"/{self.repo.full_name}/commit/{self.obj.sha}"
+
+    def f_commitUrl(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return f"{self.ctx.urls.html(self.repo.full_name)}/commit/{self.obj.sha}"
+
+    def f_repository(self, args: dict[str, Any], where: Field, path: list[Any]) -> Repository:
+        return Repository(self.ctx, self.repo)
+
+
+class Commit(GitObject):
+    @property
+    def info(self) -> g.CommitInfo:
+        return g.parse_commit(self.obj.sha, self.obj.data)
+
+    def f_message(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return self.info.message.rstrip("\n")
+
+    def f_messageHeadline(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return self.info.message.split("\n", 1)[0]
+
+    def f_messageBody(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return self.info.message.partition("\n")[2].strip("\n")
+
+    def f_committedDate(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return self.info.committer.date
+
+    def f_authoredDate(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return self.info.author.date
+
+    def f_pushedDate(self, args: dict[str, Any], where: Field, path: list[Any]) -> None:
+        return None
+
+    def f_author(self, args: dict[str, Any], where: Field, path: list[Any]) -> Plain:
+        return _actor(self.ctx, self.info.author)
+
+    def f_committer(self, args: dict[str, Any], where: Field, path: list[Any]) -> Plain:
+        return _actor(self.ctx, self.info.committer)
+
+    def f_url(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return self.f_commitUrl(args, where, path)
+
+    def f_tree(self, args: dict[str, Any], where: Field, path: list[Any]) -> GitObject | None:
+        return GitObject.of(self.ctx, self.repo, self.ctx.reader(self.repo).get(self.info.tree))
+
+    def f_parents(self, args: dict[str, Any], where: Field, path: list[Any]) -> Connection:
+        reader = self.ctx.reader(self.repo)
+        parents = [GitObject.of(self.ctx, self.repo, reader.get(p)) for p in self.info.parents]
+        return Connection(self.ctx, "CommitConnection", [p for p in parents if p], args)
+
+
+class Blob(GitObject):
+    @property
+    def binary(self) -> bool:
+        return b"\x00" in self.obj.data[:_BINARY_SNIFF]
+
+    def f_byteSize(self, args: dict[str, Any], where: Field, path: list[Any]) -> int:
+        return len(self.obj.data)
+
+    def f_isBinary(self, args: dict[str, Any], where: Field, path: list[Any]) -> bool:
+        return self.binary
+
+    def f_isTruncated(self, args: dict[str, Any], where: Field, path: list[Any]) -> bool:
+        return False
+
+    def f_text(self, args: dict[str, Any], where: Field, path: list[Any]) -> str | None:
+        return None if self.binary else self.obj.data.decode("utf-8", errors="replace")
+
+
+class Tree(GitObject):
+    def f_entries(self, args: dict[str, Any], where: Field, path: list[Any]) -> list[Plain]:
+        reader = self.ctx.reader(self.repo)
+        entries: list[Plain] = []
+        for mode, name, sha in g.parse_tree(self.obj.data):
+            kind = g.TREE_MODES.get(mode, "blob")
+            entries.append(
+                _TreeEntry(
+                    self.ctx,
+                    self.repo,
+                    sha,
+                    {
+                        "name": name,
+                        "path": name,
+                        "mode": int(mode, 8),
+                        "type": kind,
+                        "oid": sha,
+                        "isGenerated": False,
+                    },
+                    reader,
+                )
+            )
+        return entries
+
+
+class _TreeEntry(Plain):
+    def __init__(
+        self, ctx: Context, repo: RepoInfo, sha: str, values: dict[str, Any], reader: g.ObjectReader
+    ) -> None:
+        super().__init__(ctx, "TreeEntry", values)
+        self.repo, self.sha, self.reader = repo, sha, reader
+
+    def f_object(self, args: dict[str, Any], where: Field, path: list[Any]) -> GitObject | None:
+        return GitObject.of(self.ctx, self.repo, self.reader.get(self.sha))
+
+
+class Tag(GitObject):
+    def _header(self, key: str) -> str:
+        for line in self.obj.data.decode(errors="replace").split("\n\n", 1)[0].splitlines():
+            if line.startswith(f"{key} "):
+                return line[len(key) + 1 :]
+        return ""
+
+    def f_name(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return self._header("tag")
+
+    def f_message(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return self.obj.data.decode(errors="replace").partition("\n\n")[2]
+
+    def f_target(self, args: dict[str, Any], where: Field, path: list[Any]) -> GitObject | None:
+        return GitObject.of(
+            self.ctx, self.repo, self.ctx.reader(self.repo).get(self._header("object"))
+        )
+
+    def f_tagger(self, args: dict[str, Any], where: Field, path: list[Any]) -> Plain | None:
+        line = self._header("tagger")
+        if not line:
+            return None
+        return _actor(self.ctx, g.parse_commit("", f"author {line}\n\n".encode()).author)
+
+
+class Ref(Node):
+    typename = "Ref"
+    interfaces = ("Node",)
+
+    def __init__(self, ctx: Context, repo: RepoInfo, name: str, obj: g.GitObject) -> None:
+        super().__init__(ctx)
+        self.repo, self.name, self.obj = repo, name, obj
+
+    def f_name(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        for prefix in ("refs/heads/", "refs/tags/"):
+            if self.name.startswith(prefix):
+                return self.name[len(prefix) :]
+        return self.name.rsplit("/", 1)[-1]
+
+    def f_prefix(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        short = self.f_name(args, where, path)
+        return self.name[: -len(short)]
+
+    def f_id(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return node_id("Ref", f"{self.repo.id}:{self.name}")
+
+    def f_target(self, args: dict[str, Any], where: Field, path: list[Any]) -> GitObject | None:
+        return GitObject.of(self.ctx, self.repo, self.obj)
+
+    def f_repository(self, args: dict[str, Any], where: Field, path: list[Any]) -> Repository:
+        return Repository(self.ctx, self.repo)
+
+
+class Connection(Node):
+    """A list field with first/last/after paging (cursors are positions)."""
+
+    interfaces = ()
+
+    def __init__(self, ctx: Context, typename: str, items: list[Any], args: dict[str, Any]) -> None:
+        super().__init__(ctx)
+        self.typename = typename
+        self.total = len(items)
+        start = int(args["after"]) + 1 if str(args.get("after") or "").isdigit() else 0
+        first = args.get("first")
+        last = args.get("last")
+        end = len(items) if first is None else min(len(items), start + max(int(first), 0))
+        if last is not None:
+            start = max(start, end - max(int(last), 0))
+        self.start, self.end = start, end
+        self.items = items[start:end]
+
+    def f_nodes(self, args: dict[str, Any], where: Field, path: list[Any]) -> list[Any]:
+        return self.items
+
+    def f_edges(self, args: dict[str, Any], where: Field, path: list[Any]) -> list[Plain]:
+        edge = self.typename.removesuffix("Connection") + "Edge"
+        return [
+            Plain(self.ctx, edge, {"node": item, "cursor": str(self.start + n)})
+            for n, item in enumerate(self.items)
+        ]
+
+    def f_totalCount(self, args: dict[str, Any], where: Field, path: list[Any]) -> int:
+        return self.total
+
+    def f_pageInfo(self, args: dict[str, Any], where: Field, path: list[Any]) -> Plain:
+        return Plain(
+            self.ctx,
+            "PageInfo",
+            {
+                "hasNextPage": self.end < self.total,
+                "hasPreviousPage": self.start > 0,
+                "startCursor": str(self.start) if self.items else None,
+                "endCursor": str(self.end - 1) if self.items else None,
+            },
+        )
+
+
+class Repository(Node):
+    typename = "Repository"
+    interfaces = ("Node", "RepositoryInfo")
+
+    def __init__(self, ctx: Context, info: RepoInfo) -> None:
+        super().__init__(ctx)
+        self.info = info
+
+    @property
+    def reader(self) -> g.ObjectReader:
+        return self.ctx.reader(self.info)
+
+    def f_id(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return node_id("Repository", self.info.id)
+
+    def f_databaseId(self, args: dict[str, Any], where: Field, path: list[Any]) -> int:
+        return self.info.id
+
+    def f_name(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return self.info.name
+
+    def f_nameWithOwner(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return self.info.full_name
+
+    def f_owner(self, args: dict[str, Any], where: Field, path: list[Any]) -> Owner:
+        return Owner(self.ctx, self.info.owner)
+
+    def f_url(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return self.ctx.urls.html(self.info.full_name)
+
+    def f_description(self, args: dict[str, Any], where: Field, path: list[Any]) -> str | None:
+        return self.info.description or None
+
+    def f_isFork(self, args: dict[str, Any], where: Field, path: list[Any]) -> bool:
+        return self.info.fork_of is not None
+
+    def f_isArchived(self, args: dict[str, Any], where: Field, path: list[Any]) -> bool:
+        return False
+
+    def f_isPrivate(self, args: dict[str, Any], where: Field, path: list[Any]) -> bool:
+        return False
+
+    def f_visibility(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return "PUBLIC"
+
+    def f_createdAt(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.info.created_at))
+
+    def f_isEmpty(self, args: dict[str, Any], where: Field, path: list[Any]) -> bool:
+        return not self.ctx.store.refs(self.info.full_name)
+
+    def f_parent(self, args: dict[str, Any], where: Field, path: list[Any]) -> Repository | None:
+        parent = self.info.fork_of
+        if parent and self.ctx.store.exists(parent):
+            return Repository(self.ctx, self.ctx.store.info(parent))
+        return None
+
+    def _ref(self, name: str) -> Ref | None:
+        obj = self.reader.get(name)
+        return Ref(self.ctx, self.info, name, obj) if obj is not None else None
+
+    def f_defaultBranchRef(self, args: dict[str, Any], where: Field, path: list[Any]) -> Ref | None:
+        return self._ref(f"refs/heads/{self.info.default_branch}")
+
+    def f_ref(self, args: dict[str, Any], where: Field, path: list[Any]) -> Ref | None:
+        name = _required(args, "qualifiedName", str, where)
+        if name.startswith("refs/"):
+            return self._ref(name) if name.count("/") >= 2 else None
+        return self._ref(f"refs/heads/{name}") or self._ref(f"refs/tags/{name}")
+
+    def f_refs(self, args: dict[str, Any], where: Field, path: list[Any]) -> Connection:
+        prefix = _required(args, "refPrefix", str, where)
+        if not prefix.startswith("refs/") or not prefix.endswith("/"):
+            raise QueryError("refPrefix must start with refs/ and end with /", where, path=path)
+        query = str(args.get("query") or "")
+        rows = g.refs_with_types(self.ctx.store, self.info.full_name, [prefix])
+        refs = []
+        for name, sha, kind in rows:
+            if query and query not in name[len(prefix) :]:
+                continue
+            short_ref = Ref(self.ctx, self.info, name, g.GitObject(sha, kind, b""))
+            refs.append(_LazyRef(short_ref))
+        return Connection(self.ctx, "RefConnection", refs, args)
+
+    def f_object(self, args: dict[str, Any], where: Field, path: list[Any]) -> GitObject | None:
+        expression = args.get("expression")
+        oid = args.get("oid")
+        name = expression if isinstance(expression, str) else oid if isinstance(oid, str) else None
+        if name is None:
+            raise QueryError("object needs an expression or an oid", where, path=path)
+        return GitObject.of(self.ctx, self.info, self.reader.get(name))
+
+
+class _LazyRef(Ref):
+    """A ref from for-each-ref: its target object is read only if a field asks for more than oid."""
+
+    def __init__(self, ref: Ref) -> None:
+        super().__init__(ref.ctx, ref.repo, ref.name, ref.obj)
+
+    def f_target(self, args: dict[str, Any], where: Field, path: list[Any]) -> GitObject | None:
+        return GitObject.of(self.ctx, self.repo, self.ctx.reader(self.repo).get(self.obj.sha))
+
+
+class Query(Node):
+    typename = "Query"
+
+    def f_repository(
+        self, args: dict[str, Any], where: Field, path: list[Any]
+    ) -> Repository | None:
+        owner = _required(args, "owner", str, where)
+        name = _required(args, "name", str, where)
+        full = f"{owner}/{name}"
+        store = self.ctx.store
+        if not store.exists(full) and args.get("followRenames", True):
+            full = store.redirect(full) or full
+        if not store.exists(full):
+            self.ctx.errors.append(
+                {
+                    "type": "NOT_FOUND",
+                    "path": path,
+                    "locations": [{"line": where.line, "column": where.column}],
+                    "message": f"Could not resolve to a Repository with the name '{owner}/{name}'.",
+                }
+            )
+            return None
+        return Repository(self.ctx, store.info(full))
+
+    def f_viewer(self, args: dict[str, Any], where: Field, path: list[Any]) -> Owner:
+        return Owner(self.ctx, USER)
+
+    def f_user(self, args: dict[str, Any], where: Field, path: list[Any]) -> Owner | None:
+        login = _required(args, "login", str, where)
+        return Owner(self.ctx, login) if login.lower() == USER else None
+
+    def f_organization(self, args: dict[str, Any], where: Field, path: list[Any]) -> Owner | None:
+        login = _required(args, "login", str, where)
+        return Owner(self.ctx, login) if login.lower() != USER else None
+
+    def f_rateLimit(self, args: dict[str, Any], where: Field, path: list[Any]) -> Plain:
+        reset = time.strftime("%Y-%m-%dT%H:00:00Z", time.gmtime(time.time() + 3600))
+        return Plain(
+            self.ctx,
+            "RateLimit",
+            {
+                "cost": 1,
+                "limit": RATE_LIMIT,
+                "remaining": RATE_LIMIT - 1,
+                "used": 1,
+                "resetAt": reset,
+                "nodeCount": 1,
+            },
+        )
+
+
+def _required(args: dict[str, Any], name: str, kind: type, where: Field) -> Any:
+    value = args.get(name)
+    if not isinstance(value, kind):
+        raise QueryError(
+            f"Field '{where.name}' is missing required arguments: {name}",
+            where,
+            extensions={"code": "missingRequiredArguments", "arguments": name},
+        )
+    return value
+
+
+# -- execution -------------------------------------------------------------------------
+
+
+def _value(ctx: Context, raw: Any) -> Any:
+    if isinstance(raw, Var):
+        if raw.name not in ctx.variables:
+            raise QueryError(f"Variable ${raw.name} is used but not declared")
+        return ctx.variables[raw.name]
+    if isinstance(raw, EnumValue):
+        return raw.name
+    if isinstance(raw, list):
+        return [_value(ctx, item) for item in raw]
+    if isinstance(raw, dict):
+        return {k: _value(ctx, v) for k, v in raw.items()}
+    return raw
+
+
+def _included(ctx: Context, directives: tuple[Directive, ...]) -> bool:
+    for directive in directives:
+        flag = bool(_value(ctx, directive.args.get("if")))
+        if (directive.name == "skip" and flag) or (directive.name == "include" and not flag):
+            return False
+    return True
+
+
+def _fields(ctx: Context, node: Node, selections: tuple[Selection, ...]) -> Iterator[Field]:
+    """The fields that apply to ``node``, fragments expanded, in document order."""
+    for sel in selections:
+        if not _included(ctx, sel.directives):
+            continue
+        if isinstance(sel, Field):
+            yield sel
+        elif isinstance(sel, InlineFragment):
+            if sel.on is None or node.is_a(sel.on):
+                yield from _fields(ctx, node, sel.selections)
+        elif isinstance(sel, FragmentSpread):
+            fragment = ctx.document.fragments.get(sel.name)
+            if fragment is None:
+                raise QueryError(f"Fragment {sel.name} was used, but not defined")
+            if node.is_a(fragment.on):
+                yield from _fields(ctx, node, fragment.selections)
+
+
+def _object(
+    ctx: Context, node: Node, selections: tuple[Selection, ...], path: list[Any]
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    ctx.nodes += 1
+    for sel in _fields(ctx, node, selections):
+        key = sel.key
+        if sel.name == "__typename":
+            out[key] = node.typename
+            continue
+        args = {k: _value(ctx, v) for k, v in sel.args.items()}
+        value = node.resolve(sel.name, args, sel, [*path, key])
+        completed = _complete(ctx, value, sel, [*path, key])
+        if key in out and isinstance(out[key], dict) and isinstance(completed, dict):
+            out[key].update(completed)  # the same field selected twice merges
+        else:
+            out[key] = completed
+    return out
+
+
+def _complete(ctx: Context, value: Any, where: Field, path: list[Any]) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [_complete(ctx, item, where, [*path, n]) for n, item in enumerate(value)]
+    if isinstance(value, Node):
+        if not where.selections:
+            raise QueryError(
+                f"Field must have selections (field '{where.name}' returns {value.typename} "
+                "but has no selections.)",
+                where,
+                path=path,
+            )
+        return _object(ctx, value, where.selections, path)
+    if where.selections:
+        raise QueryError(
+            f"Selections can't be made on scalars (field '{where.name}')", where, path=path
+        )
+    return value
+
+
+def _coerce_variables(operation: Operation, given: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for definition in operation.variables:
+        if definition.name in given:
+            values[definition.name] = given[definition.name]
+        elif definition.has_default:
+            values[definition.name] = definition.default
+        elif definition.type.endswith("!"):
+            raise QueryError(
+                f"Variable ${definition.name} of type {definition.type} was provided invalid value",
+                extensions={
+                    "value": None,
+                    "problems": [{"path": [], "explanation": "Expected value to not be null"}],
+                },
+            )
+    return values
+
+
+def _pick_operation(document: Document, name: str | None) -> Operation:
+    if name:
+        for operation in document.operations:
+            if operation.name == name:
+                return operation
+        raise QueryError(f'No operation named "{name}"')
+    if len(document.operations) > 1:
+        raise QueryError("An operation name is required")
+    return document.operations[0]
+
+
+def execute(
+    store: Store,
+    base_url: str,
+    query: str,
+    variables: dict[str, Any],
+    operation_name: str | None = None,
+) -> dict[str, Any]:
+    """The JSON answer to a GraphQL request, GitHub-shaped: ``data`` and/or ``errors``."""
+    try:
+        document = parse(query)
+    except GraphQLSyntaxError as exc:
+        return {
+            "errors": [
+                {"message": exc.message, "locations": [{"line": exc.line, "column": exc.column}]}
+            ]
+        }
+    ctx = Context(store, Urls(base_url), document, {})
+    try:
+        operation = _pick_operation(document, operation_name)
+        if operation.kind != "query":
+            raise QueryError(f"The sandbox answers queries only, not {operation.kind}s")
+        ctx.variables = _coerce_variables(operation, variables)
+        data = _object(ctx, Query(ctx), operation.selections, [])
+    except QueryError as exc:
+        return {"errors": [exc.entry]}
+    finally:
+        ctx.close()
+    answer: dict[str, Any] = {"data": data}
+    if ctx.errors:
+        answer["errors"] = ctx.errors
+    return answer
+
+
+class GraphQLApi:
+    """Answers POST /api/graphql; the server has already refused requests without the token."""
+
+    def __init__(self, store: Store, token: str) -> None:
+        self.store = store
+        self.token = token
+
+    def handle(self, req: Request) -> Response:
+        if req.method != "POST":
+            return error(404, "Not Found")
+        if not req.authenticated:
+            return json_response(
+                401,
+                {
+                    "message": "This endpoint requires you to be authenticated.",
+                    "documentation_url": "https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql",
+                },
+            )
+        try:
+            body = req.json()
+        except ValueError:
+            return error(400, "Problems parsing JSON")
+        if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+            return json_response(
+                200,
+                {
+                    "errors": [
+                        {"message": "A query attribute must be specified and must be a string."}
+                    ]
+                },
+            )
+        variables = body.get("variables") or {}
+        if isinstance(variables, str):
+            try:
+                variables = json.loads(variables) if variables.strip() else {}
+            except ValueError:
+                return error(400, "Problems parsing JSON")
+        if not isinstance(variables, dict):
+            return json_response(200, {"errors": [{"message": "Variables must be an object"}]})
+        name = body.get("operationName")
+        answer = execute(
+            self.store,
+            req.base_url,
+            body["query"],
+            variables,
+            name if isinstance(name, str) else None,
+        )
+        return json_response(200, answer)

@@ -1,0 +1,200 @@
+"""The sandbox's GraphQL endpoint: many aliased repository look-ups in one request."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+from github import Auth, Github
+
+from bumper.sandbox.gql_parse import GraphQLSyntaxError, parse
+
+
+@pytest.fixture
+def ask(sandbox):
+    headers = {"Authorization": f"bearer {sandbox.token}"}
+    with httpx.Client(headers=headers, timeout=30) as client:
+
+        def post(query: str, variables: dict | None = None, **extra) -> dict:
+            body = {"query": query, "variables": variables, **extra}
+            reply = client.post(sandbox.graphql_url, json=body)
+            assert reply.status_code == 200, reply.text
+            return reply.json()
+
+        yield post
+
+
+@pytest.fixture
+def repos(sandbox):
+    store = sandbox.store
+    store.create_repo("up", "one", auto_init=True)
+    store.create_repo("up", "two", auto_init=True, default_branch="trunk")
+    store.commit_files("up/one", "main", {"mk/Makefile": "X?=1\n", "bin": b"\x00\x01"}, "add")
+    store.commit_files("up/one", "dev", {"d": "d\n"}, "dev", parent=store.ref("up/one", "main"))
+    return store
+
+
+def test_aliased_repositories_answer_heads_files_and_defaults(ask, repos):
+    answer = ask(
+        """
+        query Heads($owner: String!) {
+          a: repository(owner: $owner, name: "one") {
+            nameWithOwner
+            main: ref(qualifiedName: "refs/heads/main") { name prefix target { oid } }
+            dev: ref(qualifiedName: "dev") { name target { oid ... on Commit { messageHeadline } } }
+            gone: ref(qualifiedName: "refs/heads/gone") { name }
+            mk: object(expression: "main:mk/Makefile") {
+              ... on Blob { text byteSize isBinary oid }
+            }
+            bin: object(expression: "main:bin") { ... on Blob { text isBinary } }
+            none: object(expression: "main:nope") { ... on Blob { text } }
+            defaultBranchRef { name target { oid } }
+          }
+          b: repository(owner: "up", name: "two") { defaultBranchRef { name } }
+          viewer { login }
+          rateLimit { cost remaining limit resetAt }
+        }
+        """,
+        {"owner": "up"},
+    )
+    assert "errors" not in answer
+    a = answer["data"]["a"]
+    assert a["nameWithOwner"] == "up/one"
+    assert a["main"] == {
+        "name": "main",
+        "prefix": "refs/heads/",
+        "target": {"oid": repos.ref("up/one", "main")},
+    }
+    assert a["dev"]["target"] == {"oid": repos.ref("up/one", "dev"), "messageHeadline": "dev"}
+    assert a["gone"] is None
+    assert a["mk"]["text"] == "X?=1\n"
+    assert a["mk"]["byteSize"] == 5 and a["mk"]["isBinary"] is False
+    assert a["bin"] == {"text": None, "isBinary": True}
+    assert a["none"] is None
+    assert a["defaultBranchRef"]["target"]["oid"] == repos.ref("up/one", "main")
+    assert answer["data"]["b"] == {"defaultBranchRef": {"name": "trunk"}}
+    assert answer["data"]["viewer"] == {"login": "sandbox"}
+    assert answer["data"]["rateLimit"]["cost"] == 1
+
+
+def test_missing_repository_is_null_with_a_not_found_error(ask, repos):
+    answer = ask(
+        '{ ok: repository(owner: "up", name: "one") { name } '
+        'nope: repository(owner: "up", name: "nope") { name } }'
+    )
+    assert answer["data"] == {"ok": {"name": "one"}, "nope": None}
+    [error] = answer["errors"]
+    assert error["type"] == "NOT_FOUND"
+    assert error["path"] == ["nope"]
+    assert "up/nope" in error["message"]
+
+
+def test_renamed_repository_answers_under_its_new_name(ask, repos, sandbox):
+    sandbox.rename("up/one", "up/uno")
+    answer = ask('{ r: repository(owner: "up", name: "one") { nameWithOwner } }')
+    assert answer["data"]["r"] == {"nameWithOwner": "up/uno"}
+
+
+def test_fragments_typename_and_refs_connection(ask, repos):
+    answer = ask(
+        """
+        fragment Head on Ref { name target { __typename oid } }
+        query {
+          repository(owner: "up", name: "one") {
+            __typename
+            refs(refPrefix: "refs/heads/", first: 1) {
+              totalCount
+              nodes { ...Head }
+              pageInfo { hasNextPage endCursor }
+            }
+          }
+        }
+        """
+    )
+    repo = answer["data"]["repository"]
+    assert repo["__typename"] == "Repository"
+    assert repo["refs"]["totalCount"] == 2
+    assert repo["refs"]["nodes"][0]["name"] == "dev"
+    assert repo["refs"]["nodes"][0]["target"]["__typename"] == "Commit"
+    assert repo["refs"]["pageInfo"] == {"hasNextPage": True, "endCursor": "0"}
+
+
+def test_unknown_field_fails_the_query_like_github(ask, repos):
+    answer = ask('{ repository(owner: "up", name: "one") { stars } }')
+    assert "data" not in answer
+    [error] = answer["errors"]
+    assert error["extensions"]["code"] == "undefinedField"
+    assert error["message"] == "Field 'stars' doesn't exist on type 'Repository'"
+
+
+def test_parse_errors_name_line_and_column(ask):
+    answer = ask('{ repository(owner: "x" name: ) { name } }')
+    [error] = answer["errors"]
+    assert error["locations"] == [{"line": 1, "column": 31}]  # the ")"
+
+
+def test_missing_required_variable_is_an_error(ask, repos):
+    answer = ask('query($o: String!) { repository(owner: $o, name: "one") { name } }')
+    assert "data" not in answer
+    assert "$o" in answer["errors"][0]["message"]
+
+
+def test_graphql_needs_the_token(sandbox):
+    with httpx.Client(timeout=10) as client:
+        reply = client.post(sandbox.graphql_url, json={"query": "{ viewer { login } }"})
+    assert reply.status_code == 401
+
+
+def test_pygithub_graphql_query(sandbox, repos):
+    gh = Github(
+        base_url=sandbox.api_url,
+        auth=Auth.Token(sandbox.token),
+        seconds_between_requests=0,
+        seconds_between_writes=0,
+    )
+    try:
+        _, data = gh.requester.graphql_query(
+            'query($n: String!) { repository(owner: "up", name: $n) { nameWithOwner } }',
+            {"n": "one"},
+        )
+    finally:
+        gh.close()
+    assert data["data"]["repository"]["nameWithOwner"] == "up/one"
+
+
+def test_a_hundred_aliases_answer_quickly(ask, sandbox):
+    store = sandbox.store
+    for n in range(20):
+        store.create_repo("many", f"r{n}", auto_init=True)
+    fields = "\n".join(
+        f'a{n}: repository(owner: "many", name: "r{n % 20}") '
+        '{ ref(qualifiedName: "refs/heads/main") { target { oid } } '
+        'object(expression: "main:README.md") { ... on Blob { text } } }'
+        for n in range(100)
+    )
+    started = time.perf_counter()
+    answer = ask("{" + fields + "}")
+    elapsed = time.perf_counter() - started
+    assert "errors" not in answer
+    assert answer["data"]["a99"]["object"]["text"] == "# r19\n"
+    assert elapsed < 2.0, f"100 aliases took {elapsed:.2f}s"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '{ a: repository(owner: "o", name: "n") { ref(qualifiedName: "x") { name } } }',
+        'query Q($a: [String!]! = ["x"], $b: Int = 3) { x @skip(if: true) { y } }',
+        '{ x(s: """block\n  string""", e: ENUM, o: {k: [1, 2.5, null, true]}) }',
+        "# comment\n{ a, b, c }",
+    ],
+)
+def test_parser_reads_the_grammar_clients_send(source):
+    assert parse(source).operations
+
+
+@pytest.mark.parametrize("source", ["{", "{ }", "{ a(b: ) }", "query { a } }", '{ a(s: "\\q") }'])
+def test_parser_refuses_broken_documents(source):
+    with pytest.raises(GraphQLSyntaxError):
+        parse(source)
