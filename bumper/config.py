@@ -60,6 +60,11 @@ GITHUB_KEYS = (
     "app_id",
     "app_private_key",
     "app_installation_id",
+    "seconds_between_requests",
+    "seconds_between_writes",
+    "retries",
+    "max_rate_limit_wait",
+    "timeout_seconds",
 )
 TARGET_KEYS = ("repository", "base", "push_to")
 PR_KEYS = (
@@ -514,6 +519,27 @@ class _Reader:
             app_id=app_id,
             app_private_key=key,
             app_installation_id=installation,
+            seconds_between_requests=self.value(
+                m,
+                "github",
+                "seconds_between_requests",
+                d.seconds_between_requests,
+                _number_range(0, 60),
+            ),
+            seconds_between_writes=self.value(
+                m,
+                "github",
+                "seconds_between_writes",
+                d.seconds_between_writes,
+                _number_range(0, 60),
+            ),
+            retries=self.value(m, "github", "retries", d.retries, _int_range(0, 20)),
+            max_rate_limit_wait=self.value(
+                m, "github", "max_rate_limit_wait", d.max_rate_limit_wait, _number_range(0, 86_400)
+            ),
+            timeout_seconds=self.value(
+                m, "github", "timeout_seconds", d.timeout_seconds, _int_range(1, 600)
+            ),
         )
 
     def target(self, node: Any) -> TargetSettings:
