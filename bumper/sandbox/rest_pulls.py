@@ -137,7 +137,10 @@ def list_pulls(call: Call) -> Response:
             continue
         picked.append(view)
     picked.sort(key=lambda v: (_SORTS[sort](v.pull, board), v.pull.number), reverse=descending)
-    return call.paged([shapes.pull(call.urls, v) for v in picked])
+    page, per_page = call.window()
+    shown = picked[(page - 1) * per_page : page * per_page]
+    items = [shapes.pull(call.urls, v) for v in shown]
+    return json_response(200, items, call.link_header(len(picked)))
 
 
 def create_pull(call: Call) -> Response:
