@@ -1,0 +1,501 @@
+"""The Forge on GitHub (or the sandbox), through PyGithub.
+
+What is chosen on purpose here:
+- ``Github(lazy=True)``: naming a repository or PR costs no request; only the calls below do.
+- Pacing: ``github.seconds_between_requests`` / ``seconds_between_writes`` (GitHub asks for a
+  second between content-creating requests); tests set 0.
+- Retries: a bounded ``GithubRetry`` (``github.retries`` attempts; rate-limit and Retry-After
+  sleeps capped by ``github.max_rate_limit_wait``). It retries POST and PATCH too, which is
+  safe only because every write here is idempotent or detects its own earlier success: trees
+  and commits are content-addressed, creating a branch that exists answers 422 and is reported
+  as "exists", and creating a PR that exists answers 422 "already exists" and is adopted.
+- No clone: commits are built with the Git Data API (one tree with the file's text inline,
+  one commit on the base head), then a ref is created or forced.
+- Base files are read in one GraphQL query per 100 files (contents API when GraphQL is not
+  available, e.g. without a token).
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+import requests
+from github import Auth, Github, GithubException, GithubIntegration, GithubRetry
+from github.PullRequest import PullRequest
+
+from bumper.errors import ForgeError
+from bumper.forge import BaseHead, BranchInfo, CommitInfo, FileAtRef, PullInfo
+from bumper.httpclient import RequestCounter, request_kind
+from bumper.settings import Config, GitHubSettings, Secret
+
+log = logging.getLogger(__name__)
+
+GRAPHQL_BATCH = 100  # aliases per query; GitHub's node limit leaves room for far more
+CLOSED_PULLS_LOOKED_AT = 100  # the newest closed PRs of a branch that rule 6 considers
+USER_AGENT = "bumper/0.1 (PyGithub)"
+
+
+class _CountingRetry(GithubRetry):
+    """GithubRetry that counts each retried attempt and caps every sleep it is asked for."""
+
+    def __init__(self, *, counter: RequestCounter | None = None, **kwargs: Any) -> None:
+        self.counter = counter
+        super().__init__(**kwargs)
+
+    def new(self, **kw: Any) -> _CountingRetry:
+        kw["counter"] = self.counter
+        return super().new(**kw)
+
+    def increment(self, method: Any = None, url: Any = None, *args: Any, **kwargs: Any) -> Any:
+        response = kwargs.get("response") if "response" in kwargs else (args[0] if args else None)
+        kind = request_kind(httpx.URL(str(url or "/")))
+        if self.counter is not None and response is not None:
+            self.counter.answered(kind, int(response.status))
+        retry = super().increment(method, url, *args, **kwargs)  # raises when out of attempts
+        if self.counter is not None:
+            self.counter.sent(kind)  # the retried attempt about to go out
+        return retry
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        # urllib3 would sleep whatever Retry-After says; a pass must not hang for an hour.
+        seconds = super().parse_retry_after(retry_after)
+        cap = self.max_rate_limit_wait
+        return min(seconds, cap) if cap is not None else seconds
+
+
+class _CountingAdapter(requests.adapters.HTTPAdapter):
+    """Counts each request PyGithub sends and each answer, by kind (rest or graphql)."""
+
+    def __init__(self, counter: RequestCounter, **kwargs: Any) -> None:
+        self.counter = counter
+        super().__init__(**kwargs)
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        kind = request_kind(httpx.URL(request.url or "/"))
+        self.counter.sent(kind)
+        response = super().send(request, *args, **kwargs)
+        self.counter.answered(kind, response.status_code)
+        return response
+
+
+def _count_requests(gh: Github, counter: RequestCounter, retry: _CountingRetry) -> None:
+    """Put a counting adapter under PyGithub's session.
+
+    PyGithub has no public hook for this; its Requester keeps one persistent connection object
+    with a ``requests.Session``. If a PyGithub release changes that, counting stops (logged) and
+    bumper keeps working; tests/forge/test_github.py compares the counts with the sandbox log.
+    """
+    try:
+        connection = gh.requester._Requester__createConnection()  # type: ignore[attr-defined]
+        adapter = _CountingAdapter(
+            counter,
+            max_retries=retry,
+            pool_connections=connection.pool_size,
+            pool_maxsize=connection.pool_size,
+        )
+        connection.session.mount(f"{connection.protocol}://", adapter)
+        connection.adapter.close()
+        connection.adapter = adapter
+    except AttributeError as exc:  # pragma: no cover - only with an incompatible PyGithub
+        log.warning("cannot count GitHub requests with this PyGithub: %s", exc)
+
+
+def _auth(github: GitHubSettings, token: Secret | None, target: str) -> Auth.Auth | None:
+    if github.app_id is not None and github.app_private_key:
+        try:
+            key = Path(github.app_private_key).read_text()
+        except OSError as exc:
+            raise ForgeError(
+                f"github.app_private_key: cannot read {github.app_private_key}: {exc.strerror}"
+            ) from None
+        app = Auth.AppAuth(github.app_id, key)
+        installation = github.app_installation_id
+        if installation is None:
+            owner, name = target.split("/", 1)
+            integration = GithubIntegration(auth=app, base_url=github.api_url)
+            try:
+                installation = integration.get_repo_installation(owner, name).id
+            except GithubException as exc:
+                raise ForgeError(
+                    f"GitHub App {github.app_id} is not installed on {target}: {_why(exc)}"
+                ) from None
+            finally:
+                integration.close()
+        # PyGithub renews the installation token before it expires.
+        return Auth.AppInstallationAuth(app, installation)
+    if token:
+        return Auth.Token(token.reveal())
+    return None
+
+
+def _why(exc: GithubException) -> str:
+    data = exc.data if isinstance(exc.data, dict) else {}
+    message = str(data.get("message") or "").strip()
+    details = [
+        str(e.get("message") or e.get("code"))
+        for e in data.get("errors") or []
+        if isinstance(e, dict)
+    ]
+    text = "; ".join(x for x in [message, *details] if x)
+    return f"HTTP {exc.status}" + (f": {text[:300]}" if text else "")
+
+
+def _already_exists(exc: GithubException) -> bool:
+    return exc.status == 422 and "already exists" in json.dumps(exc.data).lower()
+
+
+class GitHubForge:
+    """Forge for one target repository and base branch; branches live in ``push_to``'s fork
+    when set. Close it (or use ``with``) to release its connection."""
+
+    def __init__(
+        self,
+        gh: Github,
+        *,
+        target: str,
+        base: str,
+        push_to: str | None = None,
+        counter: RequestCounter | None = None,
+    ) -> None:
+        self._gh = gh
+        self._requester = gh.requester
+        self.target = target
+        self.base = base
+        owner, name = target.split("/", 1)
+        self.push_repo = f"{push_to}/{name}" if push_to else target
+        self._head_owner = push_to or owner
+        self._fork = push_to is not None and push_to.lower() != owner.lower()
+        self._counter = counter or RequestCounter()
+
+    @classmethod
+    def from_config(cls, config: Config, token: Secret | None) -> GitHubForge:
+        """PyGithub against ``config.github.api_url``, for ``config.target``."""
+        target = config.target.repository
+        if not target:
+            raise ForgeError("target.repository is not set: bumper needs a repository to open PRs")
+        github = config.github
+        counter = RequestCounter()
+        retry = _CountingRetry(
+            counter=counter,
+            total=github.retries,
+            backoff_factor=0.5,  # the first retry goes at once, then 1 s, 2 s, ...
+            max_rate_limit_wait=github.max_rate_limit_wait,
+            secondary_rate_wait=min(60.0, github.max_rate_limit_wait),
+        )
+        gh = Github(
+            base_url=github.api_url.rstrip("/"),
+            auth=_auth(github, token, target),
+            timeout=github.timeout_seconds,
+            user_agent=USER_AGENT,
+            per_page=100,
+            retry=retry,
+            seconds_between_requests=github.seconds_between_requests or None,
+            seconds_between_writes=github.seconds_between_writes or None,
+            lazy=True,
+        )
+        _count_requests(gh, counter, retry)
+        return cls(
+            gh,
+            target=target,
+            base=config.target.base,
+            push_to=config.target.push_to,
+            counter=counter,
+        )
+
+    # -- housekeeping ---------------------------------------------------------------------
+    @property
+    def head_owner(self) -> str:
+        return self._head_owner
+
+    def request_counts(self) -> dict[str, int]:
+        return self._counter.as_dict()
+
+    def close(self) -> None:
+        self._gh.close()
+
+    def __enter__(self) -> GitHubForge:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- plumbing -------------------------------------------------------------------------
+    def _call(
+        self,
+        what: str,
+        verb: str,
+        url: str,
+        *,
+        input: Any = None,
+        params: Any = None,
+        absent: Callable[[GithubException], bool] | None = None,
+    ) -> Any:
+        """The JSON answer; None when ``absent(error)`` says the error means "not there"."""
+        try:
+            _, data = self._requester.requestJsonAndCheck(verb, url, parameters=params, input=input)
+        except GithubException as exc:
+            if absent is not None and absent(exc):
+                return None
+            raise ForgeError(f"{what}: {_why(exc)}") from None
+        except requests.RequestException as exc:
+            raise ForgeError(f"{what}: {_short(exc)}") from None
+        return data
+
+    def _ref_url(self, name: str) -> str:
+        return f"/repos/{self.push_repo}/git/refs/heads/{quote(name, safe='/')}"
+
+    # -- reads ----------------------------------------------------------------------------
+    def base_head(self) -> BaseHead:
+        what = f"read {self.target} branch {self.base}"
+        data = self._call(
+            what, "GET", f"/repos/{self.target}/branches/{quote(self.base, safe='/')}"
+        )
+        try:
+            return BaseHead(data["commit"]["sha"], data["commit"]["commit"]["tree"]["sha"])
+        except (KeyError, TypeError):
+            raise ForgeError(f"{what}: unexpected answer") from None
+
+    def read_files(self, commit: str, paths: Sequence[str]) -> dict[str, FileAtRef]:
+        wanted = list(dict.fromkeys(paths))
+        found: dict[str, FileAtRef] = {}
+        try:
+            for chunk in _chunks(wanted, GRAPHQL_BATCH):
+                found.update(self._graphql_files(commit, chunk))
+        except ForgeError as exc:
+            log.info("reading files through GraphQL failed (%s); using the contents API", exc)
+        for path in wanted:
+            if path not in found:
+                found[path] = self._contents_file(commit, path)
+        return found
+
+    def _graphql_files(self, commit: str, paths: Sequence[str]) -> dict[str, FileAtRef]:
+        owner, name = self.target.split("/", 1)
+        fields = "\n".join(
+            f"    f{i}: object(expression: {json.dumps(f'{commit}:{path}')})"
+            " { ... on Blob { text isBinary byteSize } }"
+            for i, path in enumerate(paths)
+        )
+        query = (
+            "query($owner: String!, $name: String!) {\n"
+            "  repository(owner: $owner, name: $name) {\n" + fields + "\n  }\n}"
+        )
+        try:
+            _, data = self._requester.graphql_query(query, {"owner": owner, "name": name})
+        except GithubException as exc:
+            raise ForgeError(f"GraphQL: {_why(exc)}") from None
+        except requests.RequestException as exc:
+            raise ForgeError(f"GraphQL: {_short(exc)}") from None
+        repository = (data.get("data") or {}).get("repository")
+        if not isinstance(repository, dict):
+            raise ForgeError("GraphQL: no repository in the answer")
+        out: dict[str, FileAtRef] = {}
+        for i, path in enumerate(paths):
+            blob = repository.get(f"f{i}")
+            if blob is None:
+                out[path] = FileAtRef(path, commit, None)
+            elif blob.get("isBinary"):
+                out[path] = FileAtRef(path, commit, None, binary=True)
+            elif isinstance(blob.get("text"), str) and (
+                blob.get("byteSize") is None or len(blob["text"].encode()) == blob["byteSize"]
+            ):
+                out[path] = FileAtRef(path, commit, blob["text"])
+            # else: text that does not round-trip to its bytes; the contents API reads it
+        return out
+
+    def _contents_file(self, commit: str, path: str) -> FileAtRef:
+        what = f"read {self.target}:{path}"
+        data = self._call(
+            what,
+            "GET",
+            f"/repos/{self.target}/contents/{quote(path, safe='/')}",
+            params={"ref": commit},
+            absent=lambda exc: exc.status == 404,
+        )
+        if not isinstance(data, dict) or data.get("type") != "file":
+            return FileAtRef(path, commit, None)
+        try:
+            raw = base64.b64decode(data.get("content") or "")
+        except ValueError:
+            raise ForgeError(f"{what}: content is not base64") from None
+        if b"\0" in raw[:8000]:  # git's own test for a binary file
+            return FileAtRef(path, commit, None, binary=True)
+        try:
+            return FileAtRef(path, commit, raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            return FileAtRef(path, commit, None, binary=True)
+
+    def open_pulls(self) -> list[PullInfo]:
+        repo = self._gh.get_repo(self.target)
+        listing = repo.get_pulls(state="open", base=self.base)
+        return self._pulls(f"list open PRs of {self.target}", listing)
+
+    def closed_pulls(self, branch: str) -> list[PullInfo]:
+        repo = self._gh.get_repo(self.target)
+        listing = repo.get_pulls(
+            state="closed", head=f"{self._head_owner}:{branch}", sort="created", direction="desc"
+        )
+        return self._pulls(
+            f"list closed PRs from {branch}", itertools.islice(listing, CLOSED_PULLS_LOOKED_AT)
+        )
+
+    def _pulls(self, what: str, listing: Iterable[PullRequest]) -> list[PullInfo]:
+        try:
+            return [_pull_info(pr) for pr in listing]
+        except GithubException as exc:
+            raise ForgeError(f"{what}: {_why(exc)}") from None
+        except requests.RequestException as exc:
+            raise ForgeError(f"{what}: {_short(exc)}") from None
+
+    def branch(self, name: str) -> BranchInfo | None:
+        what = f"read branch {name} of {self.push_repo}"
+        data = self._call(
+            what,
+            "GET",
+            f"/repos/{self.push_repo}/branches/{quote(name, safe='/')}",
+            absent=lambda exc: exc.status == 404,
+        )
+        if data is None:
+            return None
+        try:
+            commit = data["commit"]
+            parents = tuple(p["sha"] for p in commit.get("parents") or [])
+            head = CommitInfo(commit["sha"], commit["commit"]["message"], parents)
+        except (KeyError, TypeError):
+            raise ForgeError(f"{what}: unexpected answer") from None
+        return BranchInfo(str(data.get("name") or name), head)
+
+    def user_identity(self) -> str:
+        data = self._call("read the authenticated account", "GET", "/user")
+        login = str(data.get("login") or "bumper")
+        name = str(data.get("name") or login)
+        email = data.get("email")
+        if not email:
+            host = urlsplit(str(data.get("html_url") or "https://github.com")).hostname
+            email = f"{data.get('id', 0)}+{login}@users.noreply.{host or 'github.com'}"
+        return f"{name} <{email}>"
+
+    # -- writes ---------------------------------------------------------------------------
+    def make_commit(self, base: BaseHead, path: str, text: str, message: str) -> str:
+        entry = {"path": path, "mode": "100644", "type": "blob", "content": text}
+        tree = self._call(
+            f"write a tree in {self.push_repo}",
+            "POST",
+            f"/repos/{self.push_repo}/git/trees",
+            input={"base_tree": base.tree, "tree": [entry]},
+        )
+        commit = self._call(
+            f"write a commit in {self.push_repo}",
+            "POST",
+            f"/repos/{self.push_repo}/git/commits",
+            input={"message": message, "tree": tree["sha"], "parents": [base.sha]},
+        )
+        return str(commit["sha"])
+
+    def create_branch(self, name: str, sha: str) -> bool:
+        created = self._call(
+            f"create branch {name} in {self.push_repo}",
+            "POST",
+            f"/repos/{self.push_repo}/git/refs",
+            input={"ref": f"refs/heads/{name}", "sha": sha},
+            absent=_already_exists,
+        )
+        return created is not None
+
+    def move_branch(self, name: str, sha: str) -> None:
+        self._call(
+            f"update branch {name} in {self.push_repo}",
+            "PATCH",
+            self._ref_url(name),
+            input={"sha": sha, "force": True},
+        )
+
+    def delete_branch(self, name: str) -> None:
+        self._call(
+            f"delete branch {name} in {self.push_repo}",
+            "DELETE",
+            self._ref_url(name),
+            absent=lambda exc: exc.status in (404, 422),  # gone already
+        )
+
+    def create_pull(self, branch: str, title: str, body: str) -> tuple[PullInfo, bool]:
+        repo = self._gh.get_repo(self.target)
+        head = f"{self._head_owner}:{branch}" if self._fork else branch
+        what = f"open a PR from {branch}"
+        try:
+            return _pull_info(
+                repo.create_pull(base=self.base, head=head, title=title, body=body)
+            ), True
+        except GithubException as exc:
+            if not _already_exists(exc):
+                raise ForgeError(f"{what}: {_why(exc)}") from None
+        except requests.RequestException as exc:
+            raise ForgeError(f"{what}: {_short(exc)}") from None
+        # A PR from this branch is open already (a retried create, or another pass): adopt it.
+        listing = repo.get_pulls(state="open", head=f"{self._head_owner}:{branch}")
+        found = self._pulls(f"find the open PR from {branch}", listing)
+        if not found:
+            raise ForgeError(f"{what}: GitHub says one exists, but none is open")
+        return found[0], False
+
+    def edit_pull(self, number: int, *, title: str | None = None, body: str | None = None) -> None:
+        fields = {k: v for k, v in (("title", title), ("body", body)) if v is not None}
+        if fields:
+            url = f"/repos/{self.target}/pulls/{number}"
+            self._call(f"edit PR #{number}", "PATCH", url, input=fields)
+
+    def add_labels(self, number: int, labels: Sequence[str]) -> None:
+        if labels:
+            url = f"/repos/{self.target}/issues/{number}/labels"
+            self._call(f"label PR #{number}", "POST", url, input={"labels": list(labels)})
+
+    def close_pull(self, number: int, *, comment: str, body: str | None = None) -> None:
+        url = f"/repos/{self.target}/issues/{number}/comments"
+        self._call(f"comment on PR #{number}", "POST", url, input={"body": comment})
+        fields = {"state": "closed"} if body is None else {"state": "closed", "body": body}
+        url = f"/repos/{self.target}/pulls/{number}"
+        self._call(f"close PR #{number}", "PATCH", url, input=fields)
+
+
+def _pull_info(pr: PullRequest) -> PullInfo:
+    # Only fields present in a listing's JSON: any other attribute would cost a GET per PR.
+    head = pr.head
+    owner, _, _ = (head.label or "").partition(":")
+    return PullInfo(
+        number=pr.number,
+        url=pr.html_url,
+        head_branch=head.ref,
+        head_owner=owner,
+        head_sha=head.sha,
+        base=pr.base.ref,
+        title=pr.title or "",
+        body=pr.body or "",
+        state=pr.state,
+        merged=pr.merged_at is not None,
+        labels=tuple(label.name for label in pr.labels),
+    )
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _short(exc: requests.RequestException) -> str:
+    """What went wrong on the wire, without requests' long text (which carries the URL)."""
+    if isinstance(exc, requests.exceptions.RetryError):
+        inner = exc.args[0] if exc.args else None
+        reason = getattr(inner, "reason", None)
+        return f"gave up after retries ({reason or 'no good answer'})"
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    if isinstance(exc, requests.ConnectionError):
+        return "connection failed"
+    return type(exc).__name__
