@@ -188,4 +188,3 @@ def _write_text(path: Path, text: str) -> None:
     tmp.write_bytes(text.encode("utf-8"))
     os.chmod(tmp, path.stat().st_mode & 0o7777)
     tmp.replace(path)
-
