@@ -169,7 +169,7 @@ def _git_ls_files(root: Path) -> tuple[list[str], dict[str, str]] | None:
 def read_text(root: Path, path: str) -> str | None:
     """The text of a regular, small, non-binary file; None otherwise."""
     try:
-        with (root / path).open("rb") as handle:
+        with open(os.path.join(root, path), "rb") as handle:
             data = handle.read(MAX_BYTES + 1)
     except OSError:
         return None
@@ -191,7 +191,7 @@ def collect(root: Path, *, managed: bool = False, extra: Iterable[str] = ()) -> 
     read = 0
     for path in [*paths, *sorted(wanted - existing)]:
         kind = scan.classify(path)
-        name = PurePosixPath(path).name
+        name = path.rsplit("/", 1)[-1]
         maybe_script = kind is None and "." not in name and name not in _NOT_SCRIPTS
         if kind is None and not maybe_script and path not in wanted:
             continue
@@ -228,7 +228,8 @@ def collect(root: Path, *, managed: bool = False, extra: Iterable[str] = ()) -> 
 
 def _under_skipped(path: str) -> bool:
     """Would scan.classify skip this path for where it lives (tests, vendor, ...)?"""
-    return scan.classify(str(PurePosixPath(path).parent / "x.sh")) is None
+    directory = path.rpartition("/")[0]
+    return scan.classify(f"{directory}/x.sh" if directory else "x.sh") is None
 
 
 def _submodule_hit(path: str, sha: str, modules: str) -> scan.Hit:
@@ -647,7 +648,8 @@ def _hidden(
 
 
 def _distance(a: str, b: str) -> int:
-    pa, pb = PurePosixPath(a).parent.parts, PurePosixPath(b).parent.parts
+    """Steps between the directories of two paths (up to the common parent, then down)."""
+    pa, pb = a.split("/")[:-1], b.split("/")[:-1]
     common = 0
     for x, y in zip(pa, pb, strict=False):
         if x != y:
@@ -659,15 +661,18 @@ def _distance(a: str, b: str) -> int:
 def _nearest_makefile(path: str, makefiles: Sequence[str]) -> str:
     """The Makefile in the file's directory or the closest one above it, else a new one beside."""
     known = set(makefiles)
-    directory = PurePosixPath(path).parent
-    if directory.parts[:1] == (".github",):  # workflows and CI scripts: the top-level Makefile
-        directory = PurePosixPath(".")
-    for parent in [directory, *directory.parents]:
+    directory = path.rpartition("/")[0]
+    if directory.split("/")[0] == ".github":  # workflows and CI scripts: the top-level Makefile
+        directory = ""
+    start = directory
+    while True:
         for name in ("Makefile", "GNUmakefile", "makefile"):
-            candidate = (parent / name).as_posix().removeprefix("./")
+            candidate = f"{directory}/{name}" if directory else name
             if candidate in known:
                 return candidate
-    return (directory / "Makefile").as_posix().removeprefix("./")
+        if not directory:
+            return f"{start}/Makefile" if start else "Makefile"
+        directory = directory.rpartition("/")[0]
 
 
 def _suggested_variable(hit: scan.Hit, repository: str | None, path: str) -> str:

@@ -74,15 +74,16 @@ def classify(path: str) -> str | None:
     Documentation, test data, vendored code and files of other languages are None: a sha there
     is prose or data, not something the build checks out.
     """
-    parts = PurePosixPath(path).parts
-    if not parts:
+    parts = path.split("/")
+    name = parts[-1]
+    if not name:
         return None
     dirs = {part.lower() for part in parts[:-1]}
     if dirs & _SKIP_DIRS or dirs & _TEST_DIRS:
         return None
-    name = parts[-1]
     lower = name.lower()
-    suffix = PurePosixPath(lower).suffix
+    dot = lower.rfind(".")
+    suffix = lower[dot:] if dot > 0 else ""
     if name in ("Makefile", "makefile", "GNUmakefile") or suffix == ".mk":
         return "makefile"
     if name in _LOCK_FILES or lower.endswith(".lock"):
@@ -261,6 +262,7 @@ class _Command:
 
 
 _SEPARATORS = set(";&|()`")
+_PLAIN = re.compile(r"[^ \t\r\n\\'\"$<;&|()`]+")  # characters that are just part of a word
 
 
 class _Lexer:
@@ -328,8 +330,10 @@ class _Lexer:
                 self._end_command()
                 self.pos += 1
             else:
-                self._add(ch)
-                self.pos += 1
+                plain = _PLAIN.match(text, self.pos)
+                chunk = plain[0] if plain else ch
+                self._add(chunk)
+                self.pos += len(chunk)
         self._end_command()
         return self.commands
 
@@ -445,6 +449,7 @@ _VAR_REF = re.compile(
 )
 _PREFIXES = {"then", "do", "else", "elif", "if", "while", "until", "!", "{", "}", "time"}
 _PREFIXES |= {"exec", "nohup", "command", "builtin", "eval"}
+_PASSES_VARIABLES = {"make", "gmake", "cmake", "docker", "podman", "buildah", "nerdctl"}
 _DECLARE = {"export", "local", "readonly", "declare", "typeset"}
 _GIT_GLOBAL_WITH_VALUE = {"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path"}
 _GIT_REV_COMMANDS = {"checkout", "switch", "reset", "fetch", "pull", "worktree", "clone", "branch"}
@@ -478,7 +483,7 @@ def _program(words: list[_Word]) -> str:
     for word in words:
         if word.text in _PREFIXES or word.text == "sudo" or _ASSIGN_WORD.match(word.text):
             continue
-        return PurePosixPath(word.text).name
+        return word.text.rsplit("/", 1)[-1]
     return ""
 
 
@@ -523,12 +528,12 @@ def _analyse_command(facts: _Facts, command: _Command, text: str, base: int, lin
         _url_hits(facts, each, base, lines)
     if not rest:
         return
-    program = PurePosixPath(rest[0].text).name
+    program = rest[0].text.rsplit("/", 1)[-1]
     if program == "git":
         _git_command(facts, rest, base, lines)
     elif program == "go" and len(rest) > 1 and rest[1].text in ("install", "get", "run"):
         _go_command(facts, rest, base, lines)
-    else:
+    elif program in _PASSES_VARIABLES:
         _argument_pins(facts, rest[1:], base, lines)
 
 
@@ -947,10 +952,7 @@ def _makefile(text: str, path: str) -> list[Hit]:
     """Recipe shell (literal shas in git commands, pip, go) and URLs embedding a sha."""
     facts = _Facts(path, where="a Makefile recipe")
     lines = _Lines(text)
-    table = {a.variable: a.value for a in makefile_pins.find_assignments(text)}
-    for name, value in table.items():
-        if not _FULL_RE.match(value) and value:
-            facts.assigns.append(_Assign(name, value, 0, "make"))
+    table: dict[str, str] | None = None  # make variables, read only when a recipe needs them
     physical = text.split("\n")
     i = 0
     while i < len(physical):
@@ -961,7 +963,16 @@ def _makefile(text: str, path: str) -> list[Hit]:
             while physical[i].rstrip("\r").endswith("\\") and i + 1 < len(physical):
                 i += 1
                 parts.append(_recipe_line(physical[i]))
-            _scan_shell_text(facts, "\n".join(parts), lines.starts[first], lines)
+            recipe = "\n".join(parts)
+            if _CANDIDATE.search(recipe):
+                if table is None:
+                    table = {a.variable: a.value for a in makefile_pins.find_assignments(text)}
+                    facts.assigns.extend(
+                        _Assign(name, value, 0, "make")
+                        for name, value in table.items()
+                        if value and not _FULL_RE.match(value)
+                    )
+                _scan_shell_text(facts, recipe, lines.starts[first], lines)
         else:
             code = re.split(r"(?<!\\)#", line, maxsplit=1)[0]
             if "github" in code:
@@ -969,10 +980,9 @@ def _makefile(text: str, path: str) -> list[Hit]:
                     facts.hits.append(hit)
         i += 1
     hits = _resolve(facts, text)
+    made = table or {}
     return [
-        hit
-        for hit in hits
-        if hit.kind not in ("shell-assign", "shell-default") or hit.variable not in table
+        h for h in hits if h.kind not in ("shell-assign", "shell-default") or h.variable not in made
     ]
 
 
