@@ -1,4 +1,4 @@
-"""bumper audit against a realistic checkout: every pin categorized, no prose or comment reported."""
+"""bumper audit on a realistic checkout: every pin categorized, no prose or comment reported."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from bumper.audit import (
     FixError,
     add_matrix_entries,
     categorize,
-    collect,
     run_audit,
 )
 from bumper.cli import main
@@ -173,7 +172,7 @@ def test_audit_reads_each_file_once_and_is_fast(repo: Path) -> None:
     git(repo, "add", "-A")
     config = load_config(repo / ".github/bumper.yaml", repo, allow_duplicates=True)
     started = time.perf_counter()
-    audit, extract, _ = run_audit(config, repo, lookup=False)
+    _, extract, _ = run_audit(config, repo, lookup=False)
     elapsed = time.perf_counter() - started
     assert extract.files_listed > 4000
     assert extract.files_read < extract.files_listed / 2
