@@ -395,3 +395,94 @@ def test_entries_rendering_the_same_branch_fail_with_a_hint(world: World) -> Non
     results = world.run((LIB, twin))
     assert [r.status for r in results] == [Status.FAILED] * 2
     assert "{file}" in results[0].message
+
+
+def assert_converged(world: World, upstream: str) -> None:
+    """One open PR whose marker, branch and title all say ``upstream`` on the current base."""
+    [pr] = world.pulls()
+    marker = parse_marker(pr.body)
+    assert marker is not None
+    assert (marker.upstream, marker.commit, marker.base) == (
+        upstream,
+        world.ref(TARGET, "update/LIB_VERSION"),
+        world.ref(TARGET),
+    )
+    assert pr.title.endswith(f"`{upstream}`")
+    assert [label.name for label in pr.labels] == ["dependencies"]
+    text = world.base_file(rev="update/LIB_VERSION")
+    assert text == world.base_file().replace(world.old["up/lib"], upstream)
+
+
+# Every write of each flow. A pass killed after write k is a pass whose write k+1 never
+# happens, which a fault answering 404 before the sandbox acts reproduces. The full sweep runs
+# with --full; one representative of each flow runs always.
+SLOW = pytest.mark.slow
+CREATE_STEPS = [
+    pytest.param("POST", r"/git/trees$", marks=SLOW),
+    pytest.param("POST", r"/git/commits$", marks=SLOW),
+    pytest.param("POST", r"/git/refs$"),
+    pytest.param("POST", r"/pulls$", marks=SLOW),  # also test_crash_between_branch_and_pr_...
+    pytest.param("POST", r"/labels$", marks=SLOW),
+]
+UPDATE_STEPS = [
+    pytest.param("POST", r"/git/trees$", marks=SLOW),
+    pytest.param("POST", r"/git/commits$", marks=SLOW),
+    pytest.param("PATCH", r"/git/refs/heads/", marks=SLOW),
+    pytest.param("PATCH", r"/pulls/\d+$"),
+]
+CLOSE_STEPS = [
+    pytest.param("POST", r"/comments$", marks=SLOW),
+    pytest.param("PATCH", r"/pulls/\d+$"),
+    pytest.param("DELETE", r"/git/refs/heads/", marks=SLOW),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), CREATE_STEPS, ids=lambda x: str(x))
+def test_pass_killed_before_a_create_write_converges_next_pass(
+    world: World, method: str, path: str
+) -> None:
+    new = world.upstream_commit()
+    world.sb.add_fault(path, method=method, status=404)  # the pass dies before this write
+    world.run()
+    world.sb.clear_faults()
+    assert one(world.run()).status in (Status.BUMPED, Status.UP_TO_DATE)
+    assert_converged(world, new)
+    world.sb.clear_requests()
+    assert one(world.run()).status is Status.UP_TO_DATE
+    assert world.writes() == []
+
+
+@pytest.mark.parametrize(("method", "path"), UPDATE_STEPS, ids=lambda x: str(x))
+def test_pass_killed_before_an_update_write_converges_next_pass(
+    world: World, method: str, path: str
+) -> None:
+    world.upstream_commit()
+    first = one(world.run())
+    newer = world.upstream_commit(title="newer")
+    world.sb.add_fault(path, method=method, status=404)
+    world.run()
+    world.sb.clear_faults()
+    again = one(world.run())
+    assert again.status in (Status.BUMPED, Status.UP_TO_DATE) and again.pr == first.pr
+    assert_converged(world, newer)
+    world.sb.clear_requests()
+    assert one(world.run()).status is Status.UP_TO_DATE
+    assert world.writes() == []
+
+
+@pytest.mark.parametrize(("method", "path"), CLOSE_STEPS, ids=lambda x: str(x))
+def test_pass_killed_before_a_close_write_converges_next_pass(
+    world: World, method: str, path: str
+) -> None:
+    new = world.upstream_commit()
+    world.run()
+    by_hand = world.makefile.replace(world.old["up/lib"], new)
+    world.store.commit_files(TARGET, "main", {"Makefile": by_hand}, "Bump lib by hand")
+    world.sb.add_fault(path, method=method, status=404)
+    world.run()
+    world.sb.clear_faults()
+    assert one(world.run()).status is Status.UP_TO_DATE
+    assert world.pulls() == []
+    world.sb.clear_requests()
+    assert one(world.run()).status is Status.UP_TO_DATE
+    assert world.writes() == []
