@@ -56,7 +56,7 @@ class Facts:
 class Action:
     do: Do
     rule: int  # the row of docs/pr-rules.md that decided (0 for a look-up)
-    reason: str
+    reason: str  # for CREATE, "{pr}" stands for the PR's number, not known yet
     push: bool = False  # build a new commit on the base and point the branch at it
     branch_exists: bool = False  # the branch is there: move it rather than create it
     pr: int | None = None
@@ -149,7 +149,7 @@ def _plan_new(facts: Facts) -> Action:
         return Action(Do.LOOK_UP_BRANCH, 0, "does the branch exist already?")
     change = f"{facts.pin[:12]} -> {facts.upstream[:12]}"
     if facts.branch is None:
-        return Action(Do.CREATE, 0, f"{change}: opened a PR", push=True)
+        return Action(Do.CREATE, 0, f"{change}: opened PR {{pr}}", push=True)
     trailer = _bumper_trailer(facts, facts.branch)
     if trailer is None:
         return Action(
@@ -162,12 +162,16 @@ def _plan_new(facts: Facts) -> Action:
         return Action(
             Do.CREATE,
             8,
-            f"{change}: opened a PR for the existing branch",
+            f"{change}: opened PR {{pr}} from the existing branch",
             branch_exists=True,
             head=head.sha,
         )
     return Action(
-        Do.CREATE, 8, f"{change}: reused the branch, opened a PR", push=True, branch_exists=True
+        Do.CREATE,
+        8,
+        f"{change}: reused the branch, opened PR {{pr}}",
+        push=True,
+        branch_exists=True,
     )
 
 
