@@ -97,12 +97,12 @@ def run_pass(
             from bumper.forge.github import GitHubForge
             from bumper.publish import publish
 
-            forge = GitHubForge.from_config(config, token)
-            for result in publish(
-                config, resolved, heads, forge, client=client, token=token, dry_run=dry_run
-            ):
-                done(result)
-            counter.merge(forge.request_counts())
+            with GitHubForge.from_config(config, token) as forge:
+                for result in publish(
+                    config, resolved, heads, forge, client=client, token=token, dry_run=dry_run
+                ):
+                    done(result)
+                counter.merge(forge.request_counts())
 
     ordered = tuple(results[e] for e in entries if e in results)
     return PassReport(

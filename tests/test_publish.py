@@ -486,3 +486,34 @@ def test_pass_killed_before_a_close_write_converges_next_pass(
     world.sb.clear_requests()
     assert one(world.run()).status is Status.UP_TO_DATE
     assert world.writes() == []
+
+
+def test_whole_pass_where_nothing_changed_is_a_fixed_handful_of_reads(world: World) -> None:
+    from bumper.runner import run_pass
+    from bumper.settings import LookupSettings
+
+    world.upstream_commit("up/lib")
+    world.upstream_commit("up/tool")
+    config = dataclasses.replace(
+        world.config,
+        matrix=(LIB, TOOL),
+        lookup=LookupSettings(allow_http=True),
+        github=dataclasses.replace(world.config.github, token_env="SANDBOX_TOKEN"),
+    )
+    environ = {"SANDBOX_TOKEN": world.sb.token}
+    first = run_pass(config, environ=environ)
+    assert [r.status for r in first.results] == [Status.BUMPED] * 2
+
+    world.sb.clear_requests()
+    report = run_pass(config, environ=environ)
+    assert [r.status for r in report.results] == [Status.UP_TO_DATE] * 2
+    log = [(r["method"], r["path"]) for r in world.sb.requests()]
+    assert world.writes() == []
+    # upstream heads in one GraphQL query, then the base head, the base files, the open PRs
+    assert log == [
+        ("POST", "/api/graphql"),
+        ("GET", f"/api/v3/repos/{TARGET}/branches/main"),
+        ("POST", "/api/graphql"),
+        ("GET", f"/api/v3/repos/{TARGET}/pulls"),
+    ]
+    assert report.requests["rest"] == 2 and report.requests["graphql"] == 2
