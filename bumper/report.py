@@ -1,8 +1,8 @@
 """Render an Audit: a table for people, markdown for a PR comment, JSON, SARIF 2.1.0.
 
-Each renderer is a pure function from an Audit to text. The JSON shape is documented in
-docs: `{"findings": [{file, line, kind, variable, value, repository, category, message,
-suggestion, ...}], "summary": {...}}`.
+Each renderer is a pure function from an Audit to text. The JSON shape is JSON_SCHEMA below:
+`{"findings": [{file, line, kind, variable, value, repository, category, message, suggestion,
+managed_by, branch, behind, head}], "summary": {tracked, untracked, held, hidden, broken, ...}}`.
 """
 
 from __future__ import annotations
@@ -77,6 +77,68 @@ def render(audit: Audit, fmt: str, *, width: int | None = None, color: bool = Fa
 
 
 # --- JSON ------------------------------------------------------------------------------------
+
+
+_NULLABLE_STRING = {"type": ["string", "null"]}
+JSON_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "bumper audit --format json",
+    "type": "object",
+    "required": ["findings", "summary"],
+    "additionalProperties": False,
+    "properties": {
+        "findings": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": [
+                    "file",
+                    "line",
+                    "kind",
+                    "variable",
+                    "value",
+                    "repository",
+                    "category",
+                    "message",
+                    "suggestion",
+                ],
+                "additionalProperties": False,
+                "properties": {
+                    "file": {"type": "string", "description": "path relative to the checkout"},
+                    "line": {"type": "integer", "minimum": 1, "description": "1-based"},
+                    "kind": {"type": "string", "description": "makefile, shell-default, ..."},
+                    "variable": _NULLABLE_STRING,
+                    "value": {**_NULLABLE_STRING, "description": "the pinned sha"},
+                    "repository": {**_NULLABLE_STRING, "description": "owner/name or URL"},
+                    "category": {"enum": list(CATEGORIES)},
+                    "message": {"type": "string"},
+                    "suggestion": {"type": "string", "description": "how to fix; may be empty"},
+                    "managed_by": {**_NULLABLE_STRING, "description": "set with --all"},
+                    "branch": _NULLABLE_STRING,
+                    "behind": {"type": ["integer", "null"], "minimum": 0},
+                    "head": _NULLABLE_STRING,
+                },
+            },
+        },
+        "summary": {
+            "type": "object",
+            "required": [*CATEGORIES, "total", "problems"],
+            "properties": {
+                **{c: {"type": "integer", "minimum": 0} for c in CATEGORIES},
+                "total": {"type": "integer", "minimum": 0},
+                "problems": {"type": "integer", "minimum": 0},
+                "managed": {"type": "integer", "minimum": 0},
+                "matrix_entries": {"type": "integer", "minimum": 0},
+                "files_listed": {"type": "integer", "minimum": 0},
+                "files_read": {"type": "integer", "minimum": 0},
+                "seconds": {"type": "number", "minimum": 0},
+                "lookups": {"type": "boolean"},
+                "requests": {"type": "object", "additionalProperties": {"type": "integer"}},
+                "checkout": {"type": "string"},
+            },
+        },
+    },
+}
 
 
 def as_document(audit: Audit) -> dict[str, Any]:
