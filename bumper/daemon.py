@@ -302,6 +302,7 @@ class Daemon:
         self._last_outcome: str | None = None
         self._last_error: str | None = None
         self._rate_limit_remaining: int | None = None
+        self._running_pass: tuple[int, float] | None = None  # (id, started_at)
         self.commands: queue.SimpleQueue[str] = queue.SimpleQueue()
 
         self.metrics = _Metrics(self)
@@ -387,6 +388,16 @@ class Daemon:
             self._pass_lock.release()
         else:
             log.error("stopping: the pass is still running after %.0f s; leaving it", grace)
+            running = self._running_pass
+            if running is not None:
+                pass_id, started = running
+                self.state.finish_pass(
+                    pass_id,
+                    duration=time.time() - started,
+                    outcome="interrupted",
+                    counts={},
+                    error=f"stopped after {grace:.0f} s, before the pass finished",
+                )
         self._http.shutdown()
         self._http.server_close()
         if self._http_thread is not None:
@@ -433,6 +444,7 @@ class Daemon:
         config = self._config  # a reload during the pass applies to the next one
         started = time.time()
         pass_id = self.state.begin_pass(trigger, started)
+        self._running_pass = (pass_id, started)
         log.info("pass started (%s): %d entries", trigger, len(config.matrix))
         outcome, error, counts = "crashed", None, {}
         try:
@@ -462,6 +474,7 @@ class Daemon:
         self.state.finish_pass(
             pass_id, duration=duration, outcome=outcome, counts=counts, error=error
         )
+        self._running_pass = None
         self._last_outcome, self._last_error = outcome, error
         self.metrics.passes.labels(outcome).inc()
         self.metrics.last_pass.set(time.time())
@@ -498,8 +511,6 @@ class Daemon:
         text = f"{result.entry.name}: {result.status.value}"
         if result.message:
             text += f": {result.message}"
-        if result.pr is not None:
-            text += f" (PR #{result.pr})"
         log.log(
             level,
             text,

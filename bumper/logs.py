@@ -146,8 +146,10 @@ def setup_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    # APScheduler logs every job start and end at INFO; the daemon logs passes itself.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # APScheduler logs every job start and end, httpx every request, at INFO; the daemon
+    # logs passes and results itself, and /metrics counts requests.
+    for chatty in ("apscheduler", "httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     return handler
 
 
