@@ -28,7 +28,7 @@ def _repo_json(call: Call, info: RepoInfo, status: int = 200) -> Response:
     while source is not None and source.fork_of and store.exists(source.fork_of):
         source = store.info(source.fork_of)
     board = call.tracker.board(info.id)
-    open_count = sum(1 for p in board.pulls.values() if p.state == "open")
+    open_count = sum(1 for p in list(board.pulls.values()) if p.state == "open")
     data = shapes.repository(
         call.urls,
         info,

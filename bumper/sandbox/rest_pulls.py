@@ -37,13 +37,20 @@ def _views(call: Call, board: Board, pulls: list[Pull]) -> list[PullView]:
             branches[repo.full_name] = store.refs(repo.full_name, "refs/heads/")
         return branches[repo.full_name]
 
+    # git is read outside the lock (it serialises every writer); only closing needs it
+    current: dict[int, tuple[str | None, str | None]] = {}
+    for pull in pulls:
+        if pull.state == "open":
+            head_repo = by_id.get(pull.head_repo, call.info)
+            current[pull.number] = (
+                heads(head_repo).get(f"refs/heads/{pull.head_ref}"),
+                heads(call.info).get(f"refs/heads/{pull.base_ref}"),
+            )
     views, closed = [], False
     with store.lock:
         for pull in pulls:
-            head_repo = by_id.get(pull.head_repo, call.info)
-            if pull.state == "open":
-                head = heads(head_repo).get(f"refs/heads/{pull.head_ref}")
-                base = heads(call.info).get(f"refs/heads/{pull.base_ref}")
+            head, base = current.get(pull.number, (pull.head_sha, pull.base_sha))
+            if pull.state == "open" and pull.number in current:
                 if head is None or base is None:
                     pull.state, pull.closed_at = "closed", time.time()
                     pull.updated_at, closed = pull.closed_at, True
@@ -55,7 +62,7 @@ def _views(call: Call, board: Board, pulls: list[Pull]) -> list[PullView]:
                     pull,
                     board.pull_id(pull.number),
                     call.info,
-                    head_repo,
+                    by_id.get(pull.head_repo, call.info),
                     pull.head_sha,
                     pull.base_sha,
                     labels,
