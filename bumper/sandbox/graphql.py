@@ -11,6 +11,7 @@ against the store. Every repository in a query is read through one ``git cat-fil
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ from bumper.sandbox.shapes import USER, Urls, node_id, stable_id
 from bumper.sandbox.store import RepoInfo, Store
 
 RATE_LIMIT = 5000
+_REF_NAME = re.compile(r"\A[^\x00-\x20\x7f~^:?*\[\\]+\Z")
+_OID = re.compile(r"\A[0-9a-f]{40}\Z|\A[0-9a-f]{64}\Z")
 RateStatus = Callable[[], Mapping[str, int]]
 _BINARY_SNIFF = 8000  # bytes git and linguist look at for a NUL
 
@@ -442,6 +445,8 @@ class Repository(Node):
 
     def f_ref(self, args: dict[str, Any], where: Field, path: list[Any]) -> Ref | None:
         name = _required(args, "qualifiedName", str, where)
+        if not _REF_NAME.match(name) or ".." in name or "@{" in name:
+            return None  # not a ref name: "main:file" must not read a file through ref()
         if name.startswith("refs/"):
             return self._ref(name) if name.count("/") >= 2 else None
         return self._ref(f"refs/heads/{name}") or self._ref(f"refs/tags/{name}")
@@ -463,8 +468,13 @@ class Repository(Node):
     def f_object(self, args: dict[str, Any], where: Field, path: list[Any]) -> GitObject | None:
         expression = args.get("expression")
         oid = args.get("oid")
-        name = expression if isinstance(expression, str) else oid if isinstance(oid, str) else None
-        if name is None:
+        if isinstance(expression, str):
+            name = expression
+        elif isinstance(oid, str):
+            if not _OID.match(oid):
+                return None
+            name = oid
+        else:
             raise QueryError("object needs an expression or an oid", where, path=path)
         return GitObject.of(self.ctx, self.info, self.reader.get(name))
 

@@ -198,3 +198,13 @@ def test_parser_reads_the_grammar_clients_send(source):
 def test_parser_refuses_broken_documents(source):
     with pytest.raises(GraphQLSyntaxError):
         parse(source)
+
+
+def test_ref_takes_ref_names_only(ask, repos):
+    answer = ask(
+        '{ repository(owner: "up", name: "one") {'
+        ' a: ref(qualifiedName: "main:mk/Makefile") { name }'
+        ' b: ref(qualifiedName: "main~1") { name }'
+        ' c: object(oid: "main") { oid } } }'
+    )
+    assert answer["data"]["repository"] == {"a": None, "b": None, "c": None}
