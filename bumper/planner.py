@@ -46,6 +46,7 @@ class Facts:
     labels: tuple[str, ...]
     limits: Limits
     pr: PullInfo | None = None  # bumper's open PR from this branch, if any
+    elsewhere: PullInfo | None = None  # an open PR whose marker names this pin, other branch
     marker: Marker | None = None  # read from that PR's body
     branch_known: bool = False
     branch: BranchInfo | None = None  # when branch_known: the branch, None when it is absent
@@ -130,6 +131,16 @@ def _plan_open(facts: Facts, pr: PullInfo) -> Action:
 def _plan_new(facts: Facts) -> Action:
     if facts.pin == facts.upstream:
         return Action(Do.NOTHING, 1, "up to date")
+    other = facts.elsewhere
+    if other is not None:
+        return Action(
+            Do.SKIP,
+            11,
+            f"PR #{other.number} for this pin is open from {other.head_owner}:{other.head_branch}"
+            f" (pr.branch or target.push_to changed?); close it and bumper opens one from"
+            f" {facts.branch_name}",
+            pr=other.number,
+        )
     limits = facts.limits
     if limits.open_now >= limits.max_open:
         return Action(Do.SKIP, 10, f"PR limit: {limits.max_open} bumper PRs open (pr.max_open)")

@@ -68,16 +68,22 @@ def publish(
             results[i] = _failed(entries[i], str(exc))
         return [results[i] for i in range(len(entries))]
 
+    owner = forge.head_owner.lower()
     ours = {
-        (pr.head_owner.lower(), pr.head_branch): pr
+        pr.head_branch: pr
         for pr in open_pulls
-        if pr.head_owner.lower() == forge.head_owner.lower() and pr.head_branch in branches.values()
+        if pr.head_owner.lower() == owner and pr.head_branch in branches.values()
+    }
+    markers = {pr.number: prtext.parse_marker(pr.body) for pr in open_pulls}
+    # A PR bumper opened from a branch it no longer uses (a changed template or fork):
+    # it still counts as this pin's one PR.
+    elsewhere = {
+        marker.key: pr
+        for pr in open_pulls
+        if (marker := markers[pr.number]) is not None and ours.get(pr.head_branch) is not pr
     }
     bumper_open = sum(
-        1
-        for pr in open_pulls
-        if prtext.parse_marker(pr.body) is not None
-        or (pr.head_owner.lower(), pr.head_branch) in ours
+        1 for pr in open_pulls if markers[pr.number] is not None or ours.get(pr.head_branch) is pr
     )
     run = _Pass(
         config,
@@ -94,9 +100,10 @@ def publish(
         if head is None:
             results[i] = _failed(entry, "no upstream head was looked up")
             continue
-        pr = ours.get((forge.head_owner.lower(), branches[i]))
+        pr = ours.get(branches[i])
+        other = elsewhere.get(entry.key) if pr is None else None
         try:
-            results[i] = run.entry(entry, branches[i], head, files[entry.file], pr)
+            results[i] = run.entry(entry, branches[i], head, files[entry.file], pr, other)
         except BumperError as exc:
             results[i] = _failed(entry, str(exc), pr.number if pr else None)
     return [results[i] for i in range(len(entries))]
@@ -119,7 +126,13 @@ class _Pass:
 
     # -- one entry ------------------------------------------------------------------------
     def entry(
-        self, entry: Entry, branch: str, head: Head, file: FileAtRef, pr: PullInfo | None
+        self,
+        entry: Entry,
+        branch: str,
+        head: Head,
+        file: FileAtRef,
+        pr: PullInfo | None,
+        elsewhere: PullInfo | None = None,
     ) -> Result:
         problem = file.problem
         if problem is not None or file.text is None:
@@ -138,6 +151,7 @@ class _Pass:
             limits=self.limits,
             pr=pr,
             marker=prtext.parse_marker(pr.body) if pr else None,
+            elsewhere=elsewhere,
         )
         for _ in range(MAX_ROUNDS):
             action = plan(dataclasses.replace(facts, limits=self.limits))

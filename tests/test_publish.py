@@ -363,6 +363,17 @@ def test_fork_push_to(world: World) -> None:
     assert moved.status is Status.BUMPED and moved.pr == result.pr
 
 
+def test_changed_branch_template_does_not_open_a_second_pr(world: World) -> None:
+    world.upstream_commit()
+    first = one(world.run())
+    renamed = dataclasses.replace(world.config, pr=PrSettings(branch="bump/{variable}"))
+    world.upstream_commit(title="newer")
+    result = one(world.run(config=renamed))
+    assert result.status is Status.SKIPPED and result.pr == first.pr
+    assert "update/LIB_VERSION" in result.message
+    assert len(world.pulls()) == 1
+
+
 def test_dry_run_writes_nothing(world: World) -> None:
     world.upstream_commit()
     world.sb.clear_requests()
