@@ -59,7 +59,7 @@ class Problems:
         order = self._files.setdefault(filename, len(self._files))
         where = f"{filename}:{line}" if line > 0 else filename
         text = f"{where}: {path}: {message}" if path else f"{where}: {message}"
-        self._items.append(Problem(order, line, text))
+        self._items.append(Problem(order, line, printable(text)))
 
     def __bool__(self) -> bool:
         return bool(self._items)
@@ -70,6 +70,13 @@ class Problems:
     def raise_if_any(self) -> None:
         if self._items:
             raise ConfigError(self.messages())
+
+
+def printable(text: str) -> str:
+    """One line whatever a value held: control characters and line breaks escaped."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,11 +108,16 @@ def parse_yaml(text: str, report: Report) -> tuple[bool, Any]:
         report.add(line, "", f"invalid YAML: {_describe_yaml_error(exc)}")
     except ReaderError as exc:
         line = text.count("\n", 0, max(exc.position, 0)) + 1
-        report.add(line, "", f"invalid YAML: character {exc.character!r} is not allowed")
+        code = (
+            exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or " ")
+        )
+        report.add(line, "", f"invalid YAML: control character U+{code:04X} is not allowed")
     except YAMLError as exc:
         report.add(1, "", f"invalid YAML: {str(exc).splitlines()[0]}")
     except RecursionError:
         report.add(1, "", "invalid YAML: nested too deeply")
+    except TypeError:  # ruamel fails this way on a mapping used as a key (`? {a: 1}`)
+        report.add(1, "", "invalid YAML: a key is itself a mapping or list; look for a stray `?`")
     return False, None
 
 
@@ -295,7 +307,13 @@ def check_repository(value: str, *, allow_http: bool) -> str | None:
     if any(c.isspace() for c in value):
         return f"{shown(value)} contains whitespace"
     if "://" in value:
-        scheme = value.split("://", 1)[0].lower()
+        scheme, rest = value.split("://", 1)
+        if "@" in rest.split("/", 1)[0]:
+            # Checked first and never echoed: the part before `@` is a credential.
+            return (
+                "credentials do not belong in a URL here; the token comes from `github.token_env`"
+            )
+        scheme = scheme.lower()
         if scheme == "http" and not allow_http:
             return (
                 f"{shown(value)} is plain http, which anyone on the path can change; "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 from pathlib import Path
 from textwrap import dedent
 
@@ -168,6 +169,18 @@ CASES = [
         "matrix:\n" + row(repository="gitlab.com/group/project"),
         f"{FILE}:2: matrix[0].repository:",
         "write https://gitlab.com/group/project",
+    ),
+    (
+        "repository-url-with-credentials",
+        "matrix:\n" + row(repository=f"http://bot:{FAKE_TOKEN}@git.example.com/llama.cpp"),
+        f"{FILE}:2: matrix[0].repository:",
+        "credentials do not belong in a URL",
+    ),
+    (
+        "control-character",
+        "matrix:\n" + row(branch="ma\x07ster"),
+        f"{FILE}:4: invalid YAML:",
+        "control character U+0007 is not allowed",
     ),
     (
         "repository-plain-http",
@@ -590,3 +603,44 @@ def test_workflow_problems_name_the_workflow_and_its_lines() -> None:
         ".github/workflows/bump_deps.yaml:7: jobs.bump.strategy.matrix.include[0].variable: "
         "`LLAMA VERSION` is not a make variable name (letters, digits and underscores only)"
     ]
+
+
+# --- mangled files: whatever the damage, a ConfigError of one-line messages, never a crash ---
+
+_DEBRIS = [*" \n\t:-[]{}#'\"!&*|>%@`,?0_/.\\", "\r", "é", "\u2028", "${{", "<<: *a", "&a ", "? "]
+
+
+def _mangle(text: str, rnd: random.Random) -> str:
+    chars = list(text)
+    for _ in range(rnd.randint(1, 6)):
+        pos = rnd.randrange(len(chars))
+        roll = rnd.random()
+        if roll < 0.4:
+            del chars[pos]
+        elif roll < 0.8:
+            chars.insert(pos, rnd.choice(_DEBRIS))
+        else:
+            chars[pos] = rnd.choice(_DEBRIS)
+    return "".join(chars)
+
+
+def _sweep(count: int, seed: int) -> None:
+    example = (Path(__file__).resolve().parents[1] / "config" / "bumper.yaml").read_text()
+    rnd = random.Random(seed)
+    for _ in range(count):
+        text = _mangle(example, rnd)
+        try:
+            parse_config(text, FILE)
+        except ConfigError as exc:
+            assert exc.problems
+            for problem in exc.problems:
+                assert problem.startswith(FILE) and "\n" not in problem, (problem, text)
+
+
+def test_mangled_configs_give_one_line_problems_never_a_crash() -> None:
+    _sweep(150, seed=7)
+
+
+@pytest.mark.slow
+def test_mangled_configs_long_sweep() -> None:
+    _sweep(10_000, seed=11)
