@@ -153,6 +153,15 @@ def create_fork(call: Call) -> Response:
     return _repo_json(call, info, 202)
 
 
+def list_forks(call: Call) -> Response:
+    forks = [r for r in call.store.repos() if (r.fork_of or "").lower() == call.full.lower()]
+    return call.paged([shapes.repository(call.urls, r) for r in forks])
+
+
+def latest_release(call: Call) -> Response:
+    raise not_found()  # the sandbox has no releases
+
+
 TOP_ROUTES: list[Route] = [
     route("GET", r"/user", get_me),
     route("GET", r"/user/repos", list_my_repos),
@@ -167,6 +176,8 @@ TOP_ROUTES: list[Route] = [
 REPO_ROUTES: list[Route] = [
     route("GET", r"", get_repo),
     route("POST", r"/forks", create_fork),
+    route("GET", r"/forks", list_forks),
+    route("GET", r"/releases/latest", latest_release),
     *rest_git.ROUTES,
     *rest_pulls.ROUTES,
 ]
