@@ -328,7 +328,7 @@ def categorize(
     findings: list[Finding] = []
     covered: dict[tuple[str, str], Entry] = {}
     seen: dict[tuple[str, str], Entry] = {}
-    makefile_pins = {path: pins.find_pins(text) for path, text in extract.makefiles.items()}
+    makefile_pins = {path: makefile_pins_of(text) for path, text in extract.makefiles.items()}
     by_variable: dict[str, list[tuple[str, pins.Pin]]] = {}
     for path, found in makefile_pins.items():
         for pin in found:
@@ -411,12 +411,12 @@ def categorize(
                 hidden_by_variable.setdefault(hit.variable, []).append((path, hit))
 
     for path, found in sorted(makefile_pins.items()):
-        for pin in found:
-            if (path, pin.variable) in covered:
-                continue
-            sibling = pins.sibling_repository(extract.makefiles[path], pin.variable)
-            repository = scan.normalize_repository(sibling, hosts) if sibling else None
-            findings.append(_untracked(path, pin, repository, lookups))
+        loose = [pin for pin in found if (path, pin.variable) not in covered]
+        if not loose:
+            continue
+        repositories = upstreams(extract.makefiles[path], [p.variable for p in loose], hosts)
+        for pin in loose:
+            findings.append(_untracked(path, pin, repositories.get(pin.variable), lookups))
 
     makefile_paths = sorted(extract.makefiles)
     for path, hits in sorted(extract.hits.items()):
@@ -536,10 +536,42 @@ def entry_yaml(repository: str, variable: str, branch: str, file: str) -> str:
     return f"- repository: {repository}\n  variable: {variable}\n  branch: {branch}\n  file: {file}"
 
 
+_ABBREVIATED = re.compile(r"(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{7,39}")
+
+
+def makefile_pins_of(text: str) -> list[pins.Pin]:
+    """Full-sha pins, and pin-like names (X_VERSION, X_COMMIT, ...) set to an abbreviated sha."""
+    found = []
+    for assignment in pins.find_assignments(text):
+        if assignment.problem is None or (
+            _ABBREVIATED.fullmatch(assignment.value)
+            and scan.variable_stem(assignment.variable)
+            and assignment.operator not in ("+=", "!=", "define")
+            and not assignment.continued
+        ):
+            found.append(assignment)
+    return found
+
+
+def upstreams(text: str, variables: Sequence[str], hosts: Sequence[str]) -> dict[str, str]:
+    """The repository of each Makefile pin: a sibling X_REPO variable, else the recipe's clone."""
+    found: dict[str, str] = {}
+    for variable in variables:
+        sibling = pins.sibling_repository(text, variable)
+        if sibling:
+            found[variable] = scan.normalize_repository(sibling, hosts)
+    missing = [v for v in variables if v not in found]
+    for variable, url in scan.recipe_repositories(text, missing).items():
+        found[variable] = scan.normalize_repository(url, hosts)
+    return found
+
+
 def _untracked(path: str, pin: pins.Pin, repository: str | None, lookups: Lookups) -> Finding:
     branch, note = _branch_guess(repository, None, lookups)
     known = repository or PLACEHOLDER
     where = "" if repository else "; repository unknown: replace OWNER/NAME"
+    if not is_sha(pin.value):
+        where += "; the value is an abbreviated sha: write the full 40-hex sha"
     return Finding(
         path,
         pin.line,
@@ -801,12 +833,9 @@ def _probes(config: Config, extract: Extract) -> list[str]:
     covered = {(_clean(e.file), e.variable) for e in config.matrix}
     found: list[str] = []
     for path, text in extract.makefiles.items():
-        for pin in pins.find_pins(text):
-            if (path, pin.variable) in covered:
-                continue
-            sibling = pins.sibling_repository(text, pin.variable)
-            if sibling:
-                found.append(scan.normalize_repository(sibling, hosts))
+        loose = [p.variable for p in makefile_pins_of(text) if (path, p.variable) not in covered]
+        if loose:
+            found.extend(upstreams(text, loose, hosts).values())
     for hits in extract.hits.values():
         for hit in hits:
             if hit.repository and not hit.managed_by and not hit.branch:

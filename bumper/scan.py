@@ -953,37 +953,68 @@ def _makefile(text: str, path: str) -> list[Hit]:
     facts = _Facts(path, where="a Makefile recipe")
     lines = _Lines(text)
     table: dict[str, str] | None = None  # make variables, read only when a recipe needs them
-    physical = text.split("\n")
-    i = 0
-    while i < len(physical):
-        line = physical[i]
-        if line.startswith("\t"):
-            first = i
-            parts = [_recipe_line(line)]
-            while physical[i].rstrip("\r").endswith("\\") and i + 1 < len(physical):
-                i += 1
-                parts.append(_recipe_line(physical[i]))
-            recipe = "\n".join(parts)
-            if _CANDIDATE.search(recipe):
-                if table is None:
-                    table = {a.variable: a.value for a in makefile_pins.find_assignments(text)}
-                    facts.assigns.extend(
-                        _Assign(name, value, 0, "make")
-                        for name, value in table.items()
-                        if value and not _FULL_RE.match(value)
-                    )
-                _scan_shell_text(facts, recipe, lines.starts[first], lines)
-        else:
-            code = re.split(r"(?<!\\)#", line, maxsplit=1)[0]
-            if "github" in code:
-                for hit in _archive_hits(code, i + 1):
-                    facts.hits.append(hit)
-        i += 1
+    for start, recipe in _recipes(text, lines):
+        if _CANDIDATE.search(recipe):
+            if table is None:
+                table = _make_table(text)
+                facts.assigns.extend(_Assign(n, v, 0, "make") for n, v in table.items())
+            _scan_shell_text(facts, recipe, start, lines)
+    for number, line in enumerate(text.split("\n"), 1):
+        if not line.startswith("\t") and "github" in line:
+            facts.hits.extend(_archive_hits(re.split(r"(?<!\\)#", line, maxsplit=1)[0], number))
     hits = _resolve(facts, text)
     made = table or {}
     return [
         h for h in hits if h.kind not in ("shell-assign", "shell-default") or h.variable not in made
     ]
+
+
+def recipe_repositories(text: str, variables: Iterable[str]) -> dict[str, str]:
+    """Where a Makefile's recipes fetch each of `variables` from: for `git checkout $(VAR)`, the
+    URL of the clone (or remote) nearby, resolved through the Makefile's own variables."""
+    wanted = set(variables)
+    if not wanted:
+        return {}
+    facts = _Facts("")
+    lines = _Lines(text)
+    for start, recipe in _recipes(text, lines):
+        if "git" in recipe:
+            _scan_shell_text(facts, recipe, start, lines)
+    table = _make_table(text)
+    found: dict[str, str] = {}
+    for use in facts.uses:
+        for name in use.variables:
+            if name not in wanted or name in found:
+                continue
+            remote = None if use.url else _nearest_remote(facts.remotes, use.offset, text)
+            url = _expand(use.url or (remote.url if remote else ""), table)
+            if url:
+                found[name] = url
+    return found
+
+
+def _make_table(text: str) -> dict[str, str]:
+    """Make variables whose values are not shas (URLs, mostly), for resolving `$(X_REPO)`."""
+    return {
+        a.variable: a.value
+        for a in makefile_pins.find_assignments(text)
+        if a.value and not _FULL_RE.match(a.value)
+    }
+
+
+def _recipes(text: str, lines: _Lines) -> Iterator[tuple[int, str]]:
+    """(offset, shell text) of each recipe line, with its continuation lines joined."""
+    physical = text.split("\n")
+    i = 0
+    while i < len(physical):
+        if physical[i].startswith("\t"):
+            first = i
+            parts = [_recipe_line(physical[i])]
+            while physical[i].rstrip("\r").endswith("\\") and i + 1 < len(physical):
+                i += 1
+                parts.append(_recipe_line(physical[i]))
+            yield lines.starts[first], "\n".join(parts)
+        i += 1
 
 
 def _recipe_line(line: str) -> str:

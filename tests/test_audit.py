@@ -418,3 +418,35 @@ def test_bad_config_exits_2(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stdout == ""
     assert "bumper.yaml:2" in done.stderr
+
+
+def test_untracked_repository_from_the_recipe_and_abbreviated_pins(tmp_path: Path) -> None:
+    (tmp_path / "Makefile").write_text(
+        f"GOLLAMA_VERSION?={OLD}\n"
+        "TOOL_REPO?=https://github.com/acme/tool\n"
+        "TOOL_VERSION?=f7498c9\n"
+        "BUILD_ID?=1234567\n"
+        "go-llama:\n"
+        "\tgit clone --recurse-submodules https://github.com/acme/go-llama.cpp go-llama\n"
+        "\tcd go-llama && git checkout -b build $(GOLLAMA_VERSION)\n"
+        "tool:\n"
+        "\tgit clone $(TOOL_REPO) tool && cd tool && git checkout $(TOOL_VERSION)\n"
+    )
+    config = tmp_path / "bumper.yaml"
+    config.write_text("matrix: []\n")
+    audit, _, _ = run_audit(load_config(config, tmp_path), tmp_path, lookup=False)
+    assert [(f.line, f.category, f.variable, f.repository) for f in audit.findings] == [
+        (1, "untracked", "GOLLAMA_VERSION", "acme/go-llama.cpp"),
+        (3, "untracked", "TOOL_VERSION", "acme/tool"),
+    ]
+    assert "abbreviated sha" in audit.findings[1].message
+
+
+def test_pre_commit_hook_runs_a_strict_audit() -> None:
+    from ruamel.yaml import YAML
+
+    (hook,) = YAML(typ="safe").load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert hook["id"] == "bumper-audit"
+    assert hook["entry"].split()[:2] == ["bumper", "audit"]
+    assert "--strict" in hook["entry"].split()
+    assert hook["pass_filenames"] is False
