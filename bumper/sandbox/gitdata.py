@@ -241,6 +241,11 @@ def entry_at(store: Store, full_name: str, commit: str, path: str) -> TreeEntry 
     return next((e for e in found if e.path == path), None)
 
 
+def is_empty(store: Store, full_name: str) -> bool:
+    """True for a repository without any ref (no commits pushed yet)."""
+    return not run(store, full_name, "for-each-ref", "--count=1", "--format=x")[1].strip()
+
+
 def merge_base(store: Store, full_name: str, a: str, b: str) -> str | None:
     code, out = run(store, full_name, "merge-base", a, b, ok=(0, 1))
     return out.decode().strip() if code == 0 else None

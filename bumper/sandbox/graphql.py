@@ -428,7 +428,7 @@ class Repository(Node):
         return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.info.created_at))
 
     def f_isEmpty(self, args: dict[str, Any], where: Field, path: list[Any]) -> bool:
-        return not self.ctx.store.refs(self.info.full_name)
+        return g.is_empty(self.ctx.store, self.info.full_name)
 
     def f_parent(self, args: dict[str, Any], where: Field, path: list[Any]) -> Repository | None:
         parent = self.info.fork_of

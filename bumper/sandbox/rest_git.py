@@ -24,7 +24,7 @@ def _commit_or_404(call: Call, rev: str) -> g.CommitInfo:
 
 
 def _require_not_empty(call: Call) -> None:
-    if not call.store.refs(call.full):
+    if g.is_empty(call.store, call.full):
         raise fail(409, "Git Repository is empty.")
 
 
@@ -514,7 +514,7 @@ def compare(call: Call) -> Response:
 
 def get_contents(call: Call) -> Response:
     path = call.params["path"].strip("/")
-    if not call.store.refs(call.full):
+    if g.is_empty(call.store, call.full):
         raise fail(404, "This repository is empty.")
     ref = call.arg("ref") or call.info.default_branch
     commit = g.resolve(call.store, call.full, ref)
@@ -561,7 +561,7 @@ def _write_file(call: Call, path: str, content: bytes | None) -> dict[str, Any]:
     store, full = call.store, call.full
     with store.lock:
         head = store.ref(full, f"refs/heads/{branch}")
-        if head is None and (content is None or store.refs(full)):
+        if head is None and (content is None or not g.is_empty(store, full)):
             raise fail(404, f"Branch {branch} not found")
         existing = g.entry_at(store, full, head, path) if head else None
         if existing is not None and existing.type != "blob":
