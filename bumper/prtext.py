@@ -31,7 +31,7 @@ _TRAILER_RE = re.compile(
 _REF_UNSAFE = re.compile(r"[^A-Za-z0-9._/-]+")
 _MENTION = re.compile(r"@(?=[A-Za-z0-9])")
 _ISSUE_REF = re.compile(r"(?<![\w/])#(?=\d)")
-_GH_KEYWORD = re.compile(r"(?i)\b(close[sd]?|fix(e[sd])?|resolve[sd]?)\b(?=\s*:?\s*\S*#)")
+_GH_KEYWORD = re.compile(r"(?i)\b(close[sd]?|fix(e[sd])?|resolve[sd]?)\b(?=\s*:?\s+\S)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,13 +169,14 @@ def render_body(
 def _neutral(title: str) -> str:
     """An upstream commit title made inert here: no @mentions that ping people, no #123 that
     links this repository's issues, no closing keywords, no HTML."""
+    if len(title) > TITLE_LIMIT:
+        title = title[: TITLE_LIMIT - 3] + "..."
+    if "`" not in title:
+        return f"`{title}`"  # nothing in a code span pings, links or closes
     title = title.replace("<", "&lt;").replace(">", "&gt;")
     title = _MENTION.sub("@\u200b", title)
     title = _ISSUE_REF.sub("#\u200b", title)
-    title = _GH_KEYWORD.sub(lambda m: m.group(0)[0] + "\u200b" + m.group(0)[1:], title)
-    if len(title) > TITLE_LIMIT:
-        title = title[: TITLE_LIMIT - 3] + "..."
-    return f"`{title}`" if "`" not in title else title
+    return _GH_KEYWORD.sub(lambda m: m.group(0)[0] + "\u200b" + m.group(0)[1:], title)
 
 
 def format_marker(marker: Marker) -> str:

@@ -79,18 +79,20 @@ def test_body_lists_commits_newest_first_up_to_the_limit() -> None:
 
 
 def test_upstream_commit_titles_do_not_ping_people_or_close_issues() -> None:
-    title = "Fixes #12, thanks @alice <b>bold</b>"
+    plain = "Fixes #12, thanks @alice <b>bold</b>"
+    ticked = "Fixes #12 in `make`, thanks @alice <b>bold</b>"
     body = render_body(
         PrSettings(),
         ENTRY,
         MARKER,
         compare_url=None,
-        commits=[UpstreamCommit("c" * 40, title)],
-        ahead_by=1,
+        commits=[UpstreamCommit("c" * 40, plain), UpstreamCommit("d" * 40, ticked)],
+        ahead_by=2,
     )
-    assert "@alice" not in body
-    assert "#12" not in body
-    assert "<b>" not in body
+    assert f"`{plain}`" in body  # a code span: GitHub neither pings nor links in it
+    line = next(x for x in body.splitlines() if x.startswith("- dddd"))
+    assert "@alice" not in line and "#12" not in line and "<b>" not in line
+    assert "Fixes" not in line and "F\u200bixes" in line
 
 
 def test_commit_message_carries_the_trailer_and_signoff() -> None:

@@ -136,7 +136,7 @@ def test_new_upstream_commit_opens_one_pr_changing_only_the_pin(world: World) ->
     assert pr.head.ref == "update/LIB_VERSION"
     assert [label.name for label in pr.labels] == ["dependencies"]
     assert f"{world.sb.url}/up/lib/compare/{world.old['up/lib']}...{new}" in pr.body
-    assert "Fix @\u200balice" in pr.body  # the upstream commit is listed, without a ping
+    assert "`Fix @alice's bug, closes #3`" in pr.body  # listed in a code span: no ping
     branch_text = world.base_file(rev="update/LIB_VERSION")
     assert branch_text == world.makefile.replace(world.old["up/lib"], new)
     head = world.gh.get_repo(TARGET).get_git_commit(pr.head.sha)

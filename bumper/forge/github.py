@@ -18,11 +18,13 @@ What is chosen on purpose here:
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -30,6 +32,7 @@ import httpx
 import requests
 from github import Auth, Github, GithubException, GithubIntegration, GithubRetry
 from github.PullRequest import PullRequest
+from urllib3 import Retry
 
 from bumper.errors import ForgeError
 from bumper.forge import BaseHead, BranchInfo, CommitInfo, FileAtRef, PullInfo
@@ -46,7 +49,7 @@ USER_AGENT = "bumper/0.1 (PyGithub)"
 class _CountingRetry(GithubRetry):
     """GithubRetry that counts each retried attempt and caps every sleep it is asked for."""
 
-    def __init__(self, *, counter: RequestCounter | None = None, **kwargs: Any) -> None:
+    def __init__(self, *, counter: RequestCounter, **kwargs: Any) -> None:
         self.counter = counter
         super().__init__(**kwargs)
 
@@ -54,14 +57,21 @@ class _CountingRetry(GithubRetry):
         kw["counter"] = self.counter
         return super().new(**kw)
 
-    def increment(self, method: Any = None, url: Any = None, *args: Any, **kwargs: Any) -> Any:
-        response = kwargs.get("response") if "response" in kwargs else (args[0] if args else None)
-        kind = request_kind(httpx.URL(str(url or "/")))
-        if self.counter is not None and response is not None:
+    def increment(  # type: ignore[override]
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Retry:
+        kind = request_kind(httpx.URL(url or "/"))
+        if response is not None:
             self.counter.answered(kind, int(response.status))
-        retry = super().increment(method, url, *args, **kwargs)  # raises when out of attempts
-        if self.counter is not None:
-            self.counter.sent(kind)  # the retried attempt about to go out
+        # raises when out of attempts
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        self.counter.sent(kind)  # the retried attempt about to go out
         return retry
 
     def parse_retry_after(self, retry_after: str) -> float:
@@ -146,6 +156,17 @@ def _why(exc: GithubException) -> str:
     ]
     text = "; ".join(x for x in [message, *details] if x)
     return f"HTTP {exc.status}" + (f": {text[:300]}" if text else "")
+
+
+@contextlib.contextmanager
+def _as_forge_error(what: str) -> Iterator[None]:
+    """PyGithub's and requests' errors as one ForgeError line naming the call."""
+    try:
+        yield
+    except GithubException as exc:
+        raise ForgeError(f"{what}: {_why(exc)}") from None
+    except requests.RequestException as exc:
+        raise ForgeError(f"{what}: {_short(exc)}") from None
 
 
 def _already_exists(exc: GithubException) -> bool:
@@ -239,14 +260,15 @@ class GitHubForge:
         absent: Callable[[GithubException], bool] | None = None,
     ) -> Any:
         """The JSON answer; None when ``absent(error)`` says the error means "not there"."""
-        try:
-            _, data = self._requester.requestJsonAndCheck(verb, url, parameters=params, input=input)
-        except GithubException as exc:
-            if absent is not None and absent(exc):
-                return None
-            raise ForgeError(f"{what}: {_why(exc)}") from None
-        except requests.RequestException as exc:
-            raise ForgeError(f"{what}: {_short(exc)}") from None
+        with _as_forge_error(what):
+            try:
+                _, data = self._requester.requestJsonAndCheck(
+                    verb, url, parameters=params, input=input
+                )
+            except GithubException as exc:
+                if absent is not None and absent(exc):
+                    return None
+                raise
         return data
 
     def _ref_url(self, name: str) -> str:
@@ -287,12 +309,8 @@ class GitHubForge:
             "query($owner: String!, $name: String!) {\n"
             "  repository(owner: $owner, name: $name) {\n" + fields + "\n  }\n}"
         )
-        try:
+        with _as_forge_error("GraphQL"):
             _, data = self._requester.graphql_query(query, {"owner": owner, "name": name})
-        except GithubException as exc:
-            raise ForgeError(f"GraphQL: {_why(exc)}") from None
-        except requests.RequestException as exc:
-            raise ForgeError(f"GraphQL: {_short(exc)}") from None
         repository = (data.get("data") or {}).get("repository")
         if not isinstance(repository, dict):
             raise ForgeError("GraphQL: no repository in the answer")
@@ -347,12 +365,8 @@ class GitHubForge:
         )
 
     def _pulls(self, what: str, listing: Iterable[PullRequest]) -> list[PullInfo]:
-        try:
+        with _as_forge_error(what):
             return [_pull_info(pr) for pr in listing]
-        except GithubException as exc:
-            raise ForgeError(f"{what}: {_why(exc)}") from None
-        except requests.RequestException as exc:
-            raise ForgeError(f"{what}: {_short(exc)}") from None
 
     def branch(self, name: str) -> BranchInfo | None:
         what = f"read branch {name} of {self.push_repo}"
@@ -429,15 +443,13 @@ class GitHubForge:
         repo = self._gh.get_repo(self.target)
         head = f"{self._head_owner}:{branch}" if self._fork else branch
         what = f"open a PR from {branch}"
-        try:
-            return _pull_info(
-                repo.create_pull(base=self.base, head=head, title=title, body=body)
-            ), True
-        except GithubException as exc:
-            if not _already_exists(exc):
-                raise ForgeError(f"{what}: {_why(exc)}") from None
-        except requests.RequestException as exc:
-            raise ForgeError(f"{what}: {_short(exc)}") from None
+        with _as_forge_error(what):
+            try:
+                pr = repo.create_pull(base=self.base, head=head, title=title, body=body)
+                return _pull_info(pr), True
+            except GithubException as exc:
+                if not _already_exists(exc):
+                    raise
         # A PR from this branch is open already (a retried create, or another pass): adopt it.
         listing = repo.get_pulls(state="open", head=f"{self._head_owner}:{branch}")
         found = self._pulls(f"find the open PR from {branch}", listing)
