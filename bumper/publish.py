@@ -234,9 +234,9 @@ class _Pass:
                 opened_this_pass=self.limits.opened_this_pass + 1,
             )
             labels_note = self._label(pr.number, facts.labels)
-            return reason.format(pr=f"#{pr.number}") + labels_note, pr
+            return reason.replace("{pr}", f"#{pr.number}") + labels_note, pr
         # Another pass (or a retried request) opened it first: make it say what we pushed.
-        adopted = reason.format(pr=f"#{pr.number}") + " (it was open already: adopted)"
+        adopted = reason.replace("{pr}", f"#{pr.number}") + " (it was open already: adopted)"
         message = self._edit(facts, pr, commit, head, adopted, body)
         return message, pr
 
