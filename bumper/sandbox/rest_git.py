@@ -420,14 +420,16 @@ def _changes(call: Call, info: g.CommitInfo) -> list[g.FileChange]:
 
 
 def get_commit(call: Call) -> Response:
-    _require_not_empty(call)
     ref = call.params["ref"]
-    info = g.read_commit(call.store, call.full, ref)
-    if info is None:
+    sha = g.resolve(call.store, call.full, ref)
+    if sha is None:
+        _require_not_empty(call)
         raise fail(422, f"No commit found for SHA: {ref}")
     accept = call.req.headers.get("accept", "")
     if "application/vnd.github.sha" in accept or "application/vnd.github.v3.sha" in accept:
-        return Response(200, info.sha.encode(), {"Content-Type": "text/plain; charset=utf-8"})
+        # what shell scripts use to read a branch head: one git call, the bare sha
+        return Response(200, sha.encode(), {"Content-Type": "text/plain; charset=utf-8"})
+    info = _commit_or_404(call, sha)
     return json_response(200, shapes.commit(call.urls, call.full, info, _changes(call, info)))
 
 
