@@ -121,6 +121,7 @@ class Extract:
     existing: frozenset[str]  # every listed path, to tell a missing entry file
     files_listed: int = 0
     files_read: int = 0
+    extra: Mapping[str, str] = field(default_factory=dict)  # texts of the matrix entries' files
 
 
 def list_files(root: Path) -> tuple[list[str], dict[str, str]]:
@@ -179,35 +180,60 @@ def read_text(root: Path, path: str) -> str | None:
 
 
 def collect(root: Path, *, managed: bool = False, extra: Iterable[str] = ()) -> Extract:
-    """Read each candidate file once: Makefiles for pins.py, the rest through scan.py.
+    """Read each candidate file of a checkout once and extract its pins.
 
     `extra` are paths to read whatever their name (matrix entry files).
     """
     paths, gitlinks = list_files(root)
     existing = set(paths)
     wanted = {p for p in extra if p in existing or (root / p).is_file()}
-    makefiles: dict[str, str] = {}
-    hits: dict[str, tuple[scan.Hit, ...]] = {}
-    read = 0
-    for path in [*paths, *sorted(wanted - existing)]:
+    paths += sorted(wanted - existing)
+    texts = {path: read_text(root, path) for path, _ in candidates(paths, wanted)}
+    if managed and gitlinks:
+        texts[".gitmodules"] = read_text(root, ".gitmodules")
+    return extract_texts(paths, texts, gitlinks, wanted=wanted, managed=managed)
+
+
+def candidates(paths: Iterable[str], wanted: Iterable[str] = ()) -> list[tuple[str, str | None]]:
+    """(path, kind) of the files worth reading; kind "shell?" when only a shebang can tell."""
+    wanted = set(wanted)
+    chosen: list[tuple[str, str | None]] = []
+    for path in paths:
         kind = scan.classify(path)
-        name = path.rsplit("/", 1)[-1]
-        maybe_script = kind is None and "." not in name and name not in _NOT_SCRIPTS
-        if kind is None and not maybe_script and path not in wanted:
-            continue
-        if maybe_script and not _under_skipped(path):
-            kind = "shell?"
-        elif kind is None and path not in wanted:
-            continue
-        text = read_text(root, path)
-        read += 1
+        if kind is None:
+            name = path.rsplit("/", 1)[-1]
+            if "." not in name and name not in _NOT_SCRIPTS and not _under_skipped(path):
+                kind = "shell?"
+            elif path not in wanted:
+                continue
+        chosen.append((path, kind))
+    return chosen
+
+
+def extract_texts(
+    paths: Sequence[str],
+    texts: Mapping[str, str | None],
+    gitlinks: Mapping[str, str],
+    *,
+    wanted: Iterable[str] = (),
+    managed: bool = False,
+) -> Extract:
+    """Pins from the texts of the candidate files (None: unreadable, binary or too large)."""
+    wanted = set(wanted)
+    makefiles: dict[str, str] = {}
+    extra: dict[str, str] = {}
+    hits: dict[str, tuple[scan.Hit, ...]] = {}
+    for path, kind in candidates(paths, wanted):
+        text = texts.get(path)
         if text is None:
             continue
+        if path in wanted:
+            extra[path] = text
         if kind == "shell?":
             if not scan.is_shell_script(text[:200]):
                 continue
             kind = "shell"
-        if path in wanted and kind is None:
+        if kind is None:  # a matrix entry's file of another name: it holds make-style pins
             makefiles[path] = text
             continue
         if kind == "makefile":
@@ -216,14 +242,13 @@ def collect(root: Path, *, managed: bool = False, extra: Iterable[str] = ()) -> 
         if found:
             hits[path] = tuple(found)
     if managed and gitlinks:
-        modules = read_text(root, ".gitmodules") or ""
+        modules = texts.get(".gitmodules") or ""
+        where = ".gitmodules"
         for path, sha in sorted(gitlinks.items()):
-            hits[".gitmodules" if modules else path] = (
-                *hits.get(".gitmodules" if modules else path, ()),
-                _submodule_hit(path, sha, modules),
-            )
-    existing |= wanted
-    return Extract(makefiles, hits, frozenset(existing), len(paths), read)
+            key = where if modules else path
+            hits[key] = (*hits.get(key, ()), _submodule_hit(path, sha, modules))
+    read = sum(1 for path in texts if path != ".gitmodules")
+    return Extract(makefiles, hits, frozenset(paths), len(paths), read, extra)
 
 
 def _under_skipped(path: str) -> bool:
@@ -740,9 +765,7 @@ def run_audit(
     entry_files = {_clean(e.file) for e in config.matrix}
     if extract is None:
         extract = collect(checkout, managed=managed, extra=entry_files)
-    entry_texts = {
-        f: t for f in entry_files if (t := _entry_text(checkout, f, extract)) is not None
-    }
+    entry_texts = {f: t for f in entry_files if (t := _entry_text(f, extract)) is not None}
     requests: dict[str, int] = {}
     if lookup and lookups is None:
         lookups, requests = _look_up(config, extract, entry_texts, environ, client_factory)
@@ -774,12 +797,8 @@ def run_audit(
     return audit, extract, lookups or Lookups()
 
 
-def _entry_text(checkout: Path, file: str, extract: Extract) -> str | None:
-    if file in extract.makefiles:
-        return extract.makefiles[file]
-    if file not in extract.existing:
-        return None
-    return read_text(checkout, file)
+def _entry_text(file: str, extract: Extract) -> str | None:
+    return extract.extra.get(file, extract.makefiles.get(file))
 
 
 def _hosts(config: Config) -> tuple[str, ...]:
