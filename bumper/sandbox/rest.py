@@ -2,6 +2,16 @@
 
 The server hands every request under /api/v3 to ``RestApi.handle``; handlers live in
 rest_git.py (git data, contents, commits) and rest_pulls.py (pull requests, issues).
+
+Answered (under /api/v3): GET /user, /users/{u}, /orgs/{org}, their /repos lists;
+POST /user/repos and /orgs/{org}/repos; and under /repos/{owner}/{repo}: GET itself,
+forks (GET, POST), branches[/{b}], tags, git/ref/{ref}, git/matching-refs/{ref},
+git/refs[/{ref}] (GET, POST, PATCH, DELETE), git/blobs, git/trees, git/commits (GET, POST),
+contents/{path} (GET, PUT, DELETE), commits[/{ref}[/status|/check-runs]],
+compare/{base}...{head}, releases/latest (always 404), pulls (GET, POST),
+pulls/{n} (GET, PATCH), pulls/{n}/merge (GET, PUT), pulls/{n}/commits, pulls/{n}/files,
+issues/{n} (GET, PATCH), issues/{n}/comments (GET, POST), issues/{n}/labels (GET, POST,
+PUT, DELETE) and issues/{n}/labels/{name} (DELETE). A renamed repository answers 301.
 """
 
 from __future__ import annotations
