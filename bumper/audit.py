@@ -8,6 +8,7 @@ is pure. Nothing here writes, except `fix_matrix`, which --fix calls on purpose.
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import re
 import subprocess
@@ -751,7 +752,7 @@ def _suggested_variable(hit: scan.Hit, repository: str | None, path: str) -> str
 
 def run_audit(
     config: Config,
-    checkout: Path,
+    checkout: Path | None,
     *,
     lookup: bool = True,
     managed: bool = False,
@@ -760,10 +761,15 @@ def run_audit(
     extract: Extract | None = None,
     lookups: Lookups | None = None,
 ) -> tuple[Audit, Extract, Lookups]:
-    """Audit `checkout` against `config`'s matrix. Returns what it read and learnt for reuse."""
+    """Audit `checkout` against `config`'s matrix. Returns what it read and learnt for reuse.
+
+    Without a checkout, `extract` (read through the API by `fetch_extract`) is required.
+    """
     started = time.monotonic()
     entry_files = {_clean(e.file) for e in config.matrix}
     if extract is None:
+        if checkout is None:
+            raise ValueError("run_audit needs a checkout or an extract")
         extract = collect(checkout, managed=managed, extra=entry_files)
     entry_texts = {f: t for f in entry_files if (t := _entry_text(f, extract)) is not None}
     requests: dict[str, int] = {}
@@ -776,6 +782,7 @@ def run_audit(
         else e
         for e in config.matrix
     ]
+    where = str(checkout) if checkout is not None else _remote_label(config)
     findings = categorize(
         entries,
         extract,
@@ -786,7 +793,7 @@ def run_audit(
     )
     audit = Audit(
         tuple(findings),
-        str(checkout),
+        where,
         extract.files_listed,
         extract.files_read,
         time.monotonic() - started,
@@ -805,8 +812,10 @@ def _hosts(config: Config) -> tuple[str, ...]:
     return tuple(dict.fromkeys((config.github.git_url.rstrip("/"), "https://github.com")))
 
 
-def _display_path(path: Path, checkout: Path) -> str:
+def _display_path(path: Path, checkout: Path | None) -> str:
     """A path relative to the checkout when it lies inside it (as SARIF and people want)."""
+    if checkout is None:
+        return path.as_posix()
     if not path.is_absolute() and (checkout / path).is_file():
         return path.as_posix()
     try:
@@ -860,6 +869,231 @@ def _probes(config: Config, extract: Extract) -> list[str]:
             if hit.repository and not hit.managed_by and not hit.branch:
                 found.append(scan.normalize_repository(hit.repository, hosts))
     return [r for r in dict.fromkeys(found) if "://" not in r or r.startswith("https://")]
+
+
+# --- reading the target repository through the API (no checkout) ----------------------------
+
+GRAPHQL_BLOBS_PER_QUERY = 100
+GRAPHQL_BYTES_PER_QUERY = 4 << 20
+
+
+class RemoteError(BumperError):
+    """The target repository could not be read through the API."""
+
+
+def _remote_label(config: Config) -> str:
+    return f"{config.target.repository}@{config.target.base}"
+
+
+def _target(config: Config) -> tuple[str, str]:
+    repository = config.target.repository
+    if not repository or repository.count("/") != 1:
+        raise RemoteError(
+            "auditing without --checkout reads `target.repository` through the API: set it "
+            "in the config (owner/name), or pass --checkout DIR"
+        )
+    owner, name = repository.split("/")
+    return owner, name
+
+
+def _auth(config: Config, environ: Mapping[str, str] | None) -> dict[str, str]:
+    token = config.github.token(dict(environ) if environ is not None else None)
+    if not token:
+        raise RemoteError(
+            f"auditing without --checkout uses GitHub's GraphQL API, which needs a token in "
+            f"${config.github.token_env}; set it, or pass --checkout DIR"
+        )
+    return {"Authorization": f"bearer {token.reveal()}", "Accept": "application/json"}
+
+
+def _request(client: httpx.Client, method: str, url: str, what: str, **kwargs: Any) -> Any:
+    """One API call, following same-host redirects; the parsed JSON or a RemoteError."""
+    from urllib.parse import urljoin, urlsplit
+
+    for _ in range(5):
+        try:
+            response = client.request(method, url, **kwargs)
+        except httpx.HTTPError as exc:
+            raise RemoteError(f"{what}: request failed ({type(exc).__name__})") from None
+        location = response.headers.get("location")
+        if response.status_code in (301, 302, 307, 308) and location:
+            target = urljoin(url, location)
+            if urlsplit(target).netloc != urlsplit(url).netloc:
+                raise RemoteError(f"{what}: redirected to another host; refusing")
+            url = target
+            continue
+        if response.status_code != 200:
+            raise RemoteError(f"{what}: HTTP {response.status_code}")
+        try:
+            return response.json()
+        except ValueError:
+            raise RemoteError(f"{what}: the answer is not JSON") from None
+    raise RemoteError(f"{what}: too many redirects")
+
+
+def _graphql(
+    config: Config, client: httpx.Client, headers: Mapping[str, str], query: str, what: str
+) -> dict[str, Any]:
+    payload = _request(
+        client, "POST", config.github.graphql_url, what, json={"query": query}, headers=headers
+    )
+    data = payload.get("data") if isinstance(payload, dict) else None
+    if not isinstance(data, dict):
+        errors = payload.get("errors") if isinstance(payload, dict) else None
+        first = errors[0].get("message", "") if isinstance(errors, list) and errors else ""
+        raise RemoteError(f"{what}: GitHub GraphQL answered no data ({str(first)[:120]})")
+    return data
+
+
+def remote_text(
+    config: Config, path: str, *, client: httpx.Client, environ: Mapping[str, str] | None = None
+) -> str:
+    """One file of the target repository at `target.base` (the imported workflow)."""
+    owner, name = _target(config)
+    expression = json.dumps(f"{config.target.base}:{path}")
+    query = (
+        f"query {{ repository(owner: {json.dumps(owner)}, name: {json.dumps(name)}) {{ "
+        f"object(expression: {expression}) {{ ... on Blob {{ text isBinary }} }} }} }}"
+    )
+    label = f"{owner}/{name}: {path}"
+    data = _graphql(config, client, _auth(config, environ), query, label)
+    blob = (data.get("repository") or {}).get("object")
+    if not isinstance(blob, dict) or not isinstance(blob.get("text"), str):
+        raise RemoteError(f"{label}: no such text file on {config.target.base}")
+    return str(blob["text"])
+
+
+def fetch_extract(
+    config: Config,
+    *,
+    client: httpx.Client,
+    managed: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> Extract:
+    """The target repository's pins, read through the API without cloning.
+
+    One GraphQL query finds the base's tree, one REST call lists it recursively, and the
+    candidate files' texts come back from batched GraphQL queries (by blob id, so every file
+    is read from the same commit).
+    """
+    owner, name = _target(config)
+    headers = _auth(config, environ)
+    label = f"{owner}/{name}"
+    expression = json.dumps(f"{config.target.base}:")
+    data = _graphql(
+        config,
+        client,
+        headers,
+        f"query {{ repository(owner: {json.dumps(owner)}, name: {json.dumps(name)}) {{ "
+        f"object(expression: {expression}) {{ oid }} }} }}",
+        f"{label}: the tree of {config.target.base}",
+    )
+    repository = data.get("repository")
+    tree = repository.get("object") if isinstance(repository, dict) else None
+    if not isinstance(tree, dict) or not isinstance(tree.get("oid"), str):
+        missing = "repository" if not isinstance(repository, dict) else "branch"
+        raise RemoteError(f"{label}: no such {missing} (base {config.target.base!r})")
+    blobs, sizes, gitlinks = _list_tree(config, client, headers, owner, name, tree["oid"])
+    paths = sorted(blobs)
+    wanted = {_clean(e.file) for e in config.matrix} & set(paths)
+    chosen = [p for p, _ in candidates(paths, wanted) if sizes.get(p, 0) <= MAX_BYTES]
+    if managed and gitlinks and ".gitmodules" in blobs:
+        chosen.append(".gitmodules")
+    texts: dict[str, str | None] = dict.fromkeys(chosen)
+    batch: list[str] = []
+    size = 0
+    for path in chosen:
+        if batch and (
+            len(batch) >= GRAPHQL_BLOBS_PER_QUERY
+            or size + sizes.get(path, 0) > GRAPHQL_BYTES_PER_QUERY
+        ):
+            texts.update(_read_blobs(config, client, headers, owner, name, batch, blobs))
+            batch, size = [], 0
+        batch.append(path)
+        size += sizes.get(path, 0)
+    if batch:
+        texts.update(_read_blobs(config, client, headers, owner, name, batch, blobs))
+    return extract_texts(paths, texts, gitlinks, wanted=wanted, managed=managed)
+
+
+def _list_tree(
+    config: Config,
+    client: httpx.Client,
+    headers: Mapping[str, str],
+    owner: str,
+    name: str,
+    oid: str,
+    prefix: str = "",
+) -> tuple[dict[str, str], dict[str, int], dict[str, str]]:
+    """(blob sha, size, submodule commit) by path; a truncated listing is redone per subtree."""
+    url = f"{config.github.api_url.rstrip('/')}/repos/{owner}/{name}/git/trees/{oid}"
+    payload = _request(
+        client,
+        "GET",
+        url,
+        f"{owner}/{name}: list files",
+        params={"recursive": "1"},
+        headers={**headers, "Accept": "application/vnd.github+json"},
+    )
+    blobs: dict[str, str] = {}
+    sizes: dict[str, int] = {}
+    gitlinks: dict[str, str] = {}
+    entries = payload.get("tree") if isinstance(payload, dict) else None
+    if not isinstance(entries, list):
+        raise RemoteError(f"{owner}/{name}: the tree listing has no entries")
+    subtrees: list[tuple[str, str]] = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        path, kind, sha = entry.get("path"), entry.get("type"), entry.get("sha")
+        if not isinstance(path, str) or not isinstance(sha, str):
+            continue
+        full = prefix + path
+        if kind == "blob" and entry.get("mode") != "120000":  # symlinks are not files to read
+            blobs[full] = sha
+            sizes[full] = int(entry.get("size") or 0)
+        elif kind == "commit":
+            gitlinks[full] = sha
+        elif kind == "tree" and "/" not in path:
+            subtrees.append((full, sha))
+    if payload.get("truncated"):  # over GitHub's limit: keep this level, list each subtree
+        depth = prefix.count("/") + 1
+        blobs = {p: b for p, b in blobs.items() if p.count("/") < depth}
+        sizes = {p: n for p, n in sizes.items() if p in blobs}
+        gitlinks = {p: c for p, c in gitlinks.items() if p.count("/") < depth}
+        for directory, sha in subtrees:
+            more = _list_tree(config, client, headers, owner, name, sha, directory + "/")
+            blobs.update(more[0])
+            sizes.update(more[1])
+            gitlinks.update(more[2])
+    return blobs, sizes, gitlinks
+
+
+def _read_blobs(
+    config: Config,
+    client: httpx.Client,
+    headers: Mapping[str, str],
+    owner: str,
+    name: str,
+    paths: Sequence[str],
+    blobs: Mapping[str, str],
+) -> dict[str, str | None]:
+    fields = " ".join(
+        f"f{i}: object(oid: {json.dumps(blobs[path])}) {{ ... on Blob {{ text isBinary }} }}"
+        for i, path in enumerate(paths)
+    )
+    query = (
+        f"query {{ repository(owner: {json.dumps(owner)}, name: {json.dumps(name)}) "
+        f"{{ {fields} }} }}"
+    )
+    data = _graphql(config, client, headers, query, f"{owner}/{name}: read {len(paths)} files")
+    repository = data.get("repository") or {}
+    texts: dict[str, str | None] = {}
+    for i, path in enumerate(paths):
+        blob = repository.get(f"f{i}") if isinstance(repository, dict) else None
+        text = blob.get("text") if isinstance(blob, dict) and not blob.get("isBinary") else None
+        texts[path] = text if isinstance(text, str) else None
+    return texts
 
 
 # --- --fix: add suggested entries to the matrix ------------------------------------------------

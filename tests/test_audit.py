@@ -450,3 +450,63 @@ def test_pre_commit_hook_runs_a_strict_audit() -> None:
     assert hook["entry"].split()[:2] == ["bumper", "audit"]
     assert "--strict" in hook["entry"].split()
     assert hook["pass_filenames"] is False
+
+
+# --- without a checkout: the target repository read through the API ------------------------
+
+
+def test_audit_through_the_api_matches_the_checkout(
+    sandbox: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sandbox.store.create_repo("acme", "app", default_branch="main")
+    files = {
+        p.relative_to(CORPUS).as_posix(): p.read_bytes() for p in CORPUS.rglob("*") if p.is_file()
+    }
+    sandbox.store.commit_files("acme/app", "main", files, "the corpus")
+    config = tmp_path / "bumper.yaml"
+    own = (CORPUS / ".github/bumper.yaml").read_text()
+    config.write_text(
+        own.replace(
+            "matrix_from:",
+            f"github:\n  api_url: {sandbox.api_url}\n  git_url: {sandbox.git_url}\n"
+            "target:\n  repository: acme/app\n  base: main\nmatrix_from:",
+        )
+    )
+    monkeypatch.setenv("GITHUB_TOKEN", sandbox.token)
+    sandbox.clear_requests()
+    code = main(["audit", "--config", str(config), "--format", "json", "--no-lookup"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0
+    in_repo = {k for k in keyed_dicts(doc["findings"]) if k[0] != str(config)}
+    assert in_repo == {k for k in EXPECTED if k[0] != ".github/bumper.yaml"}
+    broken = sorted(
+        (f["variable"], f["category"]) for f in doc["findings"] if f["file"] == str(config)
+    )
+    assert broken == [("GONE_VERSION", "broken"), ("WHISPER_EXTRAS_VERSION", "broken")]
+    assert doc["summary"]["checkout"] == "acme/app@main"
+    # One query for the tree, one listing, one batch of file texts, one for the workflow.
+    paths = [r["path"] for r in sandbox.requests()]
+    assert paths.count("/api/graphql") == 3
+    assert [p for p in paths if p != "/api/graphql"] == [
+        f"/api/v3/repos/acme/app/git/trees/{_tree_oid(sandbox)}"
+    ]
+    assert "clone" not in " ".join(paths) and not any("git-upload-pack" in p for p in paths)
+
+
+def _tree_oid(sb: Any) -> str:
+    return sb.store.git("acme/app", "rev-parse", "main^{tree}").decode().strip()
+
+
+def test_audit_through_the_api_needs_a_token(tmp_path: Path, sandbox: Any) -> None:
+    config = tmp_path / "bumper.yaml"
+    config.write_text(
+        f"github:\n  api_url: {sandbox.api_url}\n  git_url: {sandbox.git_url}\n"
+        "target:\n  repository: acme/app\nmatrix: []\n"
+    )
+    done = run_cli("--config", str(config), "--no-lookup")
+    assert done.returncode == 1
+    assert "GITHUB_TOKEN" in done.stderr
+    assert done.stdout == ""

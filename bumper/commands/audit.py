@@ -3,57 +3,83 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
+import time
+from dataclasses import replace
 from pathlib import Path
 
 from bumper import report
-from bumper.audit import fix_matrix, run_audit
+from bumper.audit import Audit, fetch_extract, fix_matrix, remote_text, run_audit
 from bumper.config import load_config
 from bumper.errors import BumperError
+from bumper.settings import Config
 
 
 def main(args: argparse.Namespace) -> int:
+    started = time.monotonic()
     checkout: Path | None = args.checkout
-    config = load_config(args.config, checkout, allow_duplicates=True)
     if checkout is None:
-        raise BumperError("--checkout DIR is required: auditing through the API is not built yet")
+        audit = _remote(args)
     else:
         if not checkout.is_dir():
             raise BumperError(f"--checkout {checkout}: not a directory")
-        audit, extract, lookups = run_audit(
-            config, checkout, lookup=not args.no_lookup, managed=args.all
-        )
-        if args.fix:
-            result = fix_matrix(config, checkout, audit.findings)
-            for entry in result.added:
-                print(
-                    f"bumper: --fix added {entry.variable} ({entry.file}) from "
-                    f"{entry.repository} on {entry.branch} to {result.path}",
-                    file=sys.stderr,
-                )
-            for finding, reason in result.skipped:
-                print(
-                    f"bumper: --fix left {finding.variable} ({finding.file}): {reason}",
-                    file=sys.stderr,
-                )
-            if result.added:
-                config = load_config(args.config, checkout, allow_duplicates=True)
-                audit, _, _ = run_audit(
-                    config,
-                    checkout,
-                    lookup=not args.no_lookup,
-                    managed=args.all,
-                    extract=extract,
-                    lookups=lookups,
-                )
+        audit = _local(args, checkout)
+    audit = replace(audit, seconds=time.monotonic() - started)
     color = args.format == "table" and sys.stdout.isatty()
     sys.stdout.write(report.render(audit, args.format, color=color, width=_width()))
     sys.stdout.flush()
     return 1 if args.strict and audit.has_problems else 0
 
 
-def _width() -> int | None:
-    import shutil
+def _local(args: argparse.Namespace, checkout: Path) -> Audit:
+    config = load_config(args.config, checkout, allow_duplicates=True)
+    lookup = not args.no_lookup
+    audit, extract, lookups = run_audit(config, checkout, lookup=lookup, managed=args.all)
+    if not args.fix:
+        return audit
+    result = fix_matrix(config, checkout, audit.findings)
+    for entry in result.added:
+        print(
+            f"bumper: --fix added {entry.variable} ({entry.file}) from {entry.repository} "
+            f"on {entry.branch} to {result.path}",
+            file=sys.stderr,
+        )
+    for finding, reason in result.skipped:
+        print(f"bumper: --fix left {finding.variable} ({finding.file}): {reason}", file=sys.stderr)
+    if not result.added:
+        return audit
+    config = load_config(args.config, checkout, allow_duplicates=True)
+    audit, _, _ = run_audit(
+        config, checkout, lookup=lookup, managed=args.all, extract=extract, lookups=lookups
+    )
+    return audit
 
+
+def _remote(args: argparse.Namespace) -> Audit:
+    """No checkout: read `target.repository` at `target.base` through the API, clone nothing."""
+    if args.fix:
+        raise BumperError("--fix needs --checkout DIR: it edits the matrix in a working tree")
+    from bumper.httpclient import RequestCounter, new_client
+
+    counter = RequestCounter()
+    with new_client(timeout=30.0, counter=counter) as client:
+
+        def fetch_workflow(partial: Config, path: str) -> str:
+            return remote_text(partial, path, client=client, environ=os.environ)
+
+        config = load_config(args.config, None, workflow_text=fetch_workflow, allow_duplicates=True)
+        extract = fetch_extract(config, client=client, managed=args.all, environ=os.environ)
+    audit, _, _ = run_audit(
+        config, None, lookup=not args.no_lookup, managed=args.all, extract=extract
+    )
+    requests = {**counter.as_dict()}
+    for key, count in audit.requests.items():
+        requests[key] = requests.get(key, 0) + count
+    return replace(audit, requests=requests)
+
+
+def _width() -> int | None:
     columns = shutil.get_terminal_size(fallback=(0, 0)).columns
     return max(columns, 100) if columns else None
