@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -333,14 +332,12 @@ def test_unified_diff_of_the_last_line_without_newline(tmp_path: Path) -> None:
     assert (tmp_path / "Makefile").read_text() == after
 
 
-def test_a_10k_line_makefile_takes_milliseconds() -> None:
+def test_a_10k_line_makefile_changes_only_the_pin() -> None:
+    # Speed is a benchmark figure (bench/), not a timed assertion here.
     filler = [f"VAR_{i} ?= {sha(str(i))}  # c\nrule{i}: dep\n\techo {i}\n\n" for i in range(2500)]
     text = "".join(filler[:1250]) + f"LLAMA_VERSION ?= {OLD}\n" + "".join(filler[1250:])
-    started = time.perf_counter()
     after = bump(text)
-    elapsed = time.perf_counter() - started
     assert after == text.replace(f"LLAMA_VERSION ?= {OLD}", f"LLAMA_VERSION ?= {NEW}")
-    assert elapsed < 0.5, f"rewrite of 10k lines took {elapsed * 1000:.0f} ms"
 
 
 # Property tests. A generated Makefile is a list of units (one or more physical lines), each line
