@@ -40,6 +40,10 @@ _NOT_COMMIT = re.compile(
     r"(?:^|_)ID(?:_|$)|HMAC|NODE_ID|CERT",
     re.IGNORECASE,
 )
+_GIT_HINT = re.compile(r"COMMIT|REVISION|(?:^|_)REV(?:_|$)|GIT|(?:^|_)REF(?:_|$)", re.I)
+_CHECKSUM_TOOL = re.compile(
+    r"\b(?:sha\d*sum|shasum|md5sum|b2sum|cksum|openssl\s+dgst|checksum)\b", re.I
+)
 _COMMIT_HINT = re.compile(r"COMMIT|REV|VERSION|REF|SHA(?!\d)|HASH|PIN|TAG|CHECKOUT", re.I)
 
 _TEST_DIRS = {"test", "tests", "testdata", "test_data", "test-data", "fixtures", "fixture"}
@@ -203,7 +207,10 @@ def plausible_commit_variable(name: str, value: str) -> bool:
     """Could `name=value` be a commit pin rather than a checksum, digest or secret?"""
     if _NOT_COMMIT.search(name):
         return False
-    return len(value) == 40 or bool(_COMMIT_HINT.search(name))
+    if len(value) == 40:
+        return True
+    # 64 hex digits are nearly always a SHA-256 checksum; a sha256 git object needs a telling name.
+    return bool(_GIT_HINT.search(name))
 
 
 # --- facts gathered from shell-like text, resolved into hits at the end of a file -------------
@@ -725,6 +732,7 @@ def _resolve(facts: _Facts, text: str) -> list[Hit]:
         if assign.value and not _FULL_RE.match(assign.value):
             table.setdefault(assign.name, assign.value)
     used_as_rev = {name for use in facts.uses for name in use.variables}
+    checked = _checksum_variables(text)
 
     def repo_of_use(use: _GitUse) -> tuple[str | None, str | None]:
         if use.url:
@@ -755,7 +763,9 @@ def _resolve(facts: _Facts, text: str) -> list[Hit]:
         value = assign.value
         if not _FULL_RE.match(value):
             continue
-        if assign.name not in used_as_rev and not plausible_commit_variable(assign.name, value):
+        if assign.name not in used_as_rev and (
+            assign.name in checked or not plausible_commit_variable(assign.name, value)
+        ):
             continue
         if (
             assign.name in used_as_rev
@@ -779,6 +789,17 @@ def _resolve(facts: _Facts, text: str) -> list[Hit]:
             )
         )
     return hits
+
+
+def _checksum_variables(text: str) -> set[str]:
+    """Variables that a checksum tool reads (`echo "$X  f" | sha256sum -c`): digests, not pins."""
+    if not _CHECKSUM_TOOL.search(text):
+        return set()
+    names: set[str] = set()
+    for line in text.split("\n"):
+        if _CHECKSUM_TOOL.search(line):
+            names.update(m[1] or m[2] for m in re.finditer(r"\$\{(\w+)[^}]*\}|\$(\w+)", line))
+    return names
 
 
 def _describe(assign: _Assign, where: str) -> str:

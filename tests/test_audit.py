@@ -176,7 +176,7 @@ def test_audit_reads_each_file_once_and_is_fast(repo: Path) -> None:
     elapsed = time.perf_counter() - started
     assert extract.files_listed > 4000
     assert extract.files_read < extract.files_listed / 2
-    assert elapsed < 2.0, elapsed  # well under a second on a developer machine; CI is slower
+    assert elapsed < 2.5, elapsed  # ~0.3 s on an idle 2-core machine; leave room for load
 
 
 # --- categorize (pure) ----------------------------------------------------------------------

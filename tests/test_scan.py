@@ -380,3 +380,21 @@ def test_shebang() -> None:
 )
 def test_normalize_repository(url: str, expected: str) -> None:
     assert normalize_repository(url, hosts=("http://127.0.0.1:9",)) == expected
+
+
+def test_a_variable_fed_to_a_checksum_tool_is_a_digest_not_a_pin() -> None:
+    text = (
+        f"JQ_SHA1={A}\n"
+        'curl -fsSLo jq "https://example.invalid/jq"\n'
+        'echo "${JQ_SHA1}  jq" | sha1sum -c -\n'
+        f"KUBECTL_SHA={hashlib.sha256(b'k').hexdigest()}\n"
+    )
+    assert scan("install.sh", text) == []
+
+
+def test_sha256_object_ids_need_a_git_name() -> None:
+    long = hashlib.sha256(b"x").hexdigest()
+    assert found("x.sh", f"UPSTREAM_COMMIT={long}\n") == [
+        (1, "shell-assign", long, "UPSTREAM_COMMIT")
+    ]
+    assert scan("x.sh", f"TOOL_VERSION={long}\n") == []
