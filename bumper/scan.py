@@ -759,13 +759,15 @@ def _resolve(facts: _Facts, text: str) -> list[Hit]:
                     detail=f"`git {use.sub} {use.literal}` in {facts.where}",
                 )
             )
+    templated = _templated_repositories(text)
     for assign in facts.assigns:
         value = assign.value
-        if not _FULL_RE.match(value):
-            continue
-        if assign.name not in used_as_rev and (
-            assign.name in checked or not plausible_commit_variable(assign.name, value)
-        ):
+        if _FULL_RE.match(value):
+            if assign.name not in used_as_rev and (
+                assign.name in checked or not plausible_commit_variable(assign.name, value)
+            ):
+                continue
+        elif not _abbreviated_commit(assign.name, value, assign.name in used_as_rev):
             continue
         if (
             assign.name in used_as_rev
@@ -773,10 +775,12 @@ def _resolve(facts: _Facts, text: str) -> list[Hit]:
             and "SHA" not in assign.name.upper()
         ):
             continue
-        repo = _sibling(assign.name, table)
+        repo = _sibling(assign.name, table) or templated.get(assign.name)
         branch = None
         if repo is None and assign.name in uses_by_var:
             repo, branch = repo_of_use(uses_by_var[assign.name][0])
+        if repo is None:
+            repo = _only_repository_url(table)
         hits.append(
             Hit(
                 assign.line,
@@ -789,6 +793,53 @@ def _resolve(facts: _Facts, text: str) -> list[Hit]:
             )
         )
     return hits
+
+
+_SHORT_GIT_NAME = re.compile(
+    r"COMMIT|REVISION|(?:^|_)REV(?:_|$)|(?:^|_)SHA1?(?:_|$)|GIT_?HASH", re.I
+)
+_SHORT_SHA = re.compile(r"(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{7,16}")
+_URL_TEMPLATE = re.compile(
+    r"(?:github\.com/(?P<a>[\w.-]+/[\w.-]+?)(?:\.git)?/(?:archive|tarball|zipball|raw|blob|tree|"
+    r"commit)/(?:refs/heads/)?|raw\.githubusercontent\.com/(?P<b>[\w.-]+/[\w.-]+)/|"
+    r"codeload\.github\.com/(?P<c>[\w.-]+/[\w.-]+)/(?:tar\.gz|zip)/|"
+    r"git\+(?P<d>[a-z][a-z0-9+.-]*://[^\s\"'@]+?)@|"
+    r"(?:go|go\s+install|go\s+get)\s+(?P<e>github\.com/[\w.-]+/[\w.-]+)[^\s@]*@)"
+    r"\$\{?(?P<var>[A-Za-z_]\w*)"
+)
+
+
+def _abbreviated_commit(name: str, value: str, used_as_rev: bool) -> bool:
+    """`X_COMMIT=869034b4`: an abbreviated sha under a name that says it is a commit."""
+    if not _SHORT_SHA.fullmatch(value) or _NOT_COMMIT.search(name):
+        return False
+    return used_as_rev or bool(_SHORT_GIT_NAME.search(name))
+
+
+def _templated_repositories(text: str) -> dict[str, str]:
+    """Variables interpolated as the revision of a GitHub URL or package spec, and its repo."""
+    if "$" not in text:
+        return {}
+    found: dict[str, str] = {}
+    for match in _URL_TEMPLATE.finditer(text):
+        repo = match["a"] or match["b"] or match["c"] or match["d"]
+        if match["e"]:
+            repo = match["e"].removeprefix("github.com/")
+        if repo:
+            found.setdefault(match["var"], repo)
+    return found
+
+
+def _only_repository_url(table: dict[str, str]) -> str | None:
+    """The one git repository URL a file names in a *_REPO / *_URL variable, if just one."""
+    urls = {
+        url
+        for name, value in table.items()
+        if re.search(r"REPO|REPOSITORY|GIT_URL|REMOTE", name, re.I)
+        and (url := _expand(value, table))
+        and re.search(r"github\.com[/:]|\.git\Z", url)
+    }
+    return urls.pop() if len(urls) == 1 else None
 
 
 def _checksum_variables(text: str) -> set[str]:
@@ -1119,7 +1170,9 @@ def _workflow(text: str, path: str) -> list[Hit]:
                         detail="`ref: <sha>` of a checkout step in a workflow",
                     )
                 )
-            elif _FULL_RE.match(value) and plausible_commit_variable(key, value):
+            elif (
+                _FULL_RE.match(value) and plausible_commit_variable(key, value)
+            ) or _abbreviated_commit(key, value, False):
                 facts.assigns.append(_Assign(key, value, i + 1, "workflow-env"))
         i += 1
     return _resolve(facts, text)

@@ -398,3 +398,26 @@ def test_sha256_object_ids_need_a_git_name() -> None:
         (1, "shell-assign", long, "UPSTREAM_COMMIT")
     ]
     assert scan("x.sh", f"TOOL_VERSION={long}\n") == []
+
+
+def test_repository_from_a_url_template_or_the_one_repository_url() -> None:
+    text = (
+        f'MSF_COMMIT="${{OUR_MSF_COMMIT:-{A}}}"\n'
+        f'MSF_SHA256="${{OUR_MSF_SHA256:-{hashlib.sha256(b"m").hexdigest()}}}"\n'
+        'MSF_URL="https://raw.githubusercontent.com/acme/omnibus/${MSF_COMMIT}/templates/x.erb"\n'
+        f'SUITE_COMMIT="${{PRETTIER_COMMIT:-{B}}}"\n'
+    )
+    hits = scan("install.sh", text)
+    assert [(h.variable, h.repository) for h in hits] == [
+        ("MSF_COMMIT", "acme/omnibus"),
+        ("SUITE_COMMIT", None),
+    ]
+    text = (
+        f'SUITE_COMMIT="${{PRETTIER_COMMIT:-{B}}}"\nREPO_URL="https://github.com/o/prettier.git"\n'
+    )
+    assert [h.repository for h in scan("fetch.sh", text)] == ["https://github.com/o/prettier.git"]
+
+
+def test_abbreviated_sha_under_a_commit_name() -> None:
+    text = "ARG LLAMA_CPP_COMMIT=869034b4\nARG LLAMA_CPP_VERSION=b10068\nARG BUILD_REV=20240101\n"
+    assert found("Dockerfile", text) == [(1, "dockerfile-arg", "869034b4", "LLAMA_CPP_COMMIT")]
