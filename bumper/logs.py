@@ -146,10 +146,11 @@ def setup_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    # APScheduler logs every job start and end, httpx every request, at INFO; the daemon
-    # logs passes and results itself, and /metrics counts requests.
-    for chatty in ("apscheduler", "httpx", "httpcore"):
+    # httpx logs every request at INFO; /metrics counts them instead.
+    for chatty in ("httpx", "httpcore"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
+    # Its warnings (a run skipped or missed) reach the daemon as events, logged there.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
     return handler
 
 

@@ -207,13 +207,55 @@ def test_triggering_over_http_needs_the_admin_token(serve: Callable[..., Served]
     assert admin not in served.log()
 
 
+def test_readyz_fails_after_a_pass_crashes_and_says_why(tmp_path: Path) -> None:
+    # In process, with a pass function that raises as a bug would: the runner is not under
+    # test here, the daemon's reaction to it is.
+    from bumper.config import parse_config
+    from bumper.daemon import Daemon
+
+    def crashing_pass(*args: Any, **kwargs: Any) -> Any:
+        raise KeyError("a bug in the pass")
+
+    config = parse_config(config_yaml(), str(tmp_path / "bumper.yaml"))
+    daemon = Daemon(
+        tmp_path / "bumper.yaml",
+        config,
+        State.open(None),
+        host="127.0.0.1",
+        port=0,
+        run_pass=crashing_pass,
+    )
+    url = "http://{}:{}".format(*daemon.address)
+    daemon.start(run_now=True)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not daemon.state.passes():
+            time.sleep(0.05)
+        while time.monotonic() < deadline and daemon.pass_running():
+            time.sleep(0.05)
+        ready = httpx.get(url + "/readyz")
+        health = httpx.get(url + "/healthz")
+        metrics = httpx.get(url + "/metrics").text
+    finally:
+        daemon.stop(grace=2)
+
+    assert ready.status_code == 503
+    assert "crashed" in ready.json()["reasons"][0] and "a bug in the pass" in ready.text
+    assert health.status_code == 200  # alive: restarting would not help
+    assert 'bumper_passes_total{result="crashed"} 1.0' in metrics
+    assert "bumper_ready 0.0" in metrics
+
+
 # -- passes against the sandbox ----------------------------------------------------------
 
 FAST_GITHUB = "  seconds_between_requests: 0\n  seconds_between_writes: 0\n"
 
 
-def sandbox_config(sandbox: Any, *, schedule: str, held: dict[str, str] | None = None) -> str:
-    text = config_yaml(sandbox.url, schedule=schedule, matrix=demo_matrix(held))
+def sandbox_config(
+    sandbox: Any, *, schedule: str, held: dict[str, str] | None = None, matrix: str | None = None
+) -> str:
+    matrix = demo_matrix(held) if matrix is None else matrix
+    text = config_yaml(sandbox.url, schedule=schedule, matrix=matrix)
     return text.replace("  token_env:", FAST_GITHUB + "  token_env:", 1)
 
 
@@ -237,7 +279,7 @@ def by_variable(status: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_scheduled_pass_opens_prs_and_reports_them(
     serve: Callable[..., Served], demo_sandbox: Any
 ) -> None:
-    served = serve(sandbox_config(demo_sandbox, schedule="interval_seconds: 1"))
+    served = serve(sandbox_config(demo_sandbox, schedule="interval_seconds: 0.5"))
 
     status = served.wait_for_pass()
 
@@ -289,6 +331,29 @@ def test_a_pass_still_running_when_the_next_is_due_is_not_started_twice(
         ).fetchall()
     for (start, duration), (next_start, _) in itertools.pairwise(rows):
         assert next_start >= start + duration - 0.01
+
+
+def test_passes_missed_while_paused_run_once_not_in_a_burst(
+    serve: Callable[..., Served], demo_sandbox: Any
+) -> None:
+    schedule = "interval_seconds: 0.4"
+    served = serve(sandbox_config(demo_sandbox, schedule=schedule, matrix="[]"))
+    served.wait_for_pass()
+
+    def passes() -> int:
+        with sqlite3.connect(f"file:{served.state_path}?mode=ro", uri=True) as db:
+            return int(db.execute("SELECT count(*) FROM passes").fetchone()[0])
+
+    served.signal(signal.SIGSTOP)  # as a suspended host or a frozen container would be
+    try:
+        time.sleep(2.4)  # six runs fall due
+        before = passes()
+    finally:
+        served.signal(signal.SIGCONT)
+    time.sleep(0.5)
+
+    # One coalesced pass for the six missed, then the schedule resumes: never six in a row.
+    assert 1 <= passes() - before <= 3
 
 
 @pytest.mark.xfail(
@@ -423,6 +488,17 @@ def test_schedule_uses_its_timezone() -> None:
     (fire,) = _fire_times("0 3 * * *", 1, tz="Europe/Rome")
     assert fire.utcoffset() is not None and fire.hour == 3
     assert fire.astimezone(ZoneInfo("UTC")).hour == 2
+
+
+def test_jitter_delays_a_pass_by_at_most_the_jitter() -> None:
+    trigger = schedule_trigger(ScheduleSettings(cron="0 3 * * *", jitter_seconds=600))
+    now = datetime(2026, 1, 1, tzinfo=ZoneInfo("UTC"))
+    delays = {
+        (trigger.get_next_fire_time(None, now) - now.replace(hour=3)).total_seconds()
+        for _ in range(50)
+    }
+    assert all(0 <= d <= 600 for d in delays)
+    assert len(delays) > 1
 
 
 def test_bad_timezone_is_named() -> None:
