@@ -53,6 +53,10 @@ _LOCK_FILES = {"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lo
 _LOCK_FILES |= {"Cargo.lock", "go.sum", "poetry.lock", "uv.lock", "Pipfile.lock", "pdm.lock"}
 _LOCK_FILES |= {"Gemfile.lock", "composer.lock", "flake.lock", "gradle.lockfile", "bun.lock"}
 _SHELLS = {"sh", "bash", "zsh", "dash", "ksh"}
+# Constants every git user meets: the null sha (new or deleted refs in hooks), the empty tree
+# (`git diff $EMPTY_TREE`) and the empty blob. Never something a build checks out.
+_NOT_PINS = {"0" * 40, "0" * 64, "4b825dc642cb6eb9a060e54bf8d69288fbee4904"}
+_NOT_PINS |= {"e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +98,8 @@ def classify(path: str) -> str | None:
         return "lock"
     if name == "go.mod":
         return "gomod"
+    if name == ".pre-commit-config.yaml":
+        return "precommit"
     if lower in ("dockerfile", "containerfile") or lower.startswith(
         ("dockerfile.", "containerfile.")
     ):
@@ -142,11 +148,11 @@ def scan(path: str, text: str, kind: str | None = None, *, managed: bool = False
     kind = kind or classify(path)
     if kind is None:
         return []
-    if kind in ("lock", "gomod") and not managed:
+    if kind in ("lock", "gomod", "precommit") and not managed:
         return []
     if not _CANDIDATE.search(text):
         return []
-    hits = _EXTRACTORS[kind](text, path)
+    hits = [h for h in _EXTRACTORS[kind](text, path) if h.value not in _NOT_PINS]
     if not managed:
         hits = [hit for hit in hits if hit.managed_by is None]
     return _dedupe(hits)
@@ -1477,7 +1483,34 @@ def _lock(text: str, path: str) -> list[Hit]:
     return hits
 
 
+_PRECOMMIT_REPO = re.compile(r"\A[ \t]*-[ \t]+repo[ \t]*:[ \t]*[\"']?(?P<url>[^\s\"'#]+)")
+_PRECOMMIT_REV = re.compile(rf"\A[ \t]*rev[ \t]*:[ \t]*{_Q}?(?P<rev>{_FULL}){_Q}?[ \t]*(?:#.*)?\Z")
+
+
+def _precommit(text: str, path: str) -> list[Hit]:
+    """`rev: <sha>` of a hook repository: `pre-commit autoupdate` (or Renovate) moves it."""
+    hits: list[Hit] = []
+    repo: str | None = None
+    for number, line in enumerate(text.split("\n"), 1):
+        if match := _PRECOMMIT_REPO.match(line):
+            repo = match["url"]
+        elif (match := _PRECOMMIT_REV.match(line.rstrip("\r"))) and repo:
+            hits.append(
+                Hit(
+                    number,
+                    "pre-commit",
+                    match["rev"],
+                    None,
+                    repo,
+                    managed_by=MANAGED,
+                    detail="a hook repository's `rev:` in .pre-commit-config.yaml",
+                )
+            )
+    return hits
+
+
 _EXTRACTORS = {
+    "precommit": _precommit,
     "shell": _shell,
     "dockerfile": _dockerfile,
     "makefile": _makefile,

@@ -421,3 +421,20 @@ def test_repository_from_a_url_template_or_the_one_repository_url() -> None:
 def test_abbreviated_sha_under_a_commit_name() -> None:
     text = "ARG LLAMA_CPP_COMMIT=869034b4\nARG LLAMA_CPP_VERSION=b10068\nARG BUILD_REV=20240101\n"
     assert found("Dockerfile", text) == [(1, "dockerfile-arg", "869034b4", "LLAMA_CPP_COMMIT")]
+
+
+def test_git_constants_are_not_pins() -> None:
+    text = "EMPTY_TREE=4b825dc642cb6eb9a060e54bf8d69288fbee4904\nZERO=" + "0" * 40 + "\n"
+    assert scan("hooks/pre-push.sh", text) == []
+
+
+def test_pre_commit_hook_revisions_are_managed() -> None:
+    text = f"repos:\n  - repo: https://github.com/o/hooks\n    rev: {A}  # frozen: v1\n"
+    assert scan(".pre-commit-config.yaml", text) == []
+    (hit,) = scan(".pre-commit-config.yaml", text, managed=True)
+    assert (hit.line, hit.kind, hit.repository, hit.managed_by) == (
+        3,
+        "pre-commit",
+        "https://github.com/o/hooks",
+        "Dependabot/Renovate",
+    )
