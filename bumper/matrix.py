@@ -118,6 +118,14 @@ def parse_yaml(text: str, report: Report) -> tuple[bool, Any]:
         report.add(1, "", "invalid YAML: nested too deeply")
     except TypeError:  # ruamel fails this way on a mapping used as a key (`? {a: 1}`)
         report.add(1, "", "invalid YAML: a key is itself a mapping or list; look for a stray `?`")
+    except (AssertionError, AttributeError, IndexError, KeyError, ValueError) as exc:
+        # ruamel trips on some malformed input with internal errors (seen: AssertionError in
+        # its token classes); the input is still the user's to fix, not our bug.
+        report.add(
+            1,
+            "",
+            f"invalid YAML: the parser gave up ({type(exc).__name__}); look for stray `?`, `:` or `-`",
+        )
     return False, None
 
 

@@ -542,6 +542,13 @@ def test_special_file_is_refused_without_blocking(in_tmp: Path) -> None:
     assert load_problems(Path("config/pipe.yaml")) == ["config/pipe.yaml: is not a regular file"]
 
 
+def test_input_that_trips_the_yaml_parser_itself_is_a_problem_not_a_crash() -> None:
+    # ruamel raises a bare AssertionError on this (a `>` before a comment, after a comment).
+    text = "github:\n  # c\n > # https://HOST/api/v3\n  api_url: https://api.github.com\n"
+    (problem,) = problems_of(text)
+    assert problem.startswith(f"{FILE}:1: invalid YAML: the parser gave up (AssertionError)")
+
+
 def test_deep_nesting_is_refused_cleanly() -> None:
     problems = problems_of("matrix: " + "[" * 5000 + "]" * 5000 + "\n")
     assert problems == [f"{FILE}:1: invalid YAML: nested too deeply"]
