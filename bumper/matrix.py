@@ -124,7 +124,8 @@ def parse_yaml(text: str, report: Report) -> tuple[bool, Any]:
         report.add(
             1,
             "",
-            f"invalid YAML: the parser gave up ({type(exc).__name__}); look for stray `?`, `:` or `-`",
+            f"invalid YAML: the parser gave up ({type(exc).__name__}); "
+            "look for a stray `?`, `>`, `:` or `-`",
         )
     return False, None
 
