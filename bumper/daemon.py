@@ -9,6 +9,7 @@ runs passes in its pool; the HTTP server answers from its own threads.
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import json
 import logging
@@ -450,10 +451,10 @@ class Daemon:
         try:
             report = self._call_run_pass(config)
         except BumperError as exc:
-            error = str(exc)
+            error = logs.redact(str(exc))
             log.error("pass could not run: %s", error)
         except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
+            error = logs.redact(f"{type(exc).__name__}: {exc}")
             log.exception("pass crashed (a bug)")
         else:
             counts = _status_counts(report.results)
@@ -504,6 +505,8 @@ class Daemon:
         )
 
     def _on_result(self, result: Result) -> None:
+        # What is stored is shown on the page: no token, even if a message carried one.
+        result = dataclasses.replace(result, message=logs.redact(result.message))
         # The runner may add a commit count; the page shows "behind" without one.
         behind = getattr(result, "behind", None)
         self.state.record_result(result, time.time(), behind=behind)
@@ -556,7 +559,7 @@ class Daemon:
         return True
 
     def _reload_failed(self, problems: list[str]) -> bool:
-        self._reload_error = "\n".join(problems)
+        self._reload_error = logs.redact("\n".join(problems))
         self.metrics.reloads.labels("failed").inc()
         log.error("config reload failed; still running the previous config")
         for problem in problems:

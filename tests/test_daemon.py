@@ -213,8 +213,10 @@ def test_readyz_fails_after_a_pass_crashes_and_says_why(tmp_path: Path) -> None:
     from bumper.config import parse_config
     from bumper.daemon import Daemon
 
+    leaked = "ghp_" + "L3akedT0ken" * 4
+
     def crashing_pass(*args: Any, **kwargs: Any) -> Any:
-        raise KeyError("a bug in the pass")
+        raise KeyError(f"a bug in the pass, holding {leaked}")
 
     config = parse_config(config_yaml(), str(tmp_path / "bumper.yaml"))
     daemon = Daemon(
@@ -236,6 +238,7 @@ def test_readyz_fails_after_a_pass_crashes_and_says_why(tmp_path: Path) -> None:
         ready = httpx.get(url + "/readyz")
         health = httpx.get(url + "/healthz")
         metrics = httpx.get(url + "/metrics").text
+        page = httpx.get(url + "/").text + httpx.get(url + "/status.json").text
     finally:
         daemon.stop(grace=2)
 
@@ -244,6 +247,8 @@ def test_readyz_fails_after_a_pass_crashes_and_says_why(tmp_path: Path) -> None:
     assert health.status_code == 200  # alive: restarting would not help
     assert 'bumper_passes_total{result="crashed"} 1.0' in metrics
     assert "bumper_ready 0.0" in metrics
+    assert "a bug in the pass" in page
+    assert leaked not in page + ready.text
 
 
 # -- passes against the sandbox ----------------------------------------------------------
