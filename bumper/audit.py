@@ -589,6 +589,17 @@ def upstreams(text: str, variables: Sequence[str], hosts: Sequence[str]) -> dict
     missing = [v for v in variables if v not in found]
     for variable, url in scan.recipe_repositories(text, missing).items():
         found[variable] = scan.normalize_repository(url, hosts)
+    missing = [v for v in variables if v not in found]
+    if len(missing) == 1 and len({p.variable for p in makefile_pins_of(text)}) == 1:
+        # One pin and one repository URL in the file (BUUN_VERSION beside LLAMA_REPO): a pair.
+        urls = {
+            a.value
+            for a in pins.find_assignments(text)
+            if re.search(r"REPO|GIT_URL|REMOTE", a.variable, re.I)
+            and re.fullmatch(r"(?:https?://|git@)\S*(?:github\.com[/:]\S+|\.git)", a.value)
+        }
+        if len(urls) == 1:
+            found[missing[0]] = scan.normalize_repository(urls.pop(), hosts)
     return found
 
 

@@ -510,3 +510,16 @@ def test_audit_through_the_api_needs_a_token(tmp_path: Path, sandbox: Any) -> No
     assert done.returncode == 1
     assert "GITHUB_TOKEN" in done.stderr
     assert done.stdout == ""
+
+
+def test_a_makefiles_only_pin_pairs_with_its_only_repository_url(tmp_path: Path) -> None:
+    (tmp_path / "Makefile").write_text(
+        f"# Pinned to the HEAD of master.\nBUUN_LLAMA_VERSION?={OLD}\n"
+        "LLAMA_REPO?=https://github.com/acme/buun-llama-cpp\nJOBS?=4\n"
+    )
+    config = tmp_path / "bumper.yaml"
+    config.write_text("matrix: []\n")
+    audit, _, _ = run_audit(load_config(config, tmp_path), tmp_path, lookup=False)
+    assert [(f.variable, f.repository) for f in audit.findings] == [
+        ("BUUN_LLAMA_VERSION", "acme/buun-llama-cpp")
+    ]
