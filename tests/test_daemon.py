@@ -355,6 +355,7 @@ def test_passes_missed_while_paused_run_once_not_in_a_burst(
         before = passes()
     finally:
         served.signal(signal.SIGCONT)
+    served.wait_for("a pass after the pause", lambda: passes() > before)
     time.sleep(0.5)
 
     # One coalesced pass for the six missed, then the schedule resumes: never six in a row.
