@@ -54,6 +54,7 @@ class Finding:
     branch: str | None = None
     behind: int | None = None  # commits the pin lags its upstream branch (with look-ups)
     head: str | None = None  # the upstream branch's head (with look-ups)
+    age_days: int | None = None  # how old the pinned commit is (with look-ups and a token)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -70,6 +71,7 @@ class Finding:
             "branch": self.branch,
             "behind": self.behind,
             "head": self.head,
+            "age_days": self.age_days,
         }
 
 
@@ -291,6 +293,8 @@ class Lookups:
 
     heads: Mapping[tuple[str, str], Head | UpstreamError] = field(default_factory=dict)
     behind: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (repository, old)
+    committed: Mapping[tuple[str, str], float] = field(default_factory=dict)  # (repo, sha): epoch
+    as_of: float = 0.0  # when the look-ups were made, to turn commit dates into ages
 
 
 def look_up(
@@ -332,7 +336,57 @@ def look_up(
             for job, ahead in zip(jobs, pool.map(one, jobs), strict=True):
                 if ahead is not None:
                     behind[(job[0], job[1])] = ahead
-    return Lookups(heads, behind)
+    committed: dict[tuple[str, str], float] = {}
+    if token:
+        wanted = [(e.repository, pinned[e.key]) for e in entries if is_sha(pinned.get(e.key, ""))]
+        committed = _commit_dates(config, client, token.reveal(), wanted)
+    return Lookups(heads, behind, committed, time.time())
+
+
+def _commit_dates(
+    config: Config, client: httpx.Client, secret: str, pairs: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], float]:
+    """When each pinned commit was made, from batched GraphQL queries; what fails stays unknown."""
+    from datetime import datetime
+
+    from bumper.upstream import resolve_upstream
+
+    located: list[tuple[tuple[str, str], tuple[str, str]]] = []
+    for repository, sha in dict.fromkeys(pairs):
+        try:
+            upstream = resolve_upstream(repository, config.github, allow_http=True)
+        except UpstreamError:
+            continue
+        if upstream.owner_name is not None:
+            located.append(((repository, sha), upstream.owner_name))
+    dates: dict[tuple[str, str], float] = {}
+    headers = {"Authorization": f"bearer {secret}", "Accept": "application/json"}
+    for start in range(0, len(located), 50):
+        batch = located[start : start + 50]
+        fields = " ".join(
+            f"c{i}: repository(owner: {json.dumps(o)}, name: {json.dumps(n)}) "
+            f"{{ object(oid: {json.dumps(sha)}) {{ ... on Commit {{ committedDate }} }} }}"
+            for i, ((_, sha), (o, n)) in enumerate(batch)
+        )
+        try:
+            response = client.post(
+                config.github.graphql_url, json={"query": f"query {{ {fields} }}"}, headers=headers
+            )
+            data = response.json().get("data") if response.status_code == 200 else None
+        except (httpx.HTTPError, ValueError, AttributeError):
+            continue
+        if not isinstance(data, dict):
+            continue
+        for i, (key, _) in enumerate(batch):
+            node = data.get(f"c{i}")
+            found = node.get("object") if isinstance(node, dict) else None
+            stamp = found.get("committedDate") if isinstance(found, dict) else None
+            if isinstance(stamp, str):
+                try:
+                    dates[key] = datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+                except ValueError:
+                    continue
+    return dates
 
 
 # --- the core: categorize ----------------------------------------------------------------------
@@ -532,17 +586,28 @@ def _entry_finding(
                 base,
                 head=answer.sha,
                 behind=0,
+                age_days=_age_days(lookups, entry.repository, pin.value),
                 message=f"tracked on {entry.branch}; up to date{note}",
             )
         behind = lookups.behind.get((entry.repository, pin.value))
         lag = f"{behind} commit{'s' * (behind != 1)} behind" if behind is not None else "behind"
+        age = _age_days(lookups, entry.repository, pin.value)
+        old = f", pinned commit {age} day{'s' * (age != 1)} old" if age is not None else ""
         return replace(
             base,
             head=answer.sha,
             behind=behind,
-            message=f"tracked on {entry.branch}; {lag} (head {_short(answer.sha)}){note}",
+            age_days=age,
+            message=f"tracked on {entry.branch}; {lag} (head {_short(answer.sha)}){old}{note}",
         )
     return replace(base, message=f"tracked on {entry.branch}{note}")
+
+
+def _age_days(lookups: Lookups, repository: str, sha: str) -> int | None:
+    stamp = lookups.committed.get((repository, sha))
+    if stamp is None or not lookups.as_of:
+        return None
+    return max(0, int((lookups.as_of - stamp) // 86400))
 
 
 def _branch_guess(repository: str | None, named: str | None, lookups: Lookups) -> tuple[str, str]:

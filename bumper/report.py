@@ -117,6 +117,7 @@ JSON_SCHEMA: dict[str, Any] = {
                     "branch": _NULLABLE_STRING,
                     "behind": {"type": ["integer", "null"], "minimum": 0},
                     "head": _NULLABLE_STRING,
+                    "age_days": {"type": ["integer", "null"], "minimum": 0},
                 },
             },
         },

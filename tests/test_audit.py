@@ -523,3 +523,23 @@ def test_a_makefiles_only_pin_pairs_with_its_only_repository_url(tmp_path: Path)
     assert [(f.variable, f.repository) for f in audit.findings] == [
         ("BUUN_LLAMA_VERSION", "acme/buun-llama-cpp")
     ]
+
+
+def test_with_a_token_lookups_tell_the_age_of_the_pinned_commit(
+    sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shas = _upstream(sandbox, "acme/alpha", commits=2)
+    (tmp_path / "Makefile").write_text(f"ALPHA_VERSION?={shas[0]}\n")
+    config = tmp_path / "bumper.yaml"
+    config.write_text(
+        f"github:\n  api_url: {sandbox.api_url}\n  git_url: {sandbox.git_url}\n"
+        "lookup:\n  allow_http: true\n"
+        "matrix:\n"
+        "  - {repository: acme/alpha, variable: ALPHA_VERSION, branch: master, file: Makefile}\n"
+    )
+    monkeypatch.setenv("GITHUB_TOKEN", sandbox.token)
+    audit, _, _ = run_audit(load_config(config, tmp_path), tmp_path, lookup=True)
+    (finding,) = audit.findings
+    assert (finding.category, finding.behind, finding.age_days) == ("tracked", 1, 0)
+    assert "1 commit behind" in finding.message
+    assert "pinned commit 0 days old" in finding.message
