@@ -1238,6 +1238,21 @@ def add_matrix_entries(
         doc = YAML(typ="rt").load(text)
     except Exception as exc:  # ruamel raises many kinds; any of them means "do not touch"
         raise FixError(f"{filename}: cannot parse YAML: {exc}") from None
+    if len(keys) == 1 and isinstance(doc, dict) and keys[0] not in doc:
+        # No list yet: start one at the end of the file, in the style the examples use.
+        lines = _LINE.findall(text)
+        newline = "\r\n" if text.endswith("\r\n") else "\n"
+        body = "".join(lines)
+        if body and not body.endswith(("\n", "\r")):
+            body += newline
+        block = [f"{keys[0]}:{newline}"] + [
+            f"{'  - ' if i == 0 else '    '}{k}: {_quoted(v, '')}{newline}"
+            for e in entries
+            for i, (k, v) in enumerate(_entry_map(e).items())
+        ]
+        result = body + "".join(block)
+        _prove(result, keys, [], [_entry_map(e) for e in entries], filename)
+        return result
     parent, node = _walk(doc, keys, filename)
     where = f"{filename}: `{'.'.join(keys)}`"
     if node is not None and not isinstance(node, list):

@@ -543,3 +543,11 @@ def test_with_a_token_lookups_tell_the_age_of_the_pinned_commit(
     assert (finding.category, finding.behind, finding.age_days) == ("tracked", 1, 0)
     assert "1 commit behind" in finding.message
     assert "pinned commit 0 days old" in finding.message
+
+
+def test_fix_starts_a_matrix_when_the_config_has_none() -> None:
+    text = "# only settings so far\nlookup:\n  retries: 2\n"
+    new = add_matrix_entries(text, ["matrix"], [Entry("o/n", "V", "main", "a/Makefile")])
+    assert new == text + (
+        "matrix:\n  - repository: o/n\n    variable: V\n    branch: main\n    file: a/Makefile\n"
+    )
