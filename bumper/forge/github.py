@@ -19,24 +19,23 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import itertools
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 import httpx
 import requests
 from github import Auth, Github, GithubException, GithubIntegration, GithubRetry
-from github.PullRequest import PullRequest
 from urllib3 import Retry
 
 from bumper.errors import ForgeError
 from bumper.forge import BaseHead, BranchInfo, CommitInfo, FileAtRef, PullInfo
 from bumper.httpclient import RequestCounter, request_kind
+from bumper.model import is_sha
 from bumper.settings import Config, GitHubSettings, Secret
 
 log = logging.getLogger(__name__)
@@ -44,6 +43,7 @@ log = logging.getLogger(__name__)
 GRAPHQL_BATCH = 100  # aliases per query; GitHub's node limit leaves room for far more
 CLOSED_PULLS_LOOKED_AT = 100  # the newest closed PRs of a branch that rule 6 considers
 USER_AGENT = "bumper/0.1 (PyGithub)"
+T = TypeVar("T")
 
 
 class _CountingRetry(GithubRetry):
@@ -169,13 +169,41 @@ def _as_forge_error(what: str) -> Iterator[None]:
         raise ForgeError(f"{what}: {_short(exc)}") from None
 
 
+_BROKEN_ANSWER = (
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+
+def _again_if_broken(call: Callable[[], T], attempts: int) -> T:
+    """``call()``, made again when its answer broke off mid-way.
+
+    urllib3 retries failed connections and 5xx, but not a body cut short after the status
+    line: that request reached GitHub, so it is made again only because every call here may
+    be: reads, content-addressed objects, forced refs and edits are idempotent, and a branch or
+    PR created by the broken attempt answers 422 "already exists" the second time, which the
+    caller adopts.
+    """
+    for _ in range(attempts - 1):
+        try:
+            return call()
+        except _BROKEN_ANSWER as exc:
+            log.info("answer broke off (%s); asking again", type(exc).__name__)
+    return call()
+
+
 def _already_exists(exc: GithubException) -> bool:
     return exc.status == 422 and "already exists" in json.dumps(exc.data).lower()
 
 
 class GitHubForge:
     """Forge for one target repository and base branch; branches live in ``push_to``'s fork
-    when set. Close it (or use ``with``) to release its connection."""
+    when set. Close it (or use ``with``) to release its connection.
+
+    Calls go through PyGithub's Requester (auth, App tokens, pacing, retries) and read the JSON
+    themselves: every answer is checked before it is believed, so an error page or a cut-off
+    body is a ForgeError, never a write reported done that was not.
+    """
 
     def __init__(
         self,
@@ -185,9 +213,13 @@ class GitHubForge:
         base: str,
         push_to: str | None = None,
         counter: RequestCounter | None = None,
+        attempts: int = 3,
+        page_size: int = 100,
     ) -> None:
         self._gh = gh
+        self._page_size = page_size
         self._requester = gh.requester
+        self._attempts = max(1, attempts)
         self.target = target
         self.base = base
         owner, name = target.split("/", 1)
@@ -208,6 +240,8 @@ class GitHubForge:
             counter=counter,
             total=github.retries,
             backoff_factor=0.5,  # the first retry goes at once, then 1 s, 2 s, ...
+            # PATCH too: every PATCH here (force a ref to a sha, set a PR's text) is idempotent.
+            allowed_methods=Retry.DEFAULT_ALLOWED_METHODS | {"GET", "POST", "PATCH"},
             max_rate_limit_wait=github.max_rate_limit_wait,
             secondary_rate_wait=min(60.0, github.max_rate_limit_wait),
         )
@@ -229,6 +263,7 @@ class GitHubForge:
             base=config.target.base,
             push_to=config.target.push_to,
             counter=counter,
+            attempts=1 + github.retries,
         )
 
     # -- housekeeping ---------------------------------------------------------------------
@@ -260,16 +295,45 @@ class GitHubForge:
         absent: Callable[[GithubException], bool] | None = None,
     ) -> Any:
         """The JSON answer; None when ``absent(error)`` says the error means "not there"."""
+        return self._answer(what, verb, url, input=input, params=params, absent=absent)[1]
+
+    def _answer(
+        self,
+        what: str,
+        verb: str,
+        url: str,
+        *,
+        input: Any = None,
+        params: Any = None,
+        absent: Callable[[GithubException], bool] | None = None,
+    ) -> tuple[dict[str, Any], Any]:
+        def call() -> tuple[dict[str, Any], Any]:
+            return self._requester.requestJsonAndCheck(verb, url, parameters=params, input=input)
+
         with _as_forge_error(what):
             try:
-                _, data = self._requester.requestJsonAndCheck(
-                    verb, url, parameters=params, input=input
-                )
+                headers, data = _again_if_broken(call, self._attempts)
             except GithubException as exc:
                 if absent is not None and absent(exc):
-                    return None
+                    return {}, None
                 raise
-        return data
+        if isinstance(data, dict) and list(data) == ["data"] and isinstance(data["data"], str):
+            # PyGithub's wrapping of a body that is not JSON (an HTML error page, a proxy)
+            raise ForgeError(f"{what}: the answer is not JSON (a proxy or an outage?)")
+        return headers, data
+
+    def _list(self, what: str, url: str, params: dict[str, Any], limit: int) -> list[Any]:
+        """Every item of a paginated listing (following its Link header), up to ``limit``."""
+        items: list[Any] = []
+        next_url: str | None = url
+        query: dict[str, Any] | None = {**params, "per_page": self._page_size}
+        while next_url is not None and len(items) < limit:
+            headers, page = self._answer(what, "GET", next_url, params=query)
+            if not isinstance(page, list):
+                raise ForgeError(f"{what}: unexpected answer (not a list)")
+            items += page
+            next_url, query = _next_link(headers.get("link", "")), None
+        return items[:limit]
 
     def _ref_url(self, name: str) -> str:
         return f"/repos/{self.push_repo}/git/refs/heads/{quote(name, safe='/')}"
@@ -281,8 +345,10 @@ class GitHubForge:
             what, "GET", f"/repos/{self.target}/branches/{quote(self.base, safe='/')}"
         )
         try:
-            return BaseHead(data["commit"]["sha"], data["commit"]["commit"]["tree"]["sha"])
-        except (KeyError, TypeError):
+            return BaseHead(
+                _sha(data["commit"]["sha"]), _sha(data["commit"]["commit"]["tree"]["sha"])
+            )
+        except (KeyError, TypeError, ValueError):
             raise ForgeError(f"{what}: unexpected answer") from None
 
     def read_files(self, commit: str, paths: Sequence[str]) -> dict[str, FileAtRef]:
@@ -310,8 +376,12 @@ class GitHubForge:
             "  repository(owner: $owner, name: $name) {\n" + fields + "\n  }\n}"
         )
         with _as_forge_error("GraphQL"):
-            _, data = self._requester.graphql_query(query, {"owner": owner, "name": name})
-        repository = (data.get("data") or {}).get("repository")
+            _, data = _again_if_broken(
+                lambda: self._requester.graphql_query(query, {"owner": owner, "name": name}),
+                self._attempts,
+            )
+        answer = data.get("data") if isinstance(data, dict) else None
+        repository = answer.get("repository") if isinstance(answer, dict) else None
         if not isinstance(repository, dict):
             raise ForgeError("GraphQL: no repository in the answer")
         out: dict[str, FileAtRef] = {}
@@ -319,6 +389,8 @@ class GitHubForge:
             blob = repository.get(f"f{i}")
             if blob is None:
                 out[path] = FileAtRef(path, commit, None)
+            elif not isinstance(blob, dict):
+                continue  # the contents API reads it
             elif blob.get("isBinary"):
                 out[path] = FileAtRef(path, commit, None, binary=True)
             elif isinstance(blob.get("text"), str) and (
@@ -337,7 +409,11 @@ class GitHubForge:
             params={"ref": commit},
             absent=lambda exc: exc.status == 404,
         )
-        if not isinstance(data, dict) or data.get("type") != "file":
+        if data is None or isinstance(data, list):  # missing, or a directory's listing
+            return FileAtRef(path, commit, None)
+        if not isinstance(data, dict) or "type" not in data:
+            raise ForgeError(f"{what}: unexpected answer")
+        if data["type"] != "file":  # a symlink, a submodule: not a Makefile bumper can edit
             return FileAtRef(path, commit, None)
         try:
             raw = base64.b64decode(data.get("content") or "")
@@ -351,22 +427,20 @@ class GitHubForge:
             return FileAtRef(path, commit, None, binary=True)
 
     def open_pulls(self) -> list[PullInfo]:
-        repo = self._gh.get_repo(self.target)
-        listing = repo.get_pulls(state="open", base=self.base)
-        return self._pulls(f"list open PRs of {self.target}", listing)
+        return self._pulls(f"list open PRs of {self.target}", {"state": "open", "base": self.base})
 
     def closed_pulls(self, branch: str) -> list[PullInfo]:
-        repo = self._gh.get_repo(self.target)
-        listing = repo.get_pulls(
-            state="closed", head=f"{self._head_owner}:{branch}", sort="created", direction="desc"
-        )
-        return self._pulls(
-            f"list closed PRs from {branch}", itertools.islice(listing, CLOSED_PULLS_LOOKED_AT)
-        )
+        query = {
+            "state": "closed",
+            "head": f"{self._head_owner}:{branch}",
+            "sort": "created",
+            "direction": "desc",
+        }
+        return self._pulls(f"list closed PRs from {branch}", query, CLOSED_PULLS_LOOKED_AT)
 
-    def _pulls(self, what: str, listing: Iterable[PullRequest]) -> list[PullInfo]:
-        with _as_forge_error(what):
-            return [_pull_info(pr) for pr in listing]
+    def _pulls(self, what: str, query: dict[str, str], limit: int = 10_000) -> list[PullInfo]:
+        items = self._list(what, f"/repos/{self.target}/pulls", query, limit)
+        return [_pull_info(what, item) for item in items]
 
     def branch(self, name: str) -> BranchInfo | None:
         what = f"read branch {name} of {self.push_repo}"
@@ -380,15 +454,17 @@ class GitHubForge:
             return None
         try:
             commit = data["commit"]
-            parents = tuple(p["sha"] for p in commit.get("parents") or [])
-            head = CommitInfo(commit["sha"], commit["commit"]["message"], parents)
-        except (KeyError, TypeError):
+            parents = tuple(_sha(p["sha"]) for p in commit.get("parents") or [])
+            head = CommitInfo(_sha(commit["sha"]), str(commit["commit"]["message"]), parents)
+        except (KeyError, TypeError, ValueError, AttributeError):
             raise ForgeError(f"{what}: unexpected answer") from None
         return BranchInfo(str(data.get("name") or name), head)
 
     def user_identity(self) -> str:
         data = self._call("read the authenticated account", "GET", "/user")
-        login = str(data.get("login") or "bumper")
+        if not isinstance(data, dict) or not data.get("login"):
+            raise ForgeError("read the authenticated account: unexpected answer; set pr.author")
+        login = str(data["login"])
         name = str(data.get("name") or login)
         email = data.get("email")
         if not email:
@@ -399,37 +475,39 @@ class GitHubForge:
     # -- writes ---------------------------------------------------------------------------
     def make_commit(self, base: BaseHead, path: str, text: str, message: str) -> str:
         entry = {"path": path, "mode": "100644", "type": "blob", "content": text}
+        what = f"write a commit in {self.push_repo}"
         tree = self._call(
-            f"write a tree in {self.push_repo}",
+            what,
             "POST",
             f"/repos/{self.push_repo}/git/trees",
             input={"base_tree": base.tree, "tree": [entry]},
         )
         commit = self._call(
-            f"write a commit in {self.push_repo}",
+            what,
             "POST",
             f"/repos/{self.push_repo}/git/commits",
-            input={"message": message, "tree": tree["sha"], "parents": [base.sha]},
+            input={"message": message, "tree": _answered_sha(what, tree), "parents": [base.sha]},
         )
-        return str(commit["sha"])
+        return _answered_sha(what, commit)
 
     def create_branch(self, name: str, sha: str) -> bool:
+        what = f"create branch {name} in {self.push_repo}"
         created = self._call(
-            f"create branch {name} in {self.push_repo}",
+            what,
             "POST",
             f"/repos/{self.push_repo}/git/refs",
             input={"ref": f"refs/heads/{name}", "sha": sha},
             absent=_already_exists,
         )
-        return created is not None
+        if created is None:
+            return False
+        _check_ref(what, created, sha)
+        return True
 
     def move_branch(self, name: str, sha: str) -> None:
-        self._call(
-            f"update branch {name} in {self.push_repo}",
-            "PATCH",
-            self._ref_url(name),
-            input={"sha": sha, "force": True},
-        )
+        what = f"update branch {name} in {self.push_repo}"
+        moved = self._call(what, "PATCH", self._ref_url(name), input={"sha": sha, "force": True})
+        _check_ref(what, moved, sha)
 
     def delete_branch(self, name: str) -> None:
         self._call(
@@ -440,19 +518,19 @@ class GitHubForge:
         )
 
     def create_pull(self, branch: str, title: str, body: str) -> tuple[PullInfo, bool]:
-        repo = self._gh.get_repo(self.target)
         head = f"{self._head_owner}:{branch}" if self._fork else branch
         what = f"open a PR from {branch}"
-        with _as_forge_error(what):
-            try:
-                pr = repo.create_pull(base=self.base, head=head, title=title, body=body)
-                return _pull_info(pr), True
-            except GithubException as exc:
-                if not _already_exists(exc):
-                    raise
+        created = self._call(
+            what,
+            "POST",
+            f"/repos/{self.target}/pulls",
+            input={"base": self.base, "head": head, "title": title, "body": body},
+            absent=_already_exists,
+        )
+        if created is not None:
+            return _pull_info(what, created), True
         # A PR from this branch is open already (a retried create, or another pass): adopt it.
-        listing = repo.get_pulls(state="open", head=f"{self._head_owner}:{branch}")
-        found = self._pulls(f"find the open PR from {branch}", listing)
+        found = self._pulls(what, {"state": "open", "head": f"{self._head_owner}:{branch}"})
         if not found:
             raise ForgeError(f"{what}: GitHub says one exists, but none is open")
         return found[0], False
@@ -460,39 +538,82 @@ class GitHubForge:
     def edit_pull(self, number: int, *, title: str | None = None, body: str | None = None) -> None:
         fields = {k: v for k, v in (("title", title), ("body", body)) if v is not None}
         if fields:
+            what = f"edit PR #{number}"
             url = f"/repos/{self.target}/pulls/{number}"
-            self._call(f"edit PR #{number}", "PATCH", url, input=fields)
+            _pull_info(what, self._call(what, "PATCH", url, input=fields))
 
     def add_labels(self, number: int, labels: Sequence[str]) -> None:
         if labels:
+            what = f"label PR #{number}"
             url = f"/repos/{self.target}/issues/{number}/labels"
-            self._call(f"label PR #{number}", "POST", url, input={"labels": list(labels)})
+            if not isinstance(self._call(what, "POST", url, input={"labels": list(labels)}), list):
+                raise ForgeError(f"{what}: unexpected answer")
 
     def close_pull(self, number: int, *, comment: str, body: str | None = None) -> None:
         url = f"/repos/{self.target}/issues/{number}/comments"
         self._call(f"comment on PR #{number}", "POST", url, input={"body": comment})
         fields = {"state": "closed"} if body is None else {"state": "closed", "body": body}
-        url = f"/repos/{self.target}/pulls/{number}"
-        self._call(f"close PR #{number}", "PATCH", url, input=fields)
+        what = f"close PR #{number}"
+        closed = _pull_info(
+            what, self._call(what, "PATCH", f"/repos/{self.target}/pulls/{number}", input=fields)
+        )
+        if closed.state != "closed":
+            raise ForgeError(f"{what}: it is still {closed.state}")
 
 
-def _pull_info(pr: PullRequest) -> PullInfo:
-    # Only fields present in a listing's JSON: any other attribute would cost a GET per PR.
-    head = pr.head
-    owner, _, _ = (head.label or "").partition(":")
-    return PullInfo(
-        number=pr.number,
-        url=pr.html_url,
-        head_branch=head.ref,
-        head_owner=owner,
-        head_sha=head.sha,
-        base=pr.base.ref,
-        title=pr.title or "",
-        body=pr.body or "",
-        state=pr.state,
-        merged=pr.merged_at is not None,
-        labels=tuple(label.name for label in pr.labels),
-    )
+def _sha(value: Any) -> str:
+    if not isinstance(value, str) or not is_sha(value):
+        raise ValueError("not a sha")
+    return value
+
+
+def _answered_sha(what: str, data: Any) -> str:
+    try:
+        return _sha(data["sha"])
+    except (KeyError, TypeError, ValueError):
+        raise ForgeError(f"{what}: unexpected answer") from None
+
+
+def _check_ref(what: str, data: Any, sha: str) -> None:
+    """A ref write is done only when the answer shows the ref at ``sha``."""
+    try:
+        at = data["object"]["sha"]
+    except (KeyError, TypeError):
+        raise ForgeError(f"{what}: unexpected answer") from None
+    if at != sha:
+        raise ForgeError(f"{what}: the branch is at {str(at)[:12]}, not {sha[:12]}")
+
+
+def _pull_info(what: str, data: Any) -> PullInfo:
+    try:
+        head, labels = data["head"], data.get("labels") or []
+        owner = str(head.get("label") or "").partition(":")[0] or str(
+            ((head.get("repo") or {}).get("owner") or {}).get("login") or ""
+        )
+        return PullInfo(
+            number=int(data["number"]),
+            url=str(data.get("html_url") or ""),
+            head_branch=str(head["ref"]),
+            head_owner=owner,
+            head_sha=_sha(head["sha"]),
+            base=str(data["base"]["ref"]),
+            title=str(data.get("title") or ""),
+            body=str(data.get("body") or ""),
+            state=str(data["state"]),
+            merged=bool(data.get("merged_at")),
+            labels=tuple(str(label["name"]) for label in labels),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise ForgeError(f"{what}: unexpected answer (not a pull request)") from None
+
+
+def _next_link(header: str) -> str | None:
+    """The rel="next" URL of a Link header, or None on the last page."""
+    for part in header.split(","):
+        url, _, rest = part.partition(";")
+        if 'rel="next"' in rest.replace(" ", ""):
+            return url.strip().strip("<>")
+    return None
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:

@@ -172,3 +172,42 @@ def test_no_target_repository_is_a_clear_error(target: Any) -> None:
     config = Config(path=config.path, github=config.github)
     with pytest.raises(ForgeError, match=r"target\.repository"):
         GitHubForge.from_config(config, None)
+
+
+def test_a_lost_answer_to_a_pr_create_adopts_the_pr_it_made(
+    target: Any, forge: GitHubForge
+) -> None:
+    base = forge.base_head()
+    forge.create_branch("update/A", forge.make_commit(base, "f", "1\n", "one"))
+    target.add_fault(r"/pulls$", method="POST", status=None, kind="truncate")
+    pr, _ = forge.create_pull("update/A", "title", "body")
+    assert [p.number for p in forge.open_pulls()] == [pr.number]
+
+
+def test_a_single_5xx_on_an_edit_is_retried(target: Any, forge: GitHubForge) -> None:
+    base = forge.base_head()
+    forge.create_branch("update/A", forge.make_commit(base, "f", "1\n", "one"))
+    pr, _ = forge.create_pull("update/A", "title", "body")
+    target.add_fault(r"/pulls/\d+$", method="PATCH", status=503)
+    forge.edit_pull(pr.number, title="new title")
+    assert forge.open_pulls()[0].title == "new title"
+
+
+def test_open_prs_are_listed_across_pages(target: Any) -> None:
+    from github import Auth, Github
+
+    gh = Github(
+        base_url=target.api_url,
+        auth=Auth.Token(target.token),
+        seconds_between_requests=0,
+        seconds_between_writes=0,
+        lazy=True,
+    )
+    with GitHubForge(gh, target=TARGET, base="main", page_size=2) as forge:
+        base = forge.base_head()
+        for n in range(3):
+            forge.create_branch(f"b{n}", forge.make_commit(base, "f", f"{n}\n", f"c{n}"))
+            forge.create_pull(f"b{n}", f"t{n}", "")
+        target.clear_requests()
+        assert sorted(p.title for p in forge.open_pulls()) == ["t0", "t1", "t2"]
+    assert [r["path"] for r in target.requests()] == [f"/api/v3/repos/{TARGET}/pulls"] * 2
