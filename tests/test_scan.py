@@ -438,3 +438,61 @@ def test_pre_commit_hook_revisions_are_managed() -> None:
         "https://github.com/o/hooks",
         "Dependabot/Renovate",
     )
+
+
+SNIPPETS = [
+    "git checkout ",
+    "git clone https://github.com/o/n ",
+    A,
+    "1a2b3c4d",
+    "X_VERSION=",
+    "${X:-",
+    "}",
+    '"',
+    "'",
+    "\\\n",
+    "\n",
+    "#",
+    "<<EOF\n",
+    "EOF\n",
+    "$(",
+    ")",
+    "RUN ",
+    "ARG ",
+    "\t",
+    "run: |\n",
+    "  ",
+    "- uses: a/b@",
+    "GIT_TAG ",
+    "FetchContent_Declare(x ",
+    "git+https://x/y@",
+    "`",
+    ";",
+    "&&",
+    "|",
+    "$'",
+    "[[ ",
+    "]]",
+    ":",
+    "=",
+]
+
+
+PATHS = ["x.sh", "Dockerfile", "Makefile", ".github/workflows/w.yml", "requirements.txt"]
+PATHS += ["pyproject.toml", "CMakeLists.txt", "go.mod", "Cargo.lock", ".pre-commit-config.yaml"]
+
+
+def test_never_raises_and_lines_stay_in_range() -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(st.sampled_from(SNIPPETS) | st.text(max_size=5), max_size=40))
+    def check(parts: list[str]) -> None:
+        text = "".join(parts)
+        for path in PATHS:
+            for hit in scan(path, text, managed=True):
+                assert 1 <= hit.line <= text.count("\n") + 1
+                assert hit.value in text
+
+    check()
