@@ -462,6 +462,7 @@ _VAR_REF = re.compile(
 )
 _PREFIXES = {"then", "do", "else", "elif", "if", "while", "until", "!", "{", "}", "time"}
 _PREFIXES |= {"exec", "nohup", "command", "builtin", "eval"}
+_WRAPPERS = {"timeout", "nice", "ionice", "stdbuf", "chronic", "unbuffer"}
 _PASSES_VARIABLES = {"make", "gmake", "cmake", "docker", "podman", "buildah", "nerdctl"}
 _DECLARE = {"export", "local", "readonly", "declare", "typeset"}
 _GIT_GLOBAL_WITH_VALUE = {"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path"}
@@ -542,6 +543,21 @@ def _analyse_command(facts: _Facts, command: _Command, text: str, base: int, lin
     if not rest:
         return
     program = rest[0].text.rsplit("/", 1)[-1]
+    while program in _WRAPPERS and len(rest) > 1:  # timeout 60 git ..., nice -n 5 git ...
+        rest = rest[1:]
+        while len(rest) > 1 and (rest[0].text.startswith("-") or rest[0].text[:1].isdigit()):
+            rest = rest[1:]
+        program = rest[0].text.rsplit("/", 1)[-1]
+    for index, shell in enumerate(rest):
+        # `bash -c "git clone ... && git checkout <sha>"`, also as `docker run img sh -ec ...`
+        if shell.text.rsplit("/", 1)[-1] not in _SHELLS:
+            continue
+        for flag, script in zip(rest[index + 1 :], rest[index + 2 :], strict=False):
+            if not re.fullmatch(r"-[a-z]+", flag.text):
+                break
+            if flag.text.endswith("c"):
+                _scan_shell_text(facts, script.text, base + script.start + 1, lines)
+                return
     if program == "git":
         _git_command(facts, rest, base, lines)
     elif program == "go" and len(rest) > 1 and rest[1].text in ("install", "get", "run"):

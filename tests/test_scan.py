@@ -496,3 +496,15 @@ def test_never_raises_and_lines_stay_in_range() -> None:
                 assert hit.value in text
 
     check()
+
+
+def test_git_inside_bash_c_and_behind_wrappers() -> None:
+    text = (
+        "docker run --rm img bash -eu -c 'git clone https://github.com/o/n n && "
+        f"git -C n checkout {A}'\n"
+        f"timeout 300 git -C n fetch origin {B}\n"
+    )
+    assert [(h.line, h.kind, h.value) for h in scan("x.sh", text)] == [
+        (1, "git-command", A),
+        (2, "git-command", B),
+    ]
