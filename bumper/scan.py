@@ -92,17 +92,18 @@ def classify(path: str) -> str | None:
     lower = name.lower()
     dot = lower.rfind(".")
     suffix = lower[dot:] if dot > 0 else ""
-    if name in ("Makefile", "makefile", "GNUmakefile") or suffix == ".mk":
+    if lower in ("makefile", "gnumakefile") or suffix in (".mk", ".make"):
         return "makefile"
+    if lower.startswith("makefile.") and suffix not in (".md", ".txt", ".rst", ".am", ".in"):
+        return "makefile"  # Makefile.common, Makefile.cuda (not automake templates)
     if name in _LOCK_FILES or lower.endswith(".lock"):
         return "lock"
     if name == "go.mod":
         return "gomod"
     if name == ".pre-commit-config.yaml":
         return "precommit"
-    if lower in ("dockerfile", "containerfile") or lower.startswith(
-        ("dockerfile.", "containerfile.")
-    ):
+    docs = (".md", ".txt", ".rst", ".adoc", ".html")
+    if re.fullmatch(r"(?:docker|container)file(?:[._-][\w.-]*)?", lower) and suffix not in docs:
         return "dockerfile"
     if lower.endswith((".dockerfile", ".containerfile")):
         return "dockerfile"
