@@ -634,9 +634,14 @@ def makefile_pins_of(text: str) -> list[pins.Pin]:
     """Full-sha pins, and pin-like names (X_VERSION, X_COMMIT, ...) set to an abbreviated sha."""
     found = []
     for assignment in pins.find_assignments(text):
-        if assignment.problem is None or (
-            _ABBREVIATED.fullmatch(assignment.value)
-            and scan.variable_stem(assignment.variable)
+        name, value = assignment.variable, assignment.value
+        if assignment.problem is None:
+            # GO_SHA256?=<64 hex> is a checksum and EMPTY_TREE a git constant, not pins.
+            if scan.plausible_commit_variable(name, value) and value not in scan.NOT_PINS:
+                found.append(assignment)
+        elif (
+            _ABBREVIATED.fullmatch(value)
+            and scan.variable_stem(name)
             and assignment.operator not in ("+=", "!=", "define")
             and not assignment.continued
         ):

@@ -55,8 +55,8 @@ _LOCK_FILES |= {"Gemfile.lock", "composer.lock", "flake.lock", "gradle.lockfile"
 _SHELLS = {"sh", "bash", "zsh", "dash", "ksh"}
 # Constants every git user meets: the null sha (new or deleted refs in hooks), the empty tree
 # (`git diff $EMPTY_TREE`) and the empty blob. Never something a build checks out.
-_NOT_PINS = {"0" * 40, "0" * 64, "4b825dc642cb6eb9a060e54bf8d69288fbee4904"}
-_NOT_PINS |= {"e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"}
+NOT_PINS = {"0" * 40, "0" * 64, "4b825dc642cb6eb9a060e54bf8d69288fbee4904"}
+NOT_PINS |= {"e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +153,7 @@ def scan(path: str, text: str, kind: str | None = None, *, managed: bool = False
         return []
     if not _CANDIDATE.search(text):
         return []
-    hits = [h for h in _EXTRACTORS[kind](text, path) if h.value not in _NOT_PINS]
+    hits = [h for h in _EXTRACTORS[kind](text, path) if h.value not in NOT_PINS]
     if not managed:
         hits = [hit for hit in hits if hit.managed_by is None]
     return _dedupe(hits)

@@ -551,3 +551,15 @@ def test_fix_starts_a_matrix_when_the_config_has_none() -> None:
     assert new == text + (
         "matrix:\n  - repository: o/n\n    variable: V\n    branch: main\n    file: a/Makefile\n"
     )
+
+
+def test_makefile_checksums_and_git_constants_are_not_pins(tmp_path: Path) -> None:
+    digest = hashlib.sha256(b"go").hexdigest()
+    (tmp_path / "Makefile").write_text(
+        f"GO_SHA256?={digest}\nEMPTY_TREE:=4b825dc642cb6eb9a060e54bf8d69288fbee4904\n"
+        f"TOOLS_SHA1SUM={OLD}\n"
+    )
+    config = tmp_path / "bumper.yaml"
+    config.write_text("matrix: []\n")
+    audit, _, _ = run_audit(load_config(config, tmp_path), tmp_path, lookup=False)
+    assert audit.findings == ()
