@@ -301,7 +301,10 @@ class _Pass:
         if not self.config.pr.signoff:
             return None
         if self._signoff is None:
-            self._signoff = self.config.pr.author or self.forge.user_identity()
+            try:
+                self._signoff = self.config.pr.author or self.forge.user_identity()
+            except ForgeError as exc:
+                raise ForgeError(f"pr.signoff needs a name: set pr.author ({exc})") from None
         return self._signoff
 
     def _marker(self, facts: Facts, commit: str) -> Marker:

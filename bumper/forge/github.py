@@ -1,7 +1,9 @@
 """The Forge on GitHub (or the sandbox), through PyGithub.
 
 What is chosen on purpose here:
-- ``Github(lazy=True)``: naming a repository or PR costs no request; only the calls below do.
+- Calls go through PyGithub's Requester (auth, App installation tokens, pacing, retries,
+  redirects of renamed repositories) and read the JSON themselves. PyGithub's objects fetch
+  missing attributes with extra GETs and trust whatever came back; a pass must do neither.
 - Pacing: ``github.seconds_between_requests`` / ``seconds_between_writes`` (GitHub asks for a
   second between content-creating requests); tests set 0.
 - Retries: a bounded ``GithubRetry`` (``github.retries`` attempts; rate-limit and Retry-After
