@@ -8,7 +8,7 @@ and one paginated listing of open PRs. Anything more is spent only on an entry t
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import httpx
@@ -43,8 +43,13 @@ def publish(
     client: httpx.Client,
     token: Secret | None,
     dry_run: bool = False,
+    should_stop: Callable[[], bool] | None = None,
 ) -> list[Result]:
-    """One Result per entry, in order: bumped, up-to-date, skipped or failed (see model.py)."""
+    """One Result per entry, in order: bumped, up-to-date, skipped or failed (see model.py).
+
+    ``should_stop`` is asked before each entry; once it says yes, the entries not started yet
+    get no Result (the one under way is finished, so what was written is also reported).
+    """
     results: dict[int, Result] = {}
     branches = {i: prtext.render_branch(config.pr, e) for i, e in enumerate(entries)}
     for i, entry in enumerate(entries):
@@ -95,6 +100,8 @@ def publish(
         limits=Limits(config.pr.max_open, config.pr.max_new_per_run, bumper_open),
     )
     for i in active:
+        if should_stop is not None and should_stop():
+            break
         entry = entries[i]
         head = heads.get((entry.repository, entry.branch))
         if head is None:
@@ -106,7 +113,7 @@ def publish(
             results[i] = run.entry(entry, branches[i], head, files[entry.file], pr, other)
         except BumperError as exc:
             results[i] = _failed(entry, str(exc), pr.number if pr else None)
-    return [results[i] for i in range(len(entries))]
+    return [results[i] for i in range(len(entries)) if i in results]
 
 
 def _failed(entry: Entry, message: str, pr: int | None = None) -> Result:

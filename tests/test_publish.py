@@ -528,3 +528,31 @@ def test_whole_pass_where_nothing_changed_is_a_fixed_handful_of_reads(world: Wor
         ("GET", f"/api/v3/repos/{TARGET}/pulls"),
     ]
     assert report.requests["rest"] == 2 and report.requests["graphql"] == 2
+
+
+def test_stop_request_finishes_the_entry_under_way_and_starts_no_other(world: World) -> None:
+    world.upstream_commit("up/lib")
+    world.upstream_commit("up/tool")
+    asked: list[int] = []
+
+    def stop_after_first() -> bool:
+        asked.append(1)
+        return len(asked) > 1
+
+    heads = {
+        (e.repository, e.branch): Head(e.repository, e.branch, world.ref(e.repository))
+        for e in (LIB, TOOL)
+    }
+    token = Secret(world.sb.token)
+    with new_client(timeout=10) as client, GitHubForge.from_config(world.config, token) as forge:
+        results = publish(
+            world.config,
+            (LIB, TOOL),
+            heads,
+            forge,
+            client=client,
+            token=token,
+            should_stop=stop_after_first,
+        )
+    assert [(r.entry, r.status) for r in results] == [(LIB, Status.BUMPED)]
+    assert [pr.head.ref for pr in world.pulls()] == ["update/LIB_VERSION"]
