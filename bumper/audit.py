@@ -687,7 +687,7 @@ def _untracked(path: str, pin: pins.Pin, repository: str | None, lookups: Lookup
         pin.value,
         repository,
         "untracked",
-        f"Makefile pin not covered by any matrix entry: it will never be bumped{where}{note}",
+        f"no matrix entry covers this Makefile pin: it is never bumped{where}{note}",
         "add to the matrix:\n" + entry_yaml(known, pin.variable, branch, path),
         branch=branch,
     )
@@ -730,10 +730,10 @@ def _hidden(
     variable = _suggested_variable(hit, repository, path)
     makefile = _nearest_makefile(path, makefiles)
     kind_of_file = scan.classify(path) or "shell"
-    short = "" if scan._FULL_RE.match(hit.value) else " (an abbreviated sha)"
-    message = f"commit pin outside any Makefile: {hit.detail}{short}; no matrix entry bumps it"
+    short = "" if is_sha(hit.value) else " (an abbreviated sha)"
+    message = f"{hit.detail}{short}: no matrix entry bumps it"
     if kind_of_file == "makefile":
-        message = f"commit pin in a Makefile recipe, not a variable: {hit.detail}{short}"
+        message = f"{hit.detail}{short}: a literal in a recipe, not a variable the matrix can bump"
     existing = [(p, pin) for p, pin in by_variable.get(hit.variable or "", []) if p != path]
     if existing:
         source, pin = min(existing, key=lambda item: _distance(path, item[0]))

@@ -170,22 +170,28 @@ def to_table(audit: Audit, *, width: int | None = None, color: bool = False) -> 
         highlight=False,
         soft_wrap=False,
     )
-    table = Table(show_lines=False, header_style="bold", expand=False, pad_edge=False)
-    table.add_column("category", no_wrap=True)
-    table.add_column("where", overflow="fold")
-    table.add_column("variable", overflow="fold")
-    table.add_column("sha", no_wrap=True)
-    table.add_column("repository", overflow="fold")
-    table.add_column("message", overflow="fold", ratio=1)
+    wide = console.width >= 140
+    table = Table(show_lines=False, header_style="bold", expand=True, pad_edge=False)
+    table.add_column("category", no_wrap=True, min_width=9)
+    table.add_column("where", overflow="fold", ratio=3)
+    table.add_column("variable", overflow="fold", ratio=2)
+    table.add_column("sha", no_wrap=True, min_width=12)
+    if wide:
+        table.add_column("repository", overflow="fold", ratio=2)
+    table.add_column("message", overflow="fold", ratio=5)
     for finding in audit.findings:
-        table.add_row(
+        message = finding.message
+        if not wide and finding.repository:
+            message = f"[{finding.repository}] {message}"
+        cells: list[Text | str] = [
             Text(finding.category, style=_STYLES[finding.category]),
             f"{finding.file}:{finding.line}",
             finding.variable or "",
             (finding.value or "")[:12],
-            finding.repository or "",
-            finding.message,
-        )
+        ]
+        if wide:
+            cells.append(finding.repository or "")
+        table.add_row(*cells, Text(message))
     if audit.findings:
         console.print(table)
     problems = [f for f in audit.findings if f.category in PROBLEMS and f.suggestion]

@@ -697,7 +697,7 @@ def _go_command(facts: _Facts, words: list[_Word], base: int, lines: _Lines) -> 
                     rev,
                     None,
                     repo,
-                    detail=f"`go {words[1].text} {arg.text}`",
+                    detail=f"`go {words[1].text} {module}@<sha>`",
                 )
             )
 
@@ -729,7 +729,7 @@ def _url_hits(facts: _Facts, word: _Word, base: int, lines: _Lines) -> None:
                         match["rev"],
                         None,
                         match["url"],
-                        detail=f"`git+{match['url']}@{match['rev']}`",
+                        detail=f"`git+{match['url']}@<sha>`",
                     )
                 )
     if "github" in text:
@@ -742,7 +742,8 @@ def _archive_hits(text: str, line: int) -> Iterator[Hit]:
         rev = match["rev1"] or match["rev2"] or match["rev3"] or match["rev4"]
         repo = match["repo"] or match["repo2"]
         if rev and _is_rev(rev, short=True):
-            yield Hit(line, "archive-url", rev, None, repo, detail=f"`{match[0]}`")
+            shown = match[0].replace(rev, "<sha>")
+            yield Hit(line, "archive-url", rev, None, repo, detail=f"`{shown}`")
 
 
 # --- resolving facts into hits ---------------------------------------------------------------
@@ -779,7 +780,7 @@ def _resolve(facts: _Facts, text: str) -> list[Hit]:
                     None,
                     repo,
                     branch,
-                    detail=f"`git {use.sub} {use.literal}` in {facts.where}",
+                    detail=f"`git {use.sub} <sha>` in {facts.where}",
                 )
             )
     templated = _templated_repositories(text)
@@ -1243,7 +1244,7 @@ def _requirements(text: str, path: str) -> list[Hit]:
                         match["rev"],
                         None,
                         match["url"],
-                        detail=f"`git+{match['url']}@{match['rev']}` in a requirements file",
+                        detail=f"`git+{match['url']}@<sha>` in a requirements file",
                     )
                 )
         if "github" in line:
@@ -1273,7 +1274,7 @@ def _manifest(text: str, path: str) -> list[Hit]:
                         match["rev"],
                         None,
                         match["url"],
-                        detail=f"`git+{match['url']}@{match['rev']}` in {path}",
+                        detail=f"`git+{match['url']}@<sha>` in {path}",
                     )
                 )
         for match in _MANIFEST_GIT.finditer(line):
