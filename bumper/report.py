@@ -327,6 +327,13 @@ def sarif_document(audit: Audit) -> dict[str, Any]:
     }
 
 
+def _artifact(file: str) -> dict[str, str]:
+    """Paths in the checkout are relative to %SRCROOT%; a config elsewhere gets a file URI."""
+    if file.startswith("/"):
+        return {"uri": "file://" + quote(file)}
+    return {"uri": quote(file), "uriBaseId": "%SRCROOT%"}
+
+
 def _sarif_result(finding: Finding, rule_ids: list[str]) -> dict[str, Any]:
     level = _RULES[finding.category][0]
     text = finding.message
@@ -342,7 +349,7 @@ def _sarif_result(finding: Finding, rule_ids: list[str]) -> dict[str, Any]:
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": quote(finding.file), "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": _artifact(finding.file),
                     "region": {"startLine": max(1, finding.line)},
                 }
             }

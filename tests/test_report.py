@@ -138,6 +138,13 @@ def test_sarif_is_2_1_0_with_locations_for_problems_only() -> None:
     assert len(fingerprints) == 3
 
 
+def test_sarif_points_outside_the_checkout_with_a_file_uri() -> None:
+    finding = Finding("/etc/bumper/bumper.yaml", 3, "matrix-entry", "X", None, None, "broken", "m")
+    (result,) = sarif_document(Audit((finding,), "/x"))["runs"][0]["results"]
+    artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert artifact == {"uri": "file:///etc/bumper/bumper.yaml"}
+
+
 def test_sarif_fingerprint_survives_a_moved_line() -> None:
     moved = Audit((FINDINGS[1].__class__(**{**FINDINGS[1].as_dict(), "line": 9}),), "/x")
     before = sarif_document(Audit((FINDINGS[1],), "/x"))["runs"][0]["results"][0]
