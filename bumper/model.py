@@ -74,3 +74,4 @@ class Result:
     message: str = ""
     pr: int | None = None
     pr_url: str | None = None
+    behind: int | None = None  # commits the target's pin lags upstream, when known

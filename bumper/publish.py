@@ -44,11 +44,13 @@ def publish(
     token: Secret | None,
     dry_run: bool = False,
     should_stop: Callable[[], bool] | None = None,
+    on_result: Callable[[Result], None] | None = None,
 ) -> list[Result]:
     """One Result per entry, in order: bumped, up-to-date, skipped or failed (see model.py).
 
     ``should_stop`` is asked before each entry; once it says yes, the entries not started yet
     get no Result (the one under way is finished, so what was written is also reported).
+    ``on_result`` hears each entry's Result as soon as it is known (the daemon's status page).
     """
     results: dict[int, Result] = {}
     branches = {i: prtext.render_branch(config.pr, e) for i, e in enumerate(entries)}
@@ -110,9 +112,12 @@ def publish(
         pr = ours.get(branches[i])
         other = elsewhere.get(entry.key) if pr is None else None
         try:
-            results[i] = run.entry(entry, branches[i], head, files[entry.file], pr, other)
+            result = run.entry(entry, branches[i], head, files[entry.file], pr, other)
         except BumperError as exc:
-            results[i] = _failed(entry, str(exc), pr.number if pr else None)
+            result = _failed(entry, str(exc), pr.number if pr else None)
+        results[i] = run.with_behind(result)
+        if on_result is not None:
+            on_result(results[i])
     return [results[i] for i in range(len(entries)) if i in results]
 
 
@@ -130,6 +135,14 @@ class _Pass:
     dry_run: bool
     limits: Limits
     _signoff: str | None = field(default=None, init=False)
+    _behind: dict[tuple[str, str], int] = field(default_factory=dict, init=False)
+
+    def with_behind(self, result: Result) -> Result:
+        """The result with how many upstream commits the base's pin lags, where known."""
+        if result.old is not None and result.old == result.new:
+            return dataclasses.replace(result, behind=0)
+        behind = self._behind.get(result.entry.key)
+        return result if behind is None else dataclasses.replace(result, behind=behind)
 
     # -- one entry ------------------------------------------------------------------------
     def entry(
@@ -338,6 +351,8 @@ class _Pass:
             token=self.token,
             limit=self.config.pr.max_commits_listed,
         )
+        if comparison is not None:
+            self._behind[facts.entry.key] = comparison.ahead_by
         return prtext.render_body(
             self.config.pr,
             facts.entry,

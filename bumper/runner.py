@@ -98,10 +98,17 @@ def run_pass(
             from bumper.publish import publish
 
             with GitHubForge.from_config(config, token) as forge:
-                for result in publish(
-                    config, resolved, heads, forge, client=client, token=token, dry_run=dry_run
-                ):
-                    done(result)
+                publish(
+                    config,
+                    resolved,
+                    heads,
+                    forge,
+                    client=client,
+                    token=token,
+                    dry_run=dry_run,
+                    should_stop=should_stop,
+                    on_result=done,
+                )
                 counter.merge(forge.request_counts())
 
     ordered = tuple(results[e] for e in entries if e in results)

@@ -368,9 +368,6 @@ def test_passes_missed_while_paused_run_once_not_in_a_burst(
     assert 1 <= passes() - before <= 3
 
 
-@pytest.mark.xfail(
-    reason="runner.publish does not check should_stop between entries yet", strict=True
-)
 def test_sigterm_mid_pass_finishes_the_entry_and_exits_0(
     serve: Callable[..., Served], demo_sandbox: Any
 ) -> None:
