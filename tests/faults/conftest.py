@@ -96,6 +96,7 @@ class World:
             "\t@echo $(LIB_VERSION) $(TOOL_VERSION)\n"
         )
         self.sub_makefile = f"CORE_VERSION := {self.core}\r\n\r\nbuild:\r\n\ttrue\r\n"
+        self.target = TARGET  # follows a rename of the repository; the config keeps the old name
         self.store.create_repo("acme", "app", auto_init=True)
         self.base_sha = self.store.commit_files(
             TARGET,
@@ -191,17 +192,19 @@ class World:
 
     # -- what a maintainer sees on the target ---------------------------------------------
     def pulls(self, state: str = "all") -> list[dict[str, Any]]:
-        answer = self._http.get(f"/repos/{TARGET}/pulls", params={"state": state, "per_page": 100})
+        answer = self._http.get(
+            f"/repos/{self.target}/pulls", params={"state": state, "per_page": 100}
+        )
         answer.raise_for_status()
         return list(answer.json())
 
     def comments(self, number: int) -> list[str]:
-        answer = self._http.get(f"/repos/{TARGET}/issues/{number}/comments")
+        answer = self._http.get(f"/repos/{self.target}/issues/{number}/comments")
         answer.raise_for_status()
         return [c["body"] or "" for c in answer.json()]
 
     def file_at(self, rev: str, path: str) -> str | None:
-        data = self.store.read_file(TARGET, rev, path)
+        data = self.store.read_file(self.target, rev, path)
         return None if data is None else data.decode()
 
     def pinned_text(self, variable: str, sha: str) -> str:
@@ -259,18 +262,20 @@ class World:
             assert sha in pr["title"], pr["title"]
             marker = parse_marker(pr["body"] or "")
             assert marker is not None and marker.upstream == sha, pr["body"]
-            head = self.head(TARGET, branch)
+            head = self.head(self.target, branch)
             assert marker.commit == head
             # The branch is one commit on the base, changing the pin's line and nothing else.
-            parents = self.store.git(TARGET, "rev-list", "--parents", "-n1", head).split()
+            parents = self.store.git(self.target, "rev-list", "--parents", "-n1", head).split()
             assert [p.decode() for p in parents[1:]] == [self.base_sha]
-            changed = self.store.git(TARGET, "diff", "--name-only", self.base_sha, head).split()
+            changed = self.store.git(
+                self.target, "diff", "--name-only", self.base_sha, head
+            ).split()
             assert [c.decode() for c in changed] == [MAKEFILE]
             assert self.file_at(branch, MAKEFILE) == self.pinned_text(variable, sha)
         self.check_no_token(run)
 
     def check_base_untouched(self) -> None:
-        assert self.head(TARGET, BASE) == self.base_sha, "the base branch was written to"
+        assert self.head(self.target, BASE) == self.base_sha, "the base branch was written to"
 
     def check_no_duplicates(self) -> None:
         """Never two PRs (open or closed) for one pin's branch: no noise, ever."""
@@ -284,14 +289,14 @@ class World:
         for pr in self.pulls("all"):
             texts += [pr["title"] or "", pr["body"] or "", pr["head"]["ref"]]
             texts += self.comments(pr["number"])
-        for ref in self.store.refs(TARGET, "refs/heads/"):
-            texts.append(self.store.git(TARGET, "log", "--format=%B%n%an%n%cn", ref).decode())
+        for ref in self.store.refs(self.target, "refs/heads/"):
+            texts.append(self.store.git(self.target, "log", "--format=%B%n%an%n%cn", ref).decode())
         texts += [r["path"] for r in self.sb.requests()]
         leaks = [t for t in texts if TOKEN in t]
         assert not leaks, f"the token leaked into {leaks[0][:200]!r}"
 
     def _pull(self, number: int) -> dict[str, Any]:
-        answer = self._http.get(f"/repos/{TARGET}/pulls/{number}")
+        answer = self._http.get(f"/repos/{self.target}/pulls/{number}")
         answer.raise_for_status()
         return dict(answer.json())
 

@@ -106,18 +106,28 @@ NEEDS = {
 BREAKS_ALSO = {("garbage-sha", "lookup"), ("garbage-sha", "commit")}
 
 
-def _ci_sample() -> set[tuple[str, str, str]]:
-    """Every kind once, phases and modes rotating so each phase and mode is covered."""
-    phases, picked = list(PHASES), set()
-    for i, kind in enumerate(KINDS):
-        picked.add((kind, phases[(i * 2) % len(phases)], MODES[i % 2]))
-    # An outage of look-ups and of PR edits, and a lost answer to a PR create.
-    picked |= {("503", "lookup", "always"), ("500", "pr_edit", "always")}
-    picked |= {("truncate", "pr_create", "once"), ("drop", "pr_create", "once")}
-    return picked
-
-
-CI_SAMPLE = _ci_sample()
+# The CI sample: every kind at one or two phases, every phase and both modes, chosen for what
+# each kind is likeliest to break and to stay fast (an outage with Retry-After sleeps per retry).
+CI_SAMPLE = {
+    ("500", "branch", "once"),
+    ("502", "commit", "once"),
+    ("503", "lookup", "always"),
+    ("500", "pr_edit", "always"),
+    ("403-retry-after", "pr_edit", "once"),
+    ("429-retry-after", "pr_create", "once"),
+    ("403-no-retry-after", "lookup", "always"),
+    ("429-no-retry-after", "commit", "once"),
+    ("rate-limit", "pr_edit", "always"),
+    ("html-200", "branch", "once"),
+    ("html-200", "pr_edit", "always"),
+    ("garbage-sha", "lookup", "always"),
+    ("garbage-sha", "pr_create", "always"),
+    ("latency", "lookup", "once"),
+    ("drop", "pr_create", "once"),
+    ("drop", "branch", "once"),
+    ("truncate", "pr_create", "once"),
+    ("truncate", "pr_edit", "once"),
+}
 
 
 def _cases() -> list[Any]:
@@ -181,3 +191,31 @@ def test_ci_sample_covers_every_kind_phase_and_mode() -> None:
     assert {k for k, _, _ in CI_SAMPLE} == set(KINDS)
     assert {p for _, p, _ in CI_SAMPLE} == set(PHASES)
     assert {m for _, _, m in CI_SAMPLE} == set(MODES)
+
+
+def test_renamed_upstream_is_followed_and_reported(world: World, run: InProcess) -> None:
+    prepare(world, run)
+    world.sb.rename("up/lib", "up/lib-renamed")
+    faulted = run()
+    world.check_truthful(faulted)
+    assert faulted.code == 0, faulted.describe()
+    lib = faulted.results["LIB_VERSION"]
+    assert lib["status"] == "bumped" and lib["new"] == world.expected["LIB_VERSION"]
+    assert "moved to up/lib-renamed: update the matrix" in lib["message"]
+
+    clean = run()
+    world.check_converged(clean)
+    assert "moved to up/lib-renamed" in clean.results["LIB_VERSION"]["message"]
+
+
+def test_renamed_target_is_followed(world: World, run: InProcess) -> None:
+    prepare(world, run)
+    world.sb.rename("acme/app", "acme/app-renamed")
+    world.target = "acme/app-renamed"
+    faulted = run()
+    world.check_truthful(faulted)
+    assert faulted.code == 0, faulted.describe()
+    assert {r["status"] for r in faulted.doc["results"]} == {"bumped", "up-to-date"}
+
+    clean = run()
+    world.check_converged(clean)
