@@ -121,6 +121,10 @@ def write_config(path: Path, sb: Sandbox, entries: list[dict[str, str]]) -> None
         f"  api_url: {sb.api_url}",
         f"  git_url: {sb.git_url}",
         f"  token_env: {TOKEN_ENV}",
+        # GitHub asks for a pause between content-creating requests (bumper's default is 1 s);
+        # the bench measures bumper's own cost, so it sets none, like the baseline.
+        "  seconds_between_requests: 0",
+        "  seconds_between_writes: 0",
         "target:",
         f"  repository: {TARGET}",
         "  base: main",
