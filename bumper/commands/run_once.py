@@ -61,9 +61,9 @@ def _run(config: Config, args: argparse.Namespace) -> PassReport:
 
 def result_line(result: Result) -> str:
     text = f"[{result.entry.name}] {_MARK[result.status]}"
-    if result.message:
+    if result.message and result.message != _MARK[result.status]:
         text += f": {result.message}"
-    if result.pr is not None:
+    if result.pr is not None and f"#{result.pr}" not in result.message:
         text += f" (PR #{result.pr})"
     return text
 
