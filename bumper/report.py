@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from bumper.audit import CATEGORIES, PROBLEMS, Audit, Finding
+from bumper.findings import CATEGORIES, PROBLEMS, Audit, Finding
 
 FORMATS = ("table", "json", "markdown", "sarif")
 

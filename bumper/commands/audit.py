@@ -11,10 +11,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from bumper import report
-from bumper.audit import Audit, fetch_extract, fix_matrix, remote_text, run_audit
+from bumper.audit import run_audit
+from bumper.audit_fix import fix_matrix
 from bumper.config import load_config
 from bumper.errors import BumperError
+from bumper.findings import Audit
 from bumper.settings import Config
+from bumper.target_repo import fetch_extract, remote_text
 
 
 def main(args: argparse.Namespace) -> int:

@@ -1,0 +1,85 @@
+"""What an audit reports: a Finding per pin and the Audit holding them (report.py renders it)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+CATEGORIES = ("broken", "untracked", "hidden", "held", "tracked")
+PROBLEMS = frozenset({"broken", "untracked", "hidden"})
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One line of the report. `line` is 1-based; `category` is one of CATEGORIES."""
+
+    file: str
+    line: int
+    kind: str
+    variable: str | None
+    value: str | None
+    repository: str | None
+    category: str
+    message: str
+    suggestion: str = ""
+    managed_by: str | None = None
+    branch: str | None = None
+    behind: int | None = None  # commits the pin lags its upstream branch (with look-ups)
+    head: str | None = None  # the upstream branch's head (with look-ups)
+    age_days: int | None = None  # how old the pinned commit is (with look-ups and a token)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "kind": self.kind,
+            "variable": self.variable,
+            "value": self.value,
+            "repository": self.repository,
+            "category": self.category,
+            "message": self.message,
+            "suggestion": self.suggestion,
+            "managed_by": self.managed_by,
+            "branch": self.branch,
+            "behind": self.behind,
+            "head": self.head,
+            "age_days": self.age_days,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    findings: tuple[Finding, ...]
+    checkout: str
+    files_listed: int = 0
+    files_read: int = 0
+    seconds: float = 0.0
+    looked_up: bool = False
+    requests: Mapping[str, int] = field(default_factory=dict)
+    entries: int = 0
+
+    @property
+    def has_problems(self) -> bool:
+        return any(f.category in PROBLEMS for f in self.findings)
+
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(CATEGORIES, 0)
+        for finding in self.findings:
+            counts[finding.category] += 1
+        return counts
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "total": len(self.findings),
+            **self.counts(),
+            "managed": sum(1 for f in self.findings if f.managed_by),
+            "problems": sum(1 for f in self.findings if f.category in PROBLEMS),
+            "matrix_entries": self.entries,
+            "files_listed": self.files_listed,
+            "files_read": self.files_read,
+            "seconds": round(self.seconds, 3),
+            "lookups": self.looked_up,
+            "requests": dict(self.requests),
+            "checkout": self.checkout,
+        }
