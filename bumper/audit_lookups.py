@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from bumper.errors import UpstreamError
+from bumper.github_api import RemoteError, bearer_headers, graphql
 from bumper.model import Entry, Head, is_sha
 from bumper.settings import Config
 
@@ -90,7 +91,7 @@ def _commit_dates(
         if upstream.owner_name is not None:
             located.append(((repository, sha), upstream.owner_name))
     dates: dict[tuple[str, str], float] = {}
-    headers = {"Authorization": f"bearer {secret}", "Accept": "application/json"}
+    headers = bearer_headers(secret)
     for start in range(0, len(located), 50):
         batch = located[start : start + 50]
         fields = " ".join(
@@ -99,13 +100,8 @@ def _commit_dates(
             for i, ((_, sha), (o, n)) in enumerate(batch)
         )
         try:
-            response = client.post(
-                config.github.graphql_url, json={"query": f"query {{ {fields} }}"}, headers=headers
-            )
-            data = response.json().get("data") if response.status_code == 200 else None
-        except (httpx.HTTPError, ValueError, AttributeError):
-            continue
-        if not isinstance(data, dict):
+            data = graphql(config, client, headers, f"query {{ {fields} }}", "commit dates")
+        except RemoteError:
             continue
         for i, (key, _) in enumerate(batch):
             node = data.get(f"c{i}")

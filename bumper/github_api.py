@@ -12,7 +12,7 @@ from bumper.settings import Config
 
 
 class RemoteError(BumperError):
-    """The target repository could not be read through the API."""
+    """A read through GitHub's API failed: the target repository, or pinned commits' dates."""
 
 
 def bearer_headers(secret: str) -> dict[str, str]:
@@ -47,6 +47,7 @@ def api_json(client: httpx.Client, method: str, url: str, what: str, **kwargs: A
 def graphql(
     config: Config, client: httpx.Client, headers: Mapping[str, str], query: str, what: str
 ) -> dict[str, Any]:
+    """The `data` of one GraphQL query (which may hold nulls beside `errors`), or a RemoteError."""
     payload = api_json(
         client, "POST", config.github.graphql_url, what, json={"query": query}, headers=headers
     )
