@@ -45,46 +45,24 @@ def categorize(
 
     for entry in entries:
         file = clean_path(entry.file)
-        where_file, where_line = _source(entry, config_file)
         if entry.key in seen or (file, entry.variable) in seen:
             first = seen.get(entry.key) or seen[(file, entry.variable)]
-            findings.append(
-                Finding(
-                    where_file,
-                    where_line,
-                    "matrix-entry",
-                    entry.variable,
-                    None,
-                    entry.repository,
-                    "broken",
-                    f"duplicate matrix entry: {entry.variable} in {file} is already covered by "
-                    f"the entry at {_where(first, config_file)}",
-                    "remove one of the two entries",
-                    branch=entry.branch,
-                )
+            message = (
+                f"duplicate matrix entry: {entry.variable} in {file} is already covered by "
+                f"the entry at {_where(first, config_file)}"
             )
+            findings.append(_broken(entry, config_file, message, "remove one of the two entries"))
             continue
         seen[(file, entry.variable)] = entry
         text = texts.get(file)
         if text is None:
             close = difflib.get_close_matches(file, sorted(extract.makefiles), n=1, cutoff=0.9)
-            hint = f"; did you mean {close[0]}?" if close else ""
-            findings.append(
-                Finding(
-                    where_file,
-                    where_line,
-                    "matrix-entry",
-                    entry.variable,
-                    None,
-                    entry.repository,
-                    "broken",
-                    f"matrix entry {entry.variable}: file {file} does not exist in the checkout",
-                    f"fix `file:` in the entry{hint}"
-                    if hint
-                    else "fix `file:` or remove the entry",
-                    branch=entry.branch,
-                )
-            )
+            message = f"matrix entry {entry.variable}: file {file} does not exist in the checkout"
+            if close:
+                fix = f"fix `file:` in the entry; did you mean {close[0]}?"
+            else:
+                fix = "fix `file:` or remove the entry"
+            findings.append(_broken(entry, config_file, message, fix))
             continue
         try:
             pin = pins.read_pin(text, entry.variable, file)
@@ -94,30 +72,12 @@ def categorize(
                 fix = f"point `file:` at {elsewhere[0]}, where {entry.variable} is pinned"
             else:
                 fix = f"fix `variable:`, or pin `{entry.variable}?=<sha>` in {file}"
-            findings.append(
-                Finding(
-                    where_file,
-                    where_line,
-                    "matrix-entry",
-                    entry.variable,
-                    None,
-                    entry.repository,
-                    "broken",
-                    f"matrix entry {entry.variable}: {exc}",
-                    fix,
-                    branch=entry.branch,
-                )
-            )
+            message = f"matrix entry {entry.variable}: {exc}"
+            findings.append(_broken(entry, config_file, message, fix))
             continue
         covered[(file, entry.variable)] = entry
         sibling = pins.sibling_repository(text, entry.variable)
         findings.append(_entry_finding(entry, file, pin, sibling, hosts, lookups))
-
-    hidden_by_variable: dict[str, list[tuple[str, scan.Hit]]] = {}
-    for path, hits in extract.hits.items():
-        for hit in hits:
-            if hit.variable:
-                hidden_by_variable.setdefault(hit.variable, []).append((path, hit))
 
     for path, found in sorted(makefile_pins.items()):
         loose = [pin for pin in found if (path, pin.variable) not in covered]
@@ -142,6 +102,23 @@ def _source(entry: Entry, config_file: str) -> tuple[str, int]:
     if entry.source is not None:
         return entry.source.file, entry.source.line
     return config_file, 1
+
+
+def _broken(entry: Entry, config_file: str, message: str, suggestion: str) -> Finding:
+    """A matrix entry that cannot work, reported at its own line in the config."""
+    file, line = _source(entry, config_file)
+    return Finding(
+        file,
+        line,
+        "matrix-entry",
+        entry.variable,
+        None,
+        entry.repository,
+        "broken",
+        message,
+        suggestion,
+        branch=entry.branch,
+    )
 
 
 def _where(entry: Entry, config_file: str) -> str:
