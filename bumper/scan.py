@@ -1235,21 +1235,26 @@ def _requirements(text: str, path: str) -> list[Hit]:
         line = _REQ_COMMENT.sub("", raw)
         if not line.strip():
             continue
-        for match in _VCS_URL.finditer(line):
-            if _is_rev(match["rev"], short=True):
-                hits.append(
-                    Hit(
-                        number,
-                        "requirements",
-                        match["rev"],
-                        None,
-                        match["url"],
-                        detail=f"`git+{match['url']}@<sha>` in a requirements file",
-                    )
-                )
+        hits.extend(_vcs_url_hits(line, number, "a requirements file"))
         if "github" in line:
             hits.extend(_archive_hits(line, number))
     return hits
+
+
+def _vcs_url_hits(line: str, number: int, where: str) -> list[Hit]:
+    """`git+URL@<sha>` pins on one line (pip's VCS form, in requirements or a manifest)."""
+    return [
+        Hit(
+            number,
+            "requirements",
+            match["rev"],
+            None,
+            match["url"],
+            detail=f"`git+{match['url']}@<sha>` in {where}",
+        )
+        for match in _VCS_URL.finditer(line)
+        if _is_rev(match["rev"], short=True)
+    ]
 
 
 _MANIFEST_GIT = re.compile(
@@ -1265,18 +1270,7 @@ def _manifest(text: str, path: str) -> list[Hit]:
         line = _strip_quoted_comment(raw)
         if not line.strip():
             continue
-        for match in _VCS_URL.finditer(line):
-            if _is_rev(match["rev"], short=True):
-                hits.append(
-                    Hit(
-                        number,
-                        "requirements",
-                        match["rev"],
-                        None,
-                        match["url"],
-                        detail=f"`git+{match['url']}@<sha>` in {path}",
-                    )
-                )
+        hits.extend(_vcs_url_hits(line, number, path))
         for match in _MANIFEST_GIT.finditer(line):
             rev, url = match["rev"] or match["rev2"], match["url"] or match["url2"]
             if _is_rev(rev, short=True):
