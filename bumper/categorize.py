@@ -316,17 +316,12 @@ def _hidden(
     lookups: Lookups,
 ) -> Finding:
     repository = scan.normalize_repository(hit.repository, hosts) if hit.repository else None
+    base = Finding(path, hit.line, hit.kind, hit.variable, hit.value, repository, "hidden", "")
     if hit.managed_by:
-        return Finding(
-            path,
-            hit.line,
-            hit.kind,
-            hit.variable,
-            hit.value,
-            repository,
-            "tracked",
-            f"managed by {hit.managed_by}: {hit.detail}",
-            "",
+        return replace(
+            base,
+            category="tracked",
+            message=f"managed by {hit.managed_by}: {hit.detail}",
             managed_by=hit.managed_by,
         )
     variable = _suggested_variable(hit, repository, path)
@@ -352,17 +347,8 @@ def _hidden(
                 name=PurePosixPath(path).name,
                 dir=str(PurePosixPath(source).parent),
             )
-        return Finding(
-            path,
-            hit.line,
-            hit.kind,
-            hit.variable,
-            hit.value,
-            repository,
-            "hidden",
-            message + f" (a second copy of {source}'s {hit.variable})",
-            suggestion,
-        )
+        copy = f" (a second copy of {source}'s {hit.variable})"
+        return replace(base, message=message + copy, suggestion=suggestion)
     branch, note = _branch_guess(repository, hit.branch, lookups)
     how = _HOW_TO_PASS.get(kind_of_file, "pass it to where it is used")
     how = how.format(
@@ -374,18 +360,7 @@ def _hidden(
         f"{{repository: {repository or PLACEHOLDER}, variable: {variable}, branch: {branch}, "
         f"file: {makefile}}}{note}{unknown}"
     )
-    return Finding(
-        path,
-        hit.line,
-        hit.kind,
-        hit.variable,
-        hit.value,
-        repository,
-        "hidden",
-        message,
-        suggestion,
-        branch=branch,
-    )
+    return replace(base, message=message, suggestion=suggestion, branch=branch)
 
 
 def _distance(a: str, b: str) -> int:
