@@ -36,12 +36,15 @@ PR_BRANCH = "update/{}"
 PHASES = {
     # upstream heads: GraphQL with a token, git smart HTTP as its fallback
     "lookup": r"^/api/graphql$|^/up/[^/]+\.git/",
+    # the same over git alone, GraphQL being down (see GRAPHQL_DOWN)
+    "lookup_git": r"^/up/[^/]+\.git/",
     "branch": r"^/api/v3/repos/[^/]+/[^/]+/git/refs",
     "commit": r"^/api/v3/repos/[^/]+/[^/]+/git/(commits|trees|blobs)",
     "pr_create": r"^/api/v3/repos/[^/]+/[^/]+/pulls$",
     "pr_edit": r"^/api/v3/repos/[^/]+/[^/]+/pulls/\d+$",
 }
 PHASE_METHOD = {"pr_create": "POST", "pr_edit": "PATCH"}
+GRAPHQL_DOWN = {"lookup_git"}  # phases tested with every GraphQL request answered 502
 
 
 @dataclass(frozen=True)
