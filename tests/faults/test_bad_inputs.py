@@ -104,7 +104,7 @@ class ConfigCase:
     text: str | bytes  # the config's start ({api} and {git} filled in); HEAD follows unless
     # it sets github itself. Bytes are the whole file.
     line: int | tuple[int, ...]  # the line the message must name (any of several)
-    field: str  # the key path the message must name; "" for YAML syntax
+    key: str  # the key path the message must name; "" for YAML syntax
     phrase: str  # words the message must contain (case-insensitive)
     links: dict[str, str] = field(default_factory=dict)  # symlinks to make in the checkout
     bug: str | None = None  # known bug: expected to fail until fixed
@@ -292,8 +292,8 @@ def test_bad_config_gives_one_line_naming_file_line_field_and_changes_nothing(
     assert found, lines[0]
     allowed = case.line if isinstance(case.line, tuple) else (case.line,)
     assert int(found.group(1)) in allowed, lines[0]
-    if case.field:
-        assert found.group(2).startswith(f"{case.field}:"), lines[0]
+    if case.key:
+        assert found.group(2).startswith(f"{case.key}:"), lines[0]
     assert case.phrase.lower() in lines[0].lower(), lines[0]
     assert FAKE_TOKEN not in err + out
     assert upstream.requests() == []
