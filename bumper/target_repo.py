@@ -24,8 +24,8 @@ def _target(config: Config) -> tuple[str, str]:
     repository = config.target.repository
     if not repository or repository.count("/") != 1:
         raise RemoteError(
-            "auditing without --checkout reads `target.repository` through the API: set it "
-            "in the config (owner/name), or pass --checkout DIR"
+            "without --checkout the target repository is read through the API: set "
+            "`target.repository` in the config (owner/name), or pass --checkout DIR"
         )
     owner, name = repository.split("/")
     return owner, name
@@ -35,8 +35,8 @@ def _auth(config: Config, environ: Mapping[str, str] | None) -> dict[str, str]:
     token = config.github.token(dict(environ) if environ is not None else None)
     if not token:
         raise RemoteError(
-            f"auditing without --checkout uses GitHub's GraphQL API, which needs a token in "
-            f"${config.github.token_env}; set it, or pass --checkout DIR"
+            f"without --checkout the target repository is read through GitHub's GraphQL API, "
+            f"which needs a token in ${config.github.token_env}; set it, or pass --checkout DIR"
         )
     return bearer_headers(token.reveal())
 

@@ -13,11 +13,10 @@ from pathlib import Path
 from bumper import report
 from bumper.audit import run_audit
 from bumper.audit_fix import fix_matrix
-from bumper.config import load_config
 from bumper.errors import BumperError
 from bumper.findings import Audit
-from bumper.settings import Config
-from bumper.target_repo import fetch_extract, remote_text
+from bumper.run_config import load_run_config
+from bumper.target_repo import fetch_extract
 
 
 def main(args: argparse.Namespace) -> int:
@@ -37,7 +36,7 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _local(args: argparse.Namespace, checkout: Path) -> Audit:
-    config = load_config(args.config, checkout, allow_duplicates=True)
+    config = load_run_config(args.config, checkout, allow_duplicates=True)
     lookup = not args.no_lookup
     audit, extract, lookups = run_audit(config, checkout, lookup=lookup, managed=args.all)
     if not args.fix:
@@ -53,7 +52,7 @@ def _local(args: argparse.Namespace, checkout: Path) -> Audit:
         print(f"bumper: --fix left {finding.variable} ({finding.file}): {reason}", file=sys.stderr)
     if not result.added:
         return audit
-    config = load_config(args.config, checkout, allow_duplicates=True)
+    config = load_run_config(args.config, checkout, allow_duplicates=True)
     audit, _, _ = run_audit(
         config, checkout, lookup=lookup, managed=args.all, extract=extract, lookups=lookups
     )
@@ -68,11 +67,9 @@ def _remote(args: argparse.Namespace) -> Audit:
 
     counter = RequestCounter()
     with new_client(timeout=30.0, counter=counter) as client:
-
-        def fetch_workflow(partial: Config, path: str) -> str:
-            return remote_text(partial, path, client=client, environ=os.environ)
-
-        config = load_config(args.config, None, workflow_text=fetch_workflow, allow_duplicates=True)
+        config = load_run_config(
+            args.config, None, os.environ, allow_duplicates=True, client=client
+        )
         extract = fetch_extract(config, client=client, managed=args.all, environ=os.environ)
     audit, _, _ = run_audit(
         config, None, lookup=not args.no_lookup, managed=args.all, extract=extract

@@ -11,9 +11,9 @@ import tempfile
 from pathlib import Path
 
 from bumper.commands.run_once import result_line
-from bumper.config import load_config
 from bumper.httpclient import KINDS
 from bumper.model import Status
+from bumper.run_config import load_run_config
 from bumper.runner import PassReport, run_pass
 from bumper.sandbox.app import Sandbox
 from bumper.sandbox.seed import TARGET, TARGET_BRANCH, advance_upstream, demo_config_yaml
@@ -26,8 +26,8 @@ def main(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="bumper-demo-") as tmp, Sandbox(seed="demo") as sb:
         config_path = Path(tmp) / "bumper.yaml"
         config_path.write_text(demo_config_yaml(sb.url, TOKEN_ENV), encoding="utf-8")
-        config = load_config(config_path)
         environ = {TOKEN_ENV: sb.token}
+        config = load_run_config(config_path, None, environ)
         print(f"sandbox at {sb.url}: target {TARGET}, {len(config.matrix)} pins in the matrix\n")
 
         print("== pass 1: every pin that moved gets a pull request")

@@ -7,9 +7,9 @@ import json
 import sys
 from typing import Any
 
-from bumper.config import load_config
 from bumper.httpclient import KINDS
 from bumper.model import Result, Status
+from bumper.run_config import load_run_config
 from bumper.runner import PassReport, run_pass
 from bumper.settings import Config
 
@@ -23,7 +23,7 @@ _MARK = {
 
 
 def main(args: argparse.Namespace) -> int:
-    config = load_config(args.config, args.checkout)
+    config = load_run_config(args.config, args.checkout)
     report = _run(config, args)
     if args.json:
         print(json.dumps(report_json(report), indent=2))

@@ -21,11 +21,11 @@ def default_state_path() -> Path:
 
 def main(args: argparse.Namespace) -> int:
     setup_logging(args.log_format)
-    from bumper.config import load_config
     from bumper.daemon import Daemon, schedule_trigger
+    from bumper.run_config import load_run_config
     from bumper.state import State
 
-    config = load_config(args.config)
+    config = load_run_config(args.config, None)
     try:
         schedule_trigger(config.schedule)
     except ValueError as exc:
