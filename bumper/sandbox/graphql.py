@@ -10,6 +10,8 @@ against the store. Every repository in a query is read through one ``git cat-fil
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 import time
@@ -32,10 +34,14 @@ from bumper.sandbox.gql_parse import (
     parse,
 )
 from bumper.sandbox.http import Request, Response, error, json_response
-from bumper.sandbox.shapes import USER, Urls, node_id, stable_id
+from bumper.sandbox.pull_views import read_views
+from bumper.sandbox.pulls import Label as LabelData
+from bumper.sandbox.pulls import tracker
+from bumper.sandbox.shapes import USER, PullView, Urls, iso, node_id, stable_id
 from bumper.sandbox.store import RepoInfo, Store
 
 RATE_LIMIT = 5000
+MAX_PAGE = 100  # GitHub refuses first/last above this on every connection
 _REF_NAME = re.compile(r"\A[^\x00-\x20\x7f~^:?*\[\\]+\Z")
 _OID = re.compile(r"\A[0-9a-f]{40}\Z|\A[0-9a-f]{64}\Z")
 RateStatus = Callable[[], Mapping[str, int]]
@@ -226,6 +232,34 @@ class Commit(GitObject):
         reader = self.ctx.reader(self.repo)
         parents = [GitObject.of(self.ctx, self.repo, reader.get(p)) for p in self.info.parents]
         return Connection(self.ctx, "CommitConnection", [p for p in parents if p], args)
+
+    def f_file(self, args: dict[str, Any], where: Field, path: list[Any]) -> _TreeEntry | None:
+        """The tree entry at ``path`` in this commit: everything read from one commit."""
+        wanted = _required(args, "path", str, where)
+        parts = wanted.split("/")
+        if any(part in ("", ".", "..") for part in parts):
+            return None
+        reader = self.ctx.reader(self.repo)
+        tree = reader.get(self.info.tree)
+        for depth, part in enumerate(parts):
+            if tree is None or tree.type != "tree":
+                return None
+            found = next((e for e in g.parse_tree(tree.data) if e[1] == part), None)
+            if found is None:
+                return None
+            mode, name, sha = found
+            if depth == len(parts) - 1:
+                values = {
+                    "name": name,
+                    "path": wanted,
+                    "mode": int(mode, 8),
+                    "type": g.TREE_MODES.get(mode, "blob"),
+                    "oid": sha,
+                    "isGenerated": False,
+                }
+                return _TreeEntry(self.ctx, self.repo, sha, values, reader)
+            tree = reader.get(sha)
+        return None
 
 
 class Blob(GitObject):
@@ -465,6 +499,34 @@ class Repository(Node):
             refs.append(_LazyRef(short_ref))
         return Connection(self.ctx, "RefConnection", refs, args)
 
+    def f_pullRequests(
+        self, args: dict[str, Any], where: Field, path: list[Any]
+    ) -> PullRequestConnection:
+        states = args.get("states")
+        if isinstance(states, str):  # a single value where a list is expected is coerced
+            states = [states]
+        wanted = {str(s).lower() for s in states} if states else None
+        base, head = args.get("baseRefName"), args.get("headRefName")
+        board = tracker(self.ctx.store).board(self.info.id)
+        views = read_views(
+            self.ctx.store, tracker(self.ctx.store), self.info, board, list(board.pulls.values())
+        )
+        picked = [
+            v
+            for v in views
+            if (wanted is None or _pull_state(v).lower() in wanted)
+            and (base is None or v.pull.base_ref == base)
+            and (head is None or v.pull.head_ref == head)
+        ]
+        order = args.get("orderBy") or {}
+        field_name = str(order.get("field") or "CREATED_AT")
+        if field_name not in _PULL_ORDER:
+            raise QueryError(
+                f"Argument 'orderBy' on Field '{where.name}' has an invalid value", where, path=path
+            )
+        descending = str(order.get("direction") or "ASC") == "DESC"
+        return PullRequestConnection(self.ctx, picked, field_name, descending, args, where, path)
+
     def f_object(self, args: dict[str, Any], where: Field, path: list[Any]) -> GitObject | None:
         expression = args.get("expression")
         oid = args.get("oid")
@@ -477,6 +539,262 @@ class Repository(Node):
         else:
             raise QueryError("object needs an expression or an oid", where, path=path)
         return GitObject.of(self.ctx, self.info, self.reader.get(name))
+
+
+# -- pull requests ---------------------------------------------------------------------
+
+
+def _pull_state(view: PullView) -> str:
+    if view.pull.merged_at is not None:
+        return "MERGED"
+    return "OPEN" if view.pull.state == "open" else "CLOSED"
+
+
+_PULL_ORDER: dict[str, Callable[[PullView], float]] = {
+    "CREATED_AT": lambda v: v.pull.created_at,
+    "UPDATED_AT": lambda v: v.pull.updated_at,
+}
+
+
+def _page_size(
+    args: dict[str, Any], where: Field, path: list[Any]
+) -> tuple[int | None, int | None]:
+    """(first, last) as GitHub checks them: one is required, neither above MAX_PAGE."""
+    first, last = args.get("first"), args.get("last")
+    if first is None and last is None:
+        raise QueryError(
+            f"You must provide a `first` or `last` value to properly paginate the "
+            f"`{where.name}` connection.",
+            where,
+            path=path,
+            type="MISSING_PAGINATION_BOUNDARIES",
+        )
+    for name, value in (("first", first), ("last", last)):
+        if value is not None and (not isinstance(value, int) or not 0 <= value <= MAX_PAGE):
+            raise QueryError(
+                f"Requesting {value} records on the `{where.name}` connection exceeds the "
+                f"`{name}` limit of {MAX_PAGE} records.",
+                where,
+                path=path,
+                type="EXCESSIVE_PAGINATION",
+            )
+    return first, last
+
+
+def _cursor(key: float, number: int) -> str:
+    return base64.b64encode(json.dumps(["pr", key, number]).encode()).decode()
+
+
+def _decode_cursor(
+    value: Any, name: str, where: Field, path: list[Any]
+) -> tuple[float, int] | None:
+    if value is None:
+        return None
+    try:
+        kind, key, number = json.loads(base64.b64decode(str(value), validate=True))
+        if kind != "pr":
+            raise ValueError(kind)
+        return float(key), int(number)
+    except (ValueError, TypeError, binascii.Error):
+        raise QueryError(
+            f"`{name}` does not appear to be a valid cursor.", where, path=path
+        ) from None
+
+
+class PullRequestConnection(Node):
+    """Open and closed pull requests, paged by keyset cursors (sort key and number).
+
+    A cursor names a position in the order, not an index: a pull request closed between two
+    pages does not make the next page skip one, as GitHub's cursors do not.
+    """
+
+    typename = "PullRequestConnection"
+
+    def __init__(
+        self,
+        ctx: Context,
+        views: list[PullView],
+        order: str,
+        descending: bool,
+        args: dict[str, Any],
+        where: Field,
+        path: list[Any],
+    ) -> None:
+        super().__init__(ctx)
+        first, last = _page_size(args, where, path)
+        key = _PULL_ORDER[order]
+        ordered = sorted(views, key=lambda v: (key(v), v.pull.number), reverse=descending)
+        self.total = len(ordered)
+        self.keys = [(key(v), v.pull.number) for v in ordered]
+        after = _decode_cursor(args.get("after"), "after", where, path)
+        before = _decode_cursor(args.get("before"), "before", where, path)
+
+        def beyond(k: tuple[float, int], mark: tuple[float, int]) -> bool:
+            return k < mark if descending else k > mark
+
+        start = 0 if after is None else sum(1 for k in self.keys if not beyond(k, after))
+        end = len(ordered) if before is None else sum(1 for k in self.keys if beyond(before, k))
+        end = max(start, end)
+        if first is not None:
+            end = min(end, start + first)
+        if last is not None:
+            start = max(start, end - last)
+        self.start, self.end = start, end
+        self.items = ordered[start:end]
+
+    def _nodes(self) -> list[PullRequest]:
+        return [PullRequest(self.ctx, view) for view in self.items]
+
+    def f_nodes(self, args: dict[str, Any], where: Field, path: list[Any]) -> list[PullRequest]:
+        return self._nodes()
+
+    def f_edges(self, args: dict[str, Any], where: Field, path: list[Any]) -> list[Plain]:
+        return [
+            Plain(self.ctx, "PullRequestEdge", {"node": node, "cursor": _cursor(*k)})
+            for node, k in zip(self._nodes(), self.keys[self.start : self.end], strict=True)
+        ]
+
+    def f_totalCount(self, args: dict[str, Any], where: Field, path: list[Any]) -> int:
+        return self.total
+
+    def f_pageInfo(self, args: dict[str, Any], where: Field, path: list[Any]) -> Plain:
+        shown = self.keys[self.start : self.end]
+        return Plain(
+            self.ctx,
+            "PageInfo",
+            {
+                "hasNextPage": self.end < self.total,
+                "hasPreviousPage": self.start > 0,
+                "startCursor": _cursor(*shown[0]) if shown else None,
+                "endCursor": _cursor(*shown[-1]) if shown else None,
+            },
+        )
+
+
+class LabelNode(Node):
+    typename = "Label"
+    interfaces = ("Node",)
+
+    def __init__(self, ctx: Context, repo: RepoInfo, label: LabelData) -> None:
+        super().__init__(ctx)
+        self.repo, self.label = repo, label
+
+    def f_id(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return node_id("Label", self.label.id)
+
+    def f_name(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return self.label.name
+
+    def f_color(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return self.label.color
+
+    def f_description(self, args: dict[str, Any], where: Field, path: list[Any]) -> str | None:
+        return self.label.description
+
+    def f_url(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return f"{self.ctx.urls.html(self.repo.full_name)}/labels/{self.label.name}"
+
+
+class PullRequest(Node):
+    """A pull request as GraphQL shows it; the same PullView the REST listing answers from."""
+
+    typename = "PullRequest"
+    interfaces = (
+        "Node",
+        "Assignable",
+        "Closable",
+        "Comment",
+        "Labelable",
+        "UniformResourceLocatable",
+    )
+
+    def __init__(self, ctx: Context, view: PullView) -> None:
+        super().__init__(ctx)
+        self.view = view
+        self.pull = view.pull
+
+    def f_id(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return node_id("PullRequest", self.view.id)
+
+    def f_databaseId(self, args: dict[str, Any], where: Field, path: list[Any]) -> int:
+        return self.view.id
+
+    def f_number(self, args: dict[str, Any], where: Field, path: list[Any]) -> int:
+        return self.pull.number
+
+    def f_url(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return f"{self.ctx.urls.html(self.view.base_repo.full_name)}/pull/{self.pull.number}"
+
+    def f_permalink(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return self.f_url(args, where, path)
+
+    def f_resourcePath(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return f"/{self.view.base_repo.full_name}/pull/{self.pull.number}"
+
+    def f_title(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return self.pull.title
+
+    def f_body(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return self.pull.body or ""  # GraphQL's body is never null, REST's can be
+
+    def f_state(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return _pull_state(self.view)
+
+    def f_merged(self, args: dict[str, Any], where: Field, path: list[Any]) -> bool:
+        return self.pull.merged_at is not None
+
+    def f_closed(self, args: dict[str, Any], where: Field, path: list[Any]) -> bool:
+        return self.pull.state == "closed"
+
+    def f_isDraft(self, args: dict[str, Any], where: Field, path: list[Any]) -> bool:
+        return self.pull.draft
+
+    def f_maintainerCanModify(self, args: dict[str, Any], where: Field, path: list[Any]) -> bool:
+        return self.pull.maintainer_can_modify
+
+    def f_createdAt(self, args: dict[str, Any], where: Field, path: list[Any]) -> str | None:
+        return iso(self.pull.created_at)
+
+    def f_updatedAt(self, args: dict[str, Any], where: Field, path: list[Any]) -> str | None:
+        return iso(self.pull.updated_at)
+
+    def f_closedAt(self, args: dict[str, Any], where: Field, path: list[Any]) -> str | None:
+        return iso(self.pull.closed_at)
+
+    def f_mergedAt(self, args: dict[str, Any], where: Field, path: list[Any]) -> str | None:
+        return iso(self.pull.merged_at)
+
+    def f_headRefName(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return self.pull.head_ref
+
+    def f_headRefOid(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return self.view.head_sha
+
+    def f_baseRefName(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return self.pull.base_ref
+
+    def f_baseRefOid(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        return self.view.base_sha
+
+    def f_headRepository(self, args: dict[str, Any], where: Field, path: list[Any]) -> Repository:
+        return Repository(self.ctx, self.view.head_repo)
+
+    def f_headRepositoryOwner(self, args: dict[str, Any], where: Field, path: list[Any]) -> Owner:
+        return Owner(self.ctx, self.view.head_repo.owner)
+
+    def f_baseRepository(self, args: dict[str, Any], where: Field, path: list[Any]) -> Repository:
+        return Repository(self.ctx, self.view.base_repo)
+
+    def f_repository(self, args: dict[str, Any], where: Field, path: list[Any]) -> Repository:
+        return Repository(self.ctx, self.view.base_repo)
+
+    def f_author(self, args: dict[str, Any], where: Field, path: list[Any]) -> Owner:
+        return Owner(self.ctx, self.pull.user)
+
+    def f_labels(self, args: dict[str, Any], where: Field, path: list[Any]) -> Connection:
+        _page_size(args, where, path)
+        labels = [LabelNode(self.ctx, self.view.base_repo, x) for x in self.view.labels]
+        return Connection(self.ctx, "LabelConnection", labels, args)
 
 
 class _LazyRef(Ref):

@@ -13,11 +13,12 @@ from typing import Any
 from bumper.sandbox import gitdata as g
 from bumper.sandbox import shapes
 from bumper.sandbox.http import Response, json_response
+from bumper.sandbox.pull_views import read_views
 from bumper.sandbox.pulls import Board, Pull
 from bumper.sandbox.rest_git import network_repo
 from bumper.sandbox.routing import Call, Route, custom, fail, invalid, not_found, route
 from bumper.sandbox.shapes import USER, PullDetail, PullView
-from bumper.sandbox.store import BOT_EMAIL, BOT_NAME, RepoInfo
+from bumper.sandbox.store import BOT_EMAIL, BOT_NAME
 
 # -- reading -------------------------------------------------------------------------
 
@@ -27,50 +28,8 @@ def _board(call: Call) -> Board:
 
 
 def _views(call: Call, board: Board, pulls: list[Pull]) -> list[PullView]:
-    """Pull requests with their head and base read from git now (one for-each-ref per repo)."""
-    store = call.store
-    by_id = {repo.id: repo for repo in store.repos()}
-    branches: dict[str, dict[str, str]] = {}
-
-    def heads(repo: RepoInfo) -> dict[str, str]:
-        if repo.full_name not in branches:
-            branches[repo.full_name] = store.refs(repo.full_name, "refs/heads/")
-        return branches[repo.full_name]
-
-    # git is read outside the lock (it serialises every writer); only closing needs it
-    current: dict[int, tuple[str | None, str | None]] = {}
-    for pull in pulls:
-        if pull.state == "open":
-            head_repo = by_id.get(pull.head_repo, call.info)
-            current[pull.number] = (
-                heads(head_repo).get(f"refs/heads/{pull.head_ref}"),
-                heads(call.info).get(f"refs/heads/{pull.base_ref}"),
-            )
-    views, closed = [], False
-    with store.lock:
-        for pull in pulls:
-            head, base = current.get(pull.number, (pull.head_sha, pull.base_sha))
-            if pull.state == "open" and pull.number in current:
-                if head is None or base is None:
-                    pull.state, pull.closed_at = "closed", time.time()
-                    pull.updated_at, closed = pull.closed_at, True
-                else:
-                    pull.head_sha, pull.base_sha = head, base
-            labels = tuple(board.label(name) for name in pull.labels)
-            views.append(
-                PullView(
-                    pull,
-                    board.pull_id(pull.number),
-                    call.info,
-                    by_id.get(pull.head_repo, call.info),
-                    pull.head_sha,
-                    pull.base_sha,
-                    labels,
-                )
-            )
-        if closed:
-            call.tracker.save(board)
-    return views
+    """Pull requests with their head and base read from git now (see pull_views.py)."""
+    return read_views(call.store, call.tracker, call.info, board, pulls)
 
 
 def _pull(call: Call) -> tuple[Board, Pull]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import httpx
 import pytest
 from github import Auth, Github
@@ -204,3 +206,163 @@ def test_ref_takes_ref_names_only(ask, repos):
         ' c: object(oid: "main") { oid } } }'
     )
     assert answer["data"]["repository"] == {"a": None, "b": None, "c": None}
+
+
+# -- pull requests ------------------------------------------------------------------------
+
+PULL_FIELDS = """
+  number url title body headRefName headRefOid baseRefName state merged
+  headRepositoryOwner { login } labels(first: 100) { nodes { name } }
+"""
+
+
+def _pulls_query(extra: str = "") -> str:
+    return (
+        'query($after: String) { repository(owner: "acme", name: "app") {'
+        f" pullRequests(first: 2, after: $after{extra}) {{"
+        f" totalCount pageInfo {{ hasNextPage endCursor }} nodes {{ {PULL_FIELDS} }} }} }} }}"
+    )
+
+
+@pytest.fixture
+def rest(sandbox):
+    headers = {"Authorization": f"token {sandbox.token}"}
+    with httpx.Client(base_url=sandbox.api_url, headers=headers, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def app(sandbox, rest):
+    """acme/app with PRs #1-#5 from update/0 .. update/4; #2 labelled."""
+    store = sandbox.store
+    store.create_repo("acme", "app", auto_init=True)
+    base = store.ref("acme/app", "main")
+    for n in range(5):
+        store.commit_files("acme/app", f"update/{n}", {f"f{n}": f"{n}\n"}, f"c{n}", parent=base)
+        body = None if n == 0 else f"body {n}"
+        reply = rest.post(
+            "/repos/acme/app/pulls",
+            json={"title": f"PR {n}", "head": f"update/{n}", "base": "main", "body": body},
+        )
+        assert reply.status_code == 201, reply.text
+    assert rest.post("/repos/acme/app/issues/2/labels", json={"labels": ["deps", "x"]}).is_success
+    return store
+
+
+def _all_pages(ask, extra: str = "") -> list[dict]:
+    nodes, after = [], None
+    while True:
+        page = ask(_pulls_query(extra), {"after": after})
+        assert "errors" not in page, page
+        connection = page["data"]["repository"]["pullRequests"]
+        nodes += connection["nodes"]
+        if not connection["pageInfo"]["hasNextPage"]:
+            return nodes
+        after = connection["pageInfo"]["endCursor"]
+
+
+def test_pull_requests_page_through_every_open_pr_in_creation_order(ask, app):
+    nodes = _all_pages(ask, ", states: OPEN")
+    assert [n["number"] for n in nodes] == [1, 2, 3, 4, 5]
+    first = nodes[0]
+    assert first["body"] == ""  # REST says null; GraphQL's body is a string
+    assert first["state"] == "OPEN" and first["merged"] is False
+    assert first["headRefName"] == "update/0" and first["baseRefName"] == "main"
+    assert first["headRefOid"] == app.ref("acme/app", "update/0")
+    assert first["headRepositoryOwner"] == {"login": "acme"}
+    assert nodes[1]["labels"]["nodes"] == [{"name": "deps"}, {"name": "x"}]
+
+
+def test_pull_request_cursors_are_opaque_and_survive_a_pr_closing_between_pages(ask, app, rest):
+    page = ask(_pulls_query(", states: [OPEN]"), {"after": None})["data"]["repository"]
+    cursor = page["pullRequests"]["pageInfo"]["endCursor"]
+    assert not cursor.isdigit()
+    base64.b64decode(cursor, validate=True)
+    assert rest.patch("/repos/acme/app/pulls/1", json={"state": "closed"}).is_success
+    second = ask(_pulls_query(", states: [OPEN]"), {"after": cursor})["data"]["repository"]
+    assert [n["number"] for n in second["pullRequests"]["nodes"]] == [3, 4]
+    assert second["pullRequests"]["totalCount"] == 4
+
+
+def test_pull_requests_filter_by_base_and_state_and_order_newest_first(ask, app, rest):
+    assert rest.patch("/repos/acme/app/pulls/5", json={"state": "closed"}).is_success
+    closed = _all_pages(ask, ", states: CLOSED")
+    assert [(n["number"], n["state"]) for n in closed] == [(5, "CLOSED")]
+    newest = _all_pages(ask, ", states: OPEN, orderBy: {field: CREATED_AT, direction: DESC}")
+    assert [n["number"] for n in newest] == [4, 3, 2, 1]
+    assert _all_pages(ask, ', baseRefName: "other"') == []
+
+
+def test_pull_requests_need_a_page_size_of_at_most_100(ask, app):
+    for bound, kind in (("", "MISSING_PAGINATION_BOUNDARIES"), ("(first: 101)", "EXCESSIVE")):
+        answer = ask(
+            f'{{ repository(owner: "acme", name: "app") {{ pullRequests{bound}'
+            " { nodes { number } } } }"
+        )
+        assert "data" not in answer
+        assert answer["errors"][0]["type"].startswith(kind)
+
+
+def test_rest_and_graphql_show_the_same_head_labels_and_owner(ask, app, rest, sandbox):
+    moved = app.commit_files("acme/app", "update/1", {"more": "x\n"}, "pushed")  # PR #2
+    sandbox.store.fork("acme/app", "sandbox")
+    app.commit_files("sandbox/app", "fix", {"f": "f\n"}, "fix", parent=app.ref("acme/app", "main"))
+    reply = rest.post(
+        "/repos/acme/app/pulls", json={"title": "fork", "head": "sandbox:fix", "base": "main"}
+    )
+    assert reply.status_code == 201, reply.text
+    listed = rest.get("/repos/acme/app/pulls", params={"state": "open", "per_page": 100}).json()
+    by_rest = {
+        p["number"]: (
+            p["head"]["sha"],
+            p["head"]["label"].partition(":")[0],
+            p["head"]["ref"],
+            [x["name"] for x in p["labels"]],
+            p["html_url"],
+            p["body"] or "",
+            p["title"],
+        )
+        for p in listed
+    }
+    by_graphql = {
+        n["number"]: (
+            n["headRefOid"],
+            n["headRepositoryOwner"]["login"],
+            n["headRefName"],
+            [x["name"] for x in n["labels"]["nodes"]],
+            n["url"],
+            n["body"],
+            n["title"],
+        )
+        for n in _all_pages(ask, ", states: OPEN")
+    }
+    assert by_graphql == by_rest
+    assert by_graphql[2][0] == moved
+    assert by_graphql[6][1] == "sandbox"
+
+
+def test_a_pr_whose_branch_is_gone_is_closed_in_graphql_as_in_rest(ask, app):
+    app.git("acme/app", "update-ref", "-d", "refs/heads/update/3")
+    numbers = [n["number"] for n in _all_pages(ask, ", states: OPEN")]
+    assert numbers == [1, 2, 3, 5]  # update/3 was PR #4
+
+
+def test_commit_file_reads_a_path_in_that_very_commit(ask, repos):
+    main = repos.ref("up/one", "main")
+    repos.commit_files("up/one", "main", {"mk/Makefile": "X?=2\n"}, "later")
+    answer = ask(
+        f'{{ repository(owner: "up", name: "one") {{ object(oid: "{main}") {{ ... on Commit {{'
+        ' mk: file(path: "mk/Makefile") { path type object { ... on Blob { text byteSize } } }'
+        ' dir: file(path: "mk") { type }'
+        ' none: file(path: "mk/nope") { path }'
+        ' odd: file(path: "mk//Makefile") { path } } } } }'
+    )
+    assert "errors" not in answer, answer
+    commit = answer["data"]["repository"]["object"]
+    assert commit["mk"] == {
+        "path": "mk/Makefile",
+        "type": "blob",
+        "object": {"text": "X?=1\n", "byteSize": 5},
+    }
+    assert commit["dir"] == {"type": "tree"}
+    assert commit["none"] is None and commit["odd"] is None
