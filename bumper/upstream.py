@@ -132,35 +132,38 @@ def lookup_heads(
 
     Never raises for an upstream's failure: that pair maps to an UpstreamError instead.
     """
-    pairs = list(dict.fromkeys((e.repository, e.branch) for e in entries))
-    secret = token.reveal() if token else None
-    http = _Http(client, lookup, sleep, secret)
-    answers, graphql, git = _plan(pairs, github, lookup, use_graphql=bool(secret))
-    for start in range(0, len(graphql), GRAPHQL_BATCH):
-        batch = graphql[start : start + GRAPHQL_BATCH]
-        found, failed = _graphql_batch(batch, http, github, secret or "")
+    session = Session(client, lookup, sleep, token.reveal() if token else None)
+    plan = plan_lookups(entries, github, lookup, use_graphql=bool(token))
+    answers = dict(plan.answers)
+    retry_over_git: list[tuple[Upstream, str]] = []
+    for start in range(0, len(plan.graphql), GRAPHQL_BATCH):
+        batch = plan.graphql[start : start + GRAPHQL_BATCH]
+        reply = post_graphql(session, github, graphql_query(head_fields(batch)), len(batch))
+        found, failed = head_answers(batch, reply, session.secret or "")
         answers.update(found)
-        for upstream, branch in failed:  # the whole query failed: git smart HTTP may not
-            git.setdefault(upstream.repository, (upstream, []))[1].append(branch)
-    if git:
-        workers = max(1, min(lookup.concurrency, len(git)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lookup") as pool:
-            futures = [
-                pool.submit(_git_lookup, upstream, branches, http, _git_auth(upstream, secret))
-                for upstream, branches in git.values()
-            ]
-            for future in futures:
-                answers.update(future.result())
-    return {pair: answers[pair] for pair in pairs}
+        retry_over_git += failed
+    answers.update(git_lookups(plan, retry_over_git, session))
+    return {pair: answers[pair] for pair in plan.pairs}
 
 
-def _plan(
-    pairs: Sequence[Pair], github: GitHubSettings, lookup: LookupSettings, *, use_graphql: bool
-) -> tuple[dict[Pair, Answer], list[tuple[Upstream, str]], dict[str, tuple[Upstream, list[str]]]]:
-    """(answers known without asking, GraphQL look-ups, git look-ups by repository)."""
+@dataclass(frozen=True, slots=True)
+class LookupPlan:
+    """Who answers which pair: nobody (unusable names), GitHub GraphQL, or git smart HTTP."""
+
+    pairs: tuple[Pair, ...]  # every pair asked, once each, in the order first asked
+    answers: Mapping[Pair, Answer]  # known without asking
+    graphql: tuple[tuple[Upstream, str], ...]
+    git: Mapping[str, tuple[Upstream, tuple[str, ...]]]  # by repository as written
+
+
+def plan_lookups(
+    entries: Sequence[Entry], github: GitHubSettings, lookup: LookupSettings, *, use_graphql: bool
+) -> LookupPlan:
+    """PURE: how each entry's (repository, branch) will be looked up."""
+    pairs = tuple(dict.fromkeys((e.repository, e.branch) for e in entries))
     answers: dict[Pair, Answer] = {}
     graphql: list[tuple[Upstream, str]] = []
-    git: dict[str, tuple[Upstream, list[str]]] = {}
+    git: dict[str, tuple[Upstream, tuple[str, ...]]] = {}
     by_repository: dict[str, list[str]] = {}
     for repository, branch in pairs:
         by_repository.setdefault(repository, []).append(branch)
@@ -181,8 +184,35 @@ def _plan(
         if valid and upstream.owner_name and use_graphql:
             graphql.extend((upstream, branch) for branch in valid)
         elif valid:
-            git[repository] = (upstream, valid)
-    return answers, graphql, git
+            git[repository] = (upstream, tuple(valid))
+    return LookupPlan(pairs, answers, tuple(graphql), git)
+
+
+def git_lookups(
+    plan: LookupPlan, more: Sequence[tuple[Upstream, str]], session: Session
+) -> dict[Pair, Answer]:
+    """Answers over git smart HTTP for the plan's git pairs and ``more`` (GraphQL's leftovers),
+    ``lookup.concurrency`` repositories at a time."""
+    git: dict[str, tuple[Upstream, list[str]]] = {
+        repository: (upstream, list(branches))
+        for repository, (upstream, branches) in plan.git.items()
+    }
+    for upstream, branch in more:
+        git.setdefault(upstream.repository, (upstream, []))[1].append(branch)
+    answers: dict[Pair, Answer] = {}
+    if not git:
+        return answers
+    workers = max(1, min(session.lookup.concurrency, len(git)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lookup") as pool:
+        futures = [
+            pool.submit(
+                _git_lookup, upstream, branches, session, _git_auth(upstream, session.secret)
+            )
+            for upstream, branches in git.values()
+        ]
+        for future in futures:
+            answers.update(future.result())
+    return answers
 
 
 # -- HTTP with retries ------------------------------------------------------------------
@@ -198,7 +228,10 @@ class _Retryable(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class _Http:
+class Session:
+    """The injected client with the look-up retry policy (and the token, to keep it out of
+    messages). Every upstream and GraphQL request of a pass goes through one."""
+
     client: httpx.Client
     lookup: LookupSettings
     sleep: Callable[[float], None]
@@ -352,7 +385,7 @@ def _git_auth(upstream: Upstream, secret: str | None) -> dict[str, str]:
 
 
 def _git_lookup(
-    upstream: Upstream, branches: list[str], http: _Http, auth: dict[str, str]
+    upstream: Upstream, branches: list[str], http: Session, auth: dict[str, str]
 ) -> dict[Pair, Answer]:
     try:
         refs, base = _git_refs(upstream, branches, http, auth)
@@ -375,7 +408,7 @@ def _git_lookup(
 
 
 def _git_refs(
-    upstream: Upstream, branches: list[str], http: _Http, auth: dict[str, str]
+    upstream: Upstream, branches: list[str], http: Session, auth: dict[str, str]
 ) -> tuple[dict[str, str], str]:
     """(ref name -> validated sha, the base URL that answered) for these branches."""
     display = upstream.display
@@ -450,7 +483,7 @@ def _status_reason(response: httpx.Response, auth: Mapping[str, str]) -> str:
 
 
 def _follow(
-    http: _Http,
+    http: Session,
     upstream: Upstream,
     base: str,
     service: str,
@@ -499,55 +532,91 @@ def _moved_name(upstream: Upstream, base: str) -> str:
 # -- GitHub GraphQL ---------------------------------------------------------------------
 
 
-def _graphql_query(batch: Sequence[tuple[Upstream, str]]) -> str:
+@dataclass(frozen=True, slots=True)
+class GraphQLReply:
+    """One GraphQL answer. ``data`` is None when the query failed as a whole: ``problem``
+    says why; ``rejected`` when the token was refused (401), ``refused`` when GitHub answered
+    GraphQL errors and no data (the query itself, not the service, is the problem)."""
+
+    data: Mapping[str, Any] | None
+    errors: tuple[Mapping[str, Any], ...] = ()
+    problem: str = ""
+    rejected: bool = False
+    refused: bool = False
+
+    def error_at(self, *prefix: str) -> tuple[str, str] | None:
+        """(type, message) of the first error whose path starts with ``prefix``."""
+        for error in self.errors:
+            path = error.get("path")
+            if isinstance(path, list) and tuple(str(p) for p in path[: len(prefix)]) == prefix:
+                return str(error.get("type") or "ERROR"), str(error.get("message") or "")
+        return None
+
+
+def graphql_query(fields: Sequence[str]) -> str:
+    """PURE: a query document of top-level ``fields`` (each ``alias: field(...) {...}``)."""
+    return "query {\n  " + "\n  ".join(fields) + "\n}"
+
+
+def post_graphql(session: Session, github: GitHubSettings, query: str, size: int) -> GraphQLReply:
+    """POST ``query`` to GitHub GraphQL with the look-up retry policy; never raises.
+
+    ``size`` (how many look-ups it carries) only names the request in messages.
+    """
+    label = f"GitHub GraphQL ({size} look-ups)"
+    headers = {
+        "Authorization": f"bearer {session.secret or ''}",
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+    }
+    body = json.dumps({"query": query}).encode()
+    try:
+        response = session.send(
+            "POST", github.graphql_url, display=label, headers=headers, content=body
+        )
+    except UpstreamError as exc:  # an outage or a spent API limit
+        return GraphQLReply(None, problem=str(exc))
+    if response.status_code == 401:
+        return GraphQLReply(None, problem="GitHub rejected the token (HTTP 401)", rejected=True)
+    payload = _json(response)
+    data = payload.get("data") if isinstance(payload, dict) else None
+    if response.status_code != 200 or not isinstance(data, dict):
+        refused = response.status_code == 200 and isinstance(payload, dict) and "errors" in payload
+        problem = f"{label} failed: {_graphql_problem(response, payload)}"
+        return GraphQLReply(None, problem=problem, refused=refused)
+    errors = tuple(e for e in payload.get("errors") or [] if isinstance(e, dict))
+    return GraphQLReply(data, errors)
+
+
+def head_fields(batch: Sequence[tuple[Upstream, str]], prefix: str = "r") -> list[str]:
+    """PURE: one aliased field per (upstream, branch), ``{prefix}{i}``, for graphql_query."""
     fields = []
     for i, (upstream, branch) in enumerate(batch):
         assert upstream.owner_name is not None
         owner, name = (json.dumps(part) for part in upstream.owner_name)
         ref = json.dumps(f"refs/heads/{branch}")
         fields.append(
-            f"r{i}: repository(owner: {owner}, name: {name}) "
+            f"{prefix}{i}: repository(owner: {owner}, name: {name}) "
             f"{{ nameWithOwner ref(qualifiedName: {ref}) {{ target {{ oid }} }} }}"
         )
-    return "query {\n  " + "\n  ".join(fields) + "\n}"
+    return fields
 
 
-def _graphql_batch(
-    batch: Sequence[tuple[Upstream, str]], http: _Http, github: GitHubSettings, secret: str
+def head_answers(
+    batch: Sequence[tuple[Upstream, str]], reply: GraphQLReply, secret: str, prefix: str = "r"
 ) -> tuple[dict[Pair, Answer], list[tuple[Upstream, str]]]:
-    """(answers, pairs to retry over git): one query for up to GRAPHQL_BATCH pairs."""
-    label = f"GitHub GraphQL ({len(batch)} look-ups)"
-    headers = {
-        "Authorization": f"bearer {secret}",
-        "Content-Type": "application/json",
-        "Accept": "application/json",
-    }
-    body = json.dumps({"query": _graphql_query(batch)}).encode()
-    try:
-        response = http.send(
-            "POST", github.graphql_url, display=label, headers=headers, content=body
-        )
-    except UpstreamError as exc:
+    """PURE: (answers, pairs to ask over git instead) from the reply to head_fields(batch)."""
+    if reply.rejected:  # the token is wrong: git would be refused just the same
+        return _fail_all(batch, reply.problem), []
+    if reply.data is None:
         # An outage or a spent API limit: git smart HTTP is neither the API nor counted by it.
-        log.warning("%s; using git smart HTTP instead", exc)
+        log.warning("%s; using git smart HTTP instead", reply.problem)
         return {}, list(batch)
-    if response.status_code == 401:  # the token is wrong: git would be refused just the same
-        return _fail_all(batch, "GitHub rejected the token (HTTP 401)"), []
-    payload = _json(response)
-    data = payload.get("data") if isinstance(payload, dict) else None
-    if response.status_code != 200 or not isinstance(data, dict):
-        reason = _graphql_problem(response, payload)
-        log.warning("%s failed: %s; using git smart HTTP instead", label, reason)
-        return {}, list(batch)
-    errors: dict[str, tuple[str, str]] = {}
-    for error in payload.get("errors") or []:
-        if isinstance(error, dict) and isinstance(error.get("path"), list) and error["path"]:
-            kind, message = str(error.get("type") or "ERROR"), str(error.get("message") or "")
-            errors.setdefault(str(error["path"][0]), (kind, message))
     answers: dict[Pair, Answer] = {}
     for i, (upstream, branch) in enumerate(batch):
+        alias = f"{prefix}{i}"
         answers[(upstream.repository, branch)] = _graphql_answer(
-            upstream, branch, data.get(f"r{i}"), errors.get(f"r{i}"), secret
+            upstream, branch, reply.data.get(alias), reply.error_at(alias), secret
         )
     return answers, []
 
@@ -632,7 +701,7 @@ def compare(
     if token:
         headers["Authorization"] = f"bearer {token.reveal()}"
     lookup = LookupSettings(retries=2, max_wait_seconds=0)
-    http = _Http(client, lookup, lambda _seconds: None, token.reveal() if token else None)
+    http = Session(client, lookup, lambda _seconds: None, token.reveal() if token else None)
     try:
         for _ in range(MAX_REDIRECTS):
             response = http.send("GET", url, display=upstream.display, headers=headers)
