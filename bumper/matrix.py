@@ -233,8 +233,12 @@ def split_lines(text: str) -> list[str]:
 # --- checks on single values: each returns a message, or None when the value is fine ---------
 
 
+_USERINFO_RE = re.compile(r"(?<=://)[^/@\s]*@")
+
+
 def shown(value: str) -> str:
-    """A value quoted for a message, cut short."""
+    """A value quoted for a message, cut short, with any `user:password@` in it hidden."""
+    value = _USERINFO_RE.sub("***@", value)
     return f"`{value}`" if len(value) <= 80 else f"`{value[:77]}...`"
 
 

@@ -33,6 +33,42 @@ _COMMENT = re.compile(r"(?<!\\)(?:\\\\)*#")  # a '#' not escaped by a backslash
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _URL = re.compile(r"[a-z][a-z0-9+.-]*://\S+|git@[^\s:]+:\S+")
 
+# Real Makefiles are a few KiB; a file this large is not one bumper should edit (and would
+# take seconds to scan twice).
+MAX_MAKEFILE_BYTES = 1 << 20
+
+
+def size_problem(filename: str, size: int) -> str | None:
+    """Why a file of ``size`` bytes is too large to edit, or None."""
+    if size <= MAX_MAKEFILE_BYTES:
+        return None
+    return (
+        f"{filename}: {size:,} bytes is larger than the {MAX_MAKEFILE_BYTES:,} bytes bumper"
+        " edits; refusing"
+    )
+
+
+def decode_makefile(data: bytes, filename: str, size: int | None = None) -> str:
+    """The text of a Makefile's bytes, or PinError saying plainly why it cannot be edited.
+
+    ``size`` is the file's real size when only its first bytes were read.
+    """
+    problem = size_problem(filename, len(data) if size is None else size)
+    if problem is not None:
+        raise PinError(problem)
+    if b"\0" in data[:8192]:  # git's own test for a binary file
+        raise PinError(f"{filename}: is a binary file, not a Makefile")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise PinError(
+            f"{filename}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x} at column"
+            f" {column}); refusing to rewrite"
+        ) from None
+
+
 _PIN_SUFFIXES = ("_VERSION", "_COMMIT", "_SHA", "_REVISION", "_REV", "_REF", "_HASH", "_PIN")
 _REPO_SUFFIXES = ("_REPO", "_REPOSITORY", "_URL", "_GIT", "_GIT_URL", "_REPO_URL", "_REMOTE")
 

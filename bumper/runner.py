@@ -176,21 +176,22 @@ def rewrite_checkout(
 
 def _read_text(path: Path, rel: str) -> str:
     try:
-        data = path.read_bytes()
+        size = path.stat().st_size
+        with path.open("rb") as handle:  # never more than the limit: a huge file is refused
+            data = handle.read(pins.MAX_MAKEFILE_BYTES + 1)
     except FileNotFoundError:
         raise PinError(f"{rel}: no such file in the checkout") from None
+    except IsADirectoryError:
+        raise PinError(f"{rel}: is a directory, not a Makefile") from None
     except OSError as exc:
         raise PinError(f"{rel}: cannot read: {exc.strerror}") from None
-    if b"\0" in data[:8192]:
-        raise PinError(f"{rel}: is a binary file, not a Makefile")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PinError(f"{rel}: not UTF-8 text (byte {exc.start}); refusing to rewrite") from None
+    return pins.decode_makefile(data, rel, size)
 
 
 def _write_text(path: Path, text: str) -> None:
-    # Write beside and rename, so a crash never leaves a half-written Makefile.
+    # Write beside and rename, so a crash never leaves a half-written Makefile. A symlinked
+    # Makefile is written through its link (config checks it stays inside the checkout).
+    path = path.resolve()
     tmp = path.with_name(f".{path.name}.bumper-tmp")
     tmp.write_bytes(text.encode("utf-8"))
     os.chmod(tmp, path.stat().st_mode & 0o7777)

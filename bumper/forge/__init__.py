@@ -43,9 +43,12 @@ class FileAtRef:
     commit: str
     text: str | None
     binary: bool = False
+    refused: str | None = None  # why bumper will not edit it (too large, not UTF-8, ...)
 
     @property
     def problem(self) -> str | None:
+        if self.refused is not None:
+            return self.refused
         if self.binary:
             return f"{self.path}: is a binary file in the target, not a Makefile"
         if self.text is None:

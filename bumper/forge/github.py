@@ -34,7 +34,8 @@ import requests
 from github import Auth, Github, GithubException, GithubIntegration, GithubRetry
 from urllib3 import Retry
 
-from bumper.errors import ForgeError
+from bumper import pins
+from bumper.errors import ForgeError, PinError
 from bumper.forge import BaseHead, BranchInfo, CommitInfo, FileAtRef, PullInfo
 from bumper.httpclient import RequestCounter, request_kind
 from bumper.model import is_sha
@@ -395,6 +396,10 @@ class GitHubForge:
                 continue  # the contents API reads it
             elif blob.get("isBinary"):
                 out[path] = FileAtRef(path, commit, None, binary=True)
+            elif isinstance(size := blob.get("byteSize"), int) and (
+                refused := pins.size_problem(path, size)
+            ):
+                out[path] = FileAtRef(path, commit, None, refused=refused)
             elif isinstance(blob.get("text"), str) and (
                 blob.get("byteSize") is None or len(blob["text"].encode()) == blob["byteSize"]
             ):
@@ -421,12 +426,12 @@ class GitHubForge:
             raw = base64.b64decode(data.get("content") or "")
         except ValueError:
             raise ForgeError(f"{what}: content is not base64") from None
-        if b"\0" in raw[:8000]:  # git's own test for a binary file
+        if b"\0" in raw[:8192]:  # git's own test for a binary file
             return FileAtRef(path, commit, None, binary=True)
         try:
-            return FileAtRef(path, commit, raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            return FileAtRef(path, commit, None, binary=True)
+            return FileAtRef(path, commit, pins.decode_makefile(raw, path))
+        except PinError as exc:
+            return FileAtRef(path, commit, None, refused=str(exc))
 
     def open_pulls(self) -> list[PullInfo]:
         return self._pulls(f"list open PRs of {self.target}", {"state": "open", "base": self.base})
