@@ -37,6 +37,7 @@ from urllib3 import Retry
 from bumper import pins
 from bumper.errors import ForgeError, PinError
 from bumper.forge import BaseHead, BranchInfo, CommitInfo, FileAtRef, PullInfo
+from bumper.forge.graphql import blob_at, file_from_blob
 from bumper.httpclient import RequestCounter, request_kind
 from bumper.model import is_sha
 from bumper.settings import Config, GitHubSettings, Secret
@@ -369,11 +370,7 @@ class GitHubForge:
 
     def _graphql_files(self, commit: str, paths: Sequence[str]) -> dict[str, FileAtRef]:
         owner, name = self.target.split("/", 1)
-        fields = "\n".join(
-            f"    f{i}: object(expression: {json.dumps(f'{commit}:{path}')})"
-            " { ... on Blob { text isBinary byteSize } }"
-            for i, path in enumerate(paths)
-        )
+        fields = "\n".join(f"    {blob_at(f'f{i}', commit, path)}" for i, path in enumerate(paths))
         query = (
             "query($owner: String!, $name: String!) {\n"
             "  repository(owner: $owner, name: $name) {\n" + fields + "\n  }\n}"
@@ -389,22 +386,9 @@ class GitHubForge:
             raise ForgeError("GraphQL: no repository in the answer")
         out: dict[str, FileAtRef] = {}
         for i, path in enumerate(paths):
-            blob = repository.get(f"f{i}")
-            if blob is None:
-                out[path] = FileAtRef(path, commit, None)
-            elif not isinstance(blob, dict):
-                continue  # the contents API reads it
-            elif blob.get("isBinary"):
-                out[path] = FileAtRef(path, commit, None, binary=True)
-            elif isinstance(size := blob.get("byteSize"), int) and (
-                refused := pins.size_problem(path, size)
-            ):
-                out[path] = FileAtRef(path, commit, None, refused=refused)
-            elif isinstance(blob.get("text"), str) and (
-                blob.get("byteSize") is None or len(blob["text"].encode()) == blob["byteSize"]
-            ):
-                out[path] = FileAtRef(path, commit, blob["text"])
-            # else: text that does not round-trip to its bytes; the contents API reads it
+            found = file_from_blob(path, commit, repository.get(f"f{i}"))
+            if found is not None:  # else the contents API reads it
+                out[path] = found
         return out
 
     def _contents_file(self, commit: str, path: str) -> FileAtRef:
