@@ -1,8 +1,10 @@
 """Apply the plan through a Forge: one pull request per pin, opened, updated or closed.
 
 Reads per pass, whatever the number of entries: the base branch head, the base files (batched),
-and one paginated listing of open PRs. Anything more is spent only on an entry that needs it
-(see planner.py). Each entry is isolated: its failure is its Result, and the pass goes on.
+and one paginated listing of open PRs; or none of them when the caller read them already
+(``state``: snapshot.py reads them in the upstream look-up queries). Anything more is spent only
+on an entry that needs it (see planner.py). Each entry is isolated: its failure is its Result,
+and the pass goes on.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from bumper.model import Entry, Head, Result, Status
 from bumper.planner import Action, Do, Facts, Limits, plan
 from bumper.prtext import Marker, UpstreamCommit
 from bumper.settings import Config, Secret
+from bumper.snapshot import TargetSnapshot
 from bumper.upstream import compare, resolve_upstream
 
 MAX_ROUNDS = 6  # plan, look up, plan again...; a pin needs at most three, a race a few more
@@ -45,8 +48,13 @@ def publish(
     dry_run: bool = False,
     should_stop: Callable[[], bool] | None = None,
     on_result: Callable[[Result], None] | None = None,
+    state: TargetSnapshot | None = None,
 ) -> list[Result]:
     """One Result per entry, in order: bumped, up-to-date, skipped or failed (see model.py).
+
+    ``state`` is the target as the caller read it at the start of this pass (base head, base
+    files, open PRs); without it they are read through ``forge``. A file it lacks is read
+    through ``forge`` at its base.
 
     ``should_stop`` is asked before each entry; once it says yes, the entries not started yet
     get no Result (the one under way is finished, so what was written is also reported).
@@ -66,10 +74,16 @@ def publish(
     if not active:
         return [results[i] for i in range(len(entries))]
 
+    wanted = sorted({entries[i].file for i in active})
     try:
-        base = forge.base_head()
-        files = forge.read_files(base.sha, sorted({entries[i].file for i in active}))
-        open_pulls = forge.open_pulls()
+        if state is None:
+            base = forge.base_head()
+            files = forge.read_files(base.sha, wanted)
+            open_pulls = forge.open_pulls()
+        else:
+            base, open_pulls = state.base, list(state.pulls)
+            missing = [path for path in wanted if path not in state.files]
+            files = {**state.files, **(forge.read_files(base.sha, missing) if missing else {})}
     except ForgeError as exc:
         for i in active:
             results[i] = _failed(entries[i], str(exc))

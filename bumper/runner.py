@@ -16,6 +16,7 @@ from bumper.errors import BumperError, ConfigError, PinError
 from bumper.httpclient import RequestCounter, new_client
 from bumper.model import Entry, Head, Result, Status
 from bumper.settings import Config
+from bumper.snapshot import TargetSnapshot, read_pass
 from bumper.upstream import lookup_heads
 
 
@@ -72,9 +73,22 @@ def run_pass(
     counter = RequestCounter()
     diffs: list[str] = []
     with new_client(timeout=config.lookup.timeout_seconds, counter=counter) as client:
-        looked_up = lookup_heads(
-            active, client=client, github=config.github, lookup=config.lookup, token=token
-        )
+        state: TargetSnapshot | None = None
+        if checkout is None and active and token is not None and _reads_as_forge(config):
+            looked_up, state = read_pass(
+                active,
+                target=str(config.target.repository),
+                base=config.target.base,
+                paths=[e.file for e in active],
+                client=client,
+                github=config.github,
+                lookup=config.lookup,
+                token=token,
+            )
+        else:
+            looked_up = lookup_heads(
+                active, client=client, github=config.github, lookup=config.lookup, token=token
+            )
         heads: dict[tuple[str, str], Head] = {}
         resolved: list[Entry] = []
         for entry in active:
@@ -108,6 +122,7 @@ def run_pass(
                     dry_run=dry_run,
                     should_stop=should_stop,
                     on_result=done,
+                    state=state,
                 )
                 counter.merge(forge.request_counts())
 
@@ -119,6 +134,14 @@ def run_pass(
         duration=time.monotonic() - start,
         diffs=tuple(diffs),
     )
+
+
+def _reads_as_forge(config: Config) -> bool:
+    """Whether the look-ups' token reads the target as the forge would: not when a GitHub App
+    writes (its installation may see other repositories than the token does)."""
+    repository = config.target.repository or ""
+    app = config.github.app_id is not None and bool(config.github.app_private_key)
+    return repository.count("/") == 1 and not app
 
 
 def _moved_note(head: Head) -> str:

@@ -520,14 +520,9 @@ def test_whole_pass_where_nothing_changed_is_a_fixed_handful_of_reads(world: Wor
     assert [r.status for r in report.results] == [Status.UP_TO_DATE] * 2
     log = [(r["method"], r["path"]) for r in world.sb.requests()]
     assert world.writes() == []
-    # upstream heads in one GraphQL query, then the base head, the base files, the open PRs
-    assert log == [
-        ("POST", "/api/graphql"),
-        ("GET", f"/api/v3/repos/{TARGET}/branches/main"),
-        ("POST", "/api/graphql"),
-        ("GET", f"/api/v3/repos/{TARGET}/pulls"),
-    ]
-    assert report.requests["rest"] == 2 and report.requests["graphql"] == 2
+    # upstream heads, the base head, the base files and the open PRs: one GraphQL query
+    assert log == [("POST", "/api/graphql")]
+    assert report.requests["rest"] == 0 and report.requests["graphql"] == 1
 
 
 def test_stop_request_finishes_the_entry_under_way_and_starts_no_other(world: World) -> None:

@@ -1,0 +1,263 @@
+"""A pass's reads in the fewest requests: the target's state rides in the upstream look-ups.
+
+With a token and the target on the configured GitHub, each GraphQL query of a pass carries up
+to 100 upstream heads, up to 100 base files and one page of the open PRs; another query goes
+out only while one of the three has more to read. A pass where nothing changed over N entries
+costs about N/100 requests instead of N/100 for the heads plus as many again for the files,
+the PR pages and the base head.
+
+Every file comes from one commit: the first query reads the base head and its first files
+through that very commit (``Commit.file``), later queries name the commit's sha. When the
+target cannot be read this way (no such base branch, an error, a PR with more labels than were
+asked for), there is no snapshot and publish reads what it needs itself, as without a token.
+
+``target_field`` and ``take_target`` are pure (a TargetRead in, query text or the next
+TargetRead out); ``read_pass`` is the I/O around them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import httpx
+
+from bumper.forge import BaseHead, FileAtRef, PullInfo
+from bumper.forge.graphql import (
+    blob_at,
+    file_from_blob,
+    file_from_entry,
+    file_in_commit,
+    literal,
+    pull_from_node,
+    pulls_page,
+)
+from bumper.model import Entry, is_sha
+from bumper.settings import GitHubSettings, LookupSettings, Secret
+from bumper.upstream import (
+    GRAPHQL_BATCH,
+    Answer,
+    GraphQLReply,
+    Pair,
+    Session,
+    Upstream,
+    git_lookups,
+    graphql_query,
+    head_answers,
+    head_fields,
+    plan_lookups,
+    post_graphql,
+)
+
+log = logging.getLogger(__name__)
+
+TARGET = "t"  # the target repository's alias in every query
+FILES_PER_QUERY = 100
+MAX_PULL_PAGES = 100  # the REST listing's limit too: 10,000 open PRs
+
+
+@dataclass(frozen=True, slots=True)
+class TargetSnapshot:
+    """What publish would otherwise read through the forge at the start of a pass."""
+
+    base: BaseHead
+    files: Mapping[str, FileAtRef]  # a path may be missing: publish reads it through the forge
+    pulls: tuple[PullInfo, ...]  # every open PR into the base, newest first as REST lists them
+
+
+@dataclass(frozen=True, slots=True)
+class TargetRead:
+    """How far reading the target has come; each answered query makes the next one."""
+
+    owner: str
+    name: str
+    branch: str  # the base branch
+    paths: tuple[str, ...]  # the base files wanted
+    base: BaseHead | None = None
+    files: Mapping[str, FileAtRef] = field(default_factory=dict)
+    asked: int = 0  # paths[:asked] have been asked for
+    pulls: tuple[PullInfo, ...] = ()
+    cursor: str | None = None  # where the next page of open PRs starts
+    pages: int = 0
+    pulls_done: bool = False
+    failed: str | None = None  # why the target is not read this way after all
+    per_query: int = FILES_PER_QUERY  # files, and open PRs, asked for in one query
+
+    @property
+    def done(self) -> bool:
+        if self.failed is not None:
+            return True
+        return self.base is not None and self.asked >= len(self.paths) and self.pulls_done
+
+
+def target_field(read: TargetRead) -> str | None:
+    """PURE: the target's part of the next query (``t: repository(...) {...}``), or None
+    when there is nothing left to read."""
+    if read.done:
+        return None
+    chunk = read.paths[read.asked : read.asked + read.per_query]
+    parts = []
+    if read.base is None:
+        files = " ".join(file_in_commit(f"f{read.asked + i}", p) for i, p in enumerate(chunk))
+        ref = literal(f"refs/heads/{read.branch}")
+        parts.append(
+            f"base: ref(qualifiedName: {ref})"
+            f" {{ target {{ oid ... on Commit {{ tree {{ oid }} {files} }} }} }}"
+        )
+    else:
+        parts += [blob_at(f"f{read.asked + i}", read.base.sha, p) for i, p in enumerate(chunk)]
+    if not read.pulls_done:
+        parts.append(f"pulls: {pulls_page(read.branch, read.cursor, read.per_query)}")
+    owner, name = literal(read.owner), literal(read.name)
+    return f"{TARGET}: repository(owner: {owner}, name: {name}) {{ {' '.join(parts)} }}"
+
+
+def take_target(read: TargetRead, reply: GraphQLReply) -> TargetRead:
+    """PURE: ``read`` advanced by the reply to a query that carried ``target_field(read)``."""
+    if read.done:
+        return read
+    if reply.data is None:
+        return dataclasses.replace(read, failed=reply.problem or "no answer")
+    repository = reply.data.get(TARGET)
+    if not isinstance(repository, Mapping):
+        error = reply.error_at(TARGET)
+        why = f"{error[0]}: {error[1][:120]}" if error else "no repository in the answer"
+        return dataclasses.replace(read, failed=f"{read.owner}/{read.name}: {why}")
+    try:
+        read = _take_files(read, reply, repository)
+        return _take_pulls(read, reply, repository)
+    except _Unusable as exc:
+        return dataclasses.replace(read, failed=f"{read.owner}/{read.name}: {exc}")
+
+
+class _Unusable(Exception):
+    """This part of the answer cannot be believed: the snapshot is given up."""
+
+
+def _take_files(
+    read: TargetRead, reply: GraphQLReply, repository: Mapping[str, object]
+) -> TargetRead:
+    chunk = read.paths[read.asked : read.asked + read.per_query]
+    base = read.base
+    if base is None:
+        ref = repository.get("base")
+        target = ref.get("target") if isinstance(ref, Mapping) else None
+        tree = target.get("tree") if isinstance(target, Mapping) else None
+        oid = target.get("oid") if isinstance(target, Mapping) else None
+        tree_oid = tree.get("oid") if isinstance(tree, Mapping) else None
+        usable = isinstance(oid, str) and is_sha(oid) and isinstance(tree_oid, str)
+        if not (usable and is_sha(str(tree_oid)) and isinstance(target, Mapping)):
+            raise _Unusable(f"no usable head of branch {read.branch}")
+        assert isinstance(oid, str) and isinstance(tree_oid, str)
+        base, holder = BaseHead(oid, tree_oid), target
+        where: tuple[str, ...] = (TARGET, "base", "target")
+        take: Callable[[str, str, object], FileAtRef | None] = file_from_entry
+    else:
+        holder, where, take = repository, (TARGET,), file_from_blob
+    files = dict(read.files)
+    for i, path in enumerate(chunk):
+        alias = f"f{read.asked + i}"
+        # an answer that is absent, or null because of an error, is not "no such file"
+        if alias not in holder or reply.error_at(*where, alias) is not None:
+            continue
+        found = take(path, base.sha, holder[alias])
+        if found is not None:
+            files[path] = found
+    return dataclasses.replace(read, base=base, files=files, asked=read.asked + len(chunk))
+
+
+def _take_pulls(
+    read: TargetRead, reply: GraphQLReply, repository: Mapping[str, object]
+) -> TargetRead:
+    if read.pulls_done:
+        return read
+    page = repository.get("pulls")
+    info = page.get("pageInfo") if isinstance(page, Mapping) else None
+    nodes = page.get("nodes") if isinstance(page, Mapping) else None
+    if (
+        reply.error_at(TARGET, "pulls")
+        or not isinstance(info, Mapping)
+        or not isinstance(nodes, list)
+    ):
+        raise _Unusable("no usable listing of open PRs")
+    try:
+        pulls = tuple(pull_from_node(node) for node in nodes)
+    except ValueError as exc:
+        raise _Unusable(f"open PRs: {exc}") from None
+    more = info.get("hasNextPage") is True
+    cursor = info.get("endCursor")
+    if more and (not isinstance(cursor, str) or cursor == read.cursor or not pulls):
+        raise _Unusable("the listing of open PRs does not move on")
+    if more and read.pages + 1 >= MAX_PULL_PAGES:
+        raise _Unusable(f"more than {MAX_PULL_PAGES} pages of open PRs")
+    return dataclasses.replace(
+        read,
+        pulls=read.pulls + pulls,
+        cursor=cursor if more and isinstance(cursor, str) else read.cursor,
+        pages=read.pages + 1,
+        pulls_done=not more,
+    )
+
+
+def snapshot(read: TargetRead) -> TargetSnapshot | None:
+    """PURE: the finished read as publish takes it; None unless all of it was read."""
+    if not read.done or read.failed is not None or read.base is None:
+        return None
+    pulls: dict[int, PullInfo] = {}
+    for pr in reversed(read.pulls):  # newest first, as the REST listing answers
+        pulls.setdefault(pr.number, pr)
+    return TargetSnapshot(read.base, dict(read.files), tuple(pulls.values()))
+
+
+def read_pass(
+    entries: Sequence[Entry],
+    *,
+    target: str,
+    base: str,
+    paths: Sequence[str],
+    client: httpx.Client,
+    github: GitHubSettings,
+    lookup: LookupSettings,
+    token: Secret,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[dict[Pair, Answer], TargetSnapshot | None]:
+    """Upstream heads as ``upstream.lookup_heads`` finds them, and the target ``target``'s
+    state on ``base`` (its head, ``paths`` there, its open PRs), in shared GraphQL queries.
+
+    Never raises: an upstream's failure is its own answer (with the same git fallback), and a
+    target that cannot be read this way gives None for publish to read itself.
+    """
+    session = Session(client, lookup, sleep, token.reveal())
+    plan = plan_lookups(entries, github, lookup, use_graphql=True)
+    answers: dict[Pair, Answer] = dict(plan.answers)
+    over_git: list[tuple[Upstream, str]] = []
+    owner, _, name = target.partition("/")
+    read = TargetRead(owner, name, base, tuple(dict.fromkeys(paths)))
+    heads = plan.graphql
+    sent = 0
+    while True:
+        batch = heads[sent * GRAPHQL_BATCH : (sent + 1) * GRAPHQL_BATCH]
+        target_part = target_field(read)
+        if not batch and target_part is None:
+            break
+        sent += 1
+        fields = head_fields(batch) + ([target_part] if target_part is not None else [])
+        size = len(batch) + min(read.per_query, len(read.paths) - read.asked) + 1
+        reply = post_graphql(session, github, graphql_query(fields), size)
+        if target_part is not None:
+            read = take_target(read, reply)
+            if read.failed is not None:
+                log.info("reading the target with the look-ups failed (%s)", read.failed)
+            if reply.data is None and reply.refused and batch:
+                # GitHub refused the query itself, maybe for the target's part: heads alone
+                heads_only = graphql_query(head_fields(batch))
+                reply = post_graphql(session, github, heads_only, len(batch))
+        if batch:
+            found, failed = head_answers(batch, reply, session.secret or "")
+            answers.update(found)
+            over_git += failed
+    answers.update(git_lookups(plan, over_git, session))
+    return {pair: answers[pair] for pair in plan.pairs}, snapshot(read)
