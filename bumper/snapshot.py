@@ -50,6 +50,7 @@ from bumper.upstream import (
     head_fields,
     plan_lookups,
     post_graphql,
+    sanitize,
 )
 
 log = logging.getLogger(__name__)
@@ -250,7 +251,10 @@ def read_pass(
         if target_part is not None:
             read = take_target(read, reply)
             if read.failed is not None:
-                log.info("reading the target with the look-ups failed (%s)", read.failed)
+                why = sanitize(read.failed, session.secret)
+                log.info(
+                    "the target is read on its own: reading it with the look-ups failed (%s)", why
+                )
             if reply.data is None and reply.refused and batch:
                 # GitHub refused the query itself, maybe for the target's part: heads alone
                 heads_only = graphql_query(head_fields(batch))

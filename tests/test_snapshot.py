@@ -212,7 +212,7 @@ class Target:
         """An up-to-date bumper PR for every pin, as a first pass would have left them."""
         commit = self.store.commit_files("acme/app", "scratch", {"y": "1\n"}, "c", parent=self.base)
         pr = self.config.pr
-        branches = {prtext.render_branch(pr, e): e for e in self.entries}
+        branches = {prtext.render_branch(pr, e): e for e in self.config.matrix}
         self._branches("acme/app", dict.fromkeys(branches, commit))
         for branch, entry in branches.items():
             marker = prtext.Marker(
@@ -326,3 +326,16 @@ def test_nothing_changed_over_250_pins_with_open_prs_costs_3_requests_and_no_wri
     assert api == [("POST", "/api/graphql")] * 3
     assert report.requests["graphql"] == 3 and report.requests["rest"] == 0
     assert time.monotonic() - started < 30
+
+
+def test_git_hosted_upstreams_still_read_the_target_in_one_query(small: Target) -> None:
+    # the same repository by another host name: not the configured GitHub, so git smart HTTP
+    elsewhere = small.sb.git_url.replace("127.0.0.1", "localhost") + "/up/lib.git"
+    entries = tuple(dataclasses.replace(e, repository=elsewhere) for e in small.entries)
+    small.config = dataclasses.replace(small.config, matrix=entries)
+    small.open_bumper_prs()
+    small.sb.clear_requests()
+    report = small.run()
+    assert [r.status for r in report.results] == [Status.UP_TO_DATE] * 3
+    assert small.api_requests() == [("POST", "/api/graphql")]
+    assert report.requests["git"] == 1
