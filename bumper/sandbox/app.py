@@ -19,6 +19,9 @@ Admin API (JSON, no token, loopback clients only, never logged, never faulted):
   POST /_sandbox/commits            {"repository", "branch"?, "files", "message"?} -> 201 {"sha"}
   POST /_sandbox/advance            {"repository", "branch"?, "n"?} -> 201 {"sha"}: n upstream
                                     commits, as seed.advance_upstream (demo and benchmarks)
+  POST /_sandbox/apps               {"public_key_pem", "installation_owner", "slug"?,
+                                    "token_ttl_seconds"?} -> 201 {"app_id", "installation_id",
+                                    "slug"}: a GitHub App installed on one account (apps.py)
 Bad input answers 400 (malformed JSON) or 422 naming the field.
 """
 
@@ -49,8 +52,10 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from bumper.sandbox import git_http
+from bumper.sandbox.apps import JWT_PATH, TOKEN_TTL_SECONDS, Apps, Credential
 from bumper.sandbox.faults import Fault, FaultError, Faults, garble_shas
 from bumper.sandbox.http import Request, Response, error, json_response
+from bumper.sandbox.shapes import USER
 from bumper.sandbox.store import GitError, Store
 
 log = logging.getLogger("bumper.sandbox")
@@ -72,25 +77,36 @@ _HANDLERS = {
 
 
 class RequestLog:
-    """Every API, GraphQL and git request in order: method, path, status, bytes, ms."""
+    """Every API, GraphQL and git request in order: method, path, status, bytes, ms.
+
+    It also notes which kind of credential each request carried (Request.auth); only
+    ``entries(auth=True)`` shows it, so the admin API's JSON keeps its fixed fields.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: list[dict[str, Any]] = []
+        self._auth: list[str] = []
 
-    def add(self, method: str, path: str, status: int, size: int, ms: float) -> None:
+    def add(
+        self, method: str, path: str, status: int, size: int, ms: float, auth: str = "none"
+    ) -> None:
         entry = {"method": method, "path": path, "status": status, "bytes": size, "ms": ms}
         with self._lock:
             self._entries.append(entry)
+            self._auth.append(auth)
 
-    def entries(self) -> list[dict[str, Any]]:
+    def entries(self, auth: bool = False) -> list[dict[str, Any]]:
         with self._lock:
+            if auth:
+                return [{**e, "auth": a} for e, a in zip(self._entries, self._auth, strict=True)]
             return [dict(e) for e in self._entries]
 
     def clear(self) -> int:
         with self._lock:
             count = len(self._entries)
             self._entries.clear()
+            self._auth.clear()
             return count
 
 
@@ -319,7 +335,7 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         host = headers.get("host") or "{}:{}".format(*self.server.server_address[:2])
         token = presented_token(headers.get("authorization"))
-        sandbox = self.server.sandbox
+        credential = self.server.sandbox.credential(token)
         return Request(
             method=self.command,
             path=path,
@@ -328,7 +344,10 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
             body=body,
             base_url=f"http://{host}",
             token=token,
-            authenticated=bool(token) and hmac.compare_digest(token or "", sandbox.token),
+            authenticated=credential.kind in ("token", "installation"),
+            auth=credential.kind,
+            login=credential.login,
+            account=credential.owner,
         )
 
     # -- serving -----------------------------------------------------------
@@ -358,7 +377,7 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
             time.sleep(fault.delay_ms / 1000)
         if fault is not None and fault.kind == "drop":
             self.close_connection = True
-            sandbox.log.add(req.method, req.path, 0, 0, _ms(started))
+            sandbox.log.add(req.method, req.path, 0, 0, _ms(started), req.auth)
             self._drop()
             return
         if fault is not None and fault.answers:
@@ -368,7 +387,7 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "garbage_sha":
             response.body = garble_shas(response.body)
         response = sandbox.decorate(req, response, fault)
-        self._finish(req.path, response, started, fault, method=req.method)
+        self._finish(req.path, response, started, fault, method=req.method, auth=req.auth)
 
     def _finish(
         self,
@@ -377,12 +396,13 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         started: float,
         fault: Fault | None,
         method: str | None = None,
+        auth: str = "none",
     ) -> None:
         truncate = fault is not None and fault.kind == "truncate"
         data, body_size = self._encode(response, truncate=truncate)
         # Logged before sending: a client that reads the log right after its answer sees it.
         self.server.sandbox.log.add(
-            method or self.command, path, response.status, body_size, _ms(started)
+            method or self.command, path, response.status, body_size, _ms(started), auth
         )
         self._send(data, hang_up=truncate)
 
@@ -451,6 +471,7 @@ class Sandbox:
 
     ``data_dir=None`` keeps repositories in a temporary directory removed by ``stop``;
     ``seed="demo"`` creates the demo organisation (see seed.py) before serving.
+    ``app_token_ttl`` is how long App installation tokens live (see apps.py; tests shorten it).
     Faults (see faults.py) and the request log are reachable both here and over the
     admin API under ``/_sandbox/``.
     """
@@ -462,6 +483,7 @@ class Sandbox:
         host: str = "127.0.0.1",
         port: int = 0,
         seed: str | None = None,
+        app_token_ttl: float = TOKEN_TTL_SECONDS,
     ) -> None:
         self.token = token
         self.host = host
@@ -476,6 +498,7 @@ class Sandbox:
         self.faults = Faults()
         self.log = RequestLog()
         self.rates = RateCounter()
+        self.apps = Apps(app_token_ttl)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._handlers: dict[str, Handler] = {}
@@ -557,9 +580,10 @@ class Sandbox:
         return self.url
 
     # -- request log and faults --------------------------------------------
-    def requests(self) -> list[dict[str, Any]]:
-        """The request log, like ``GET /_sandbox/requests``."""
-        return self.log.entries()
+    def requests(self, auth: bool = False) -> list[dict[str, Any]]:
+        """The request log, like ``GET /_sandbox/requests``; ``auth=True`` adds to each entry
+        the kind of credential it carried (none, token, installation, jwt, expired, bad)."""
+        return self.log.entries(auth)
 
     def clear_requests(self) -> None:
         self.log.clear()
@@ -677,6 +701,31 @@ class Sandbox:
         """Rename a repository; the old name then redirects (git) and answers 301 (API)."""
         self.store.rename(old, new)
 
+    # -- GitHub Apps -------------------------------------------------------
+    def register_app(
+        self,
+        public_key_pem: str,
+        owner: str,
+        *,
+        slug: str | None = None,
+        token_ttl_seconds: float | None = None,
+    ) -> tuple[int, int]:
+        """A GitHub App with this RSA public key, installed on ``owner``: (app id,
+        installation id). Its installation tokens live ``token_ttl_seconds`` (default: the
+        sandbox's ``app_token_ttl``); its bot account is ``<slug>[bot]``."""
+        app = self.apps.register(
+            public_key_pem, owner, slug=slug, token_ttl_seconds=token_ttl_seconds
+        )
+        return app.id, app.installation_id
+
+    def credential(self, token: str | None) -> Credential:
+        """What a presented credential counts as (see Request.auth)."""
+        if token is None:
+            return Credential("none")
+        if token and hmac.compare_digest(token, self.token):
+            return Credential("token", USER)
+        return self.apps.credential(token) if token else Credential("bad")
+
     # -- dispatch ----------------------------------------------------------
     def _handler(self, kind: str) -> Handler | None:
         with self._handlers_lock:
@@ -684,8 +733,11 @@ class Sandbox:
                 return self._handlers[kind]
             # Looked up by name at first use: the handler modules may land after this one.
             module, cls = _HANDLERS[kind]
+            extra: dict[str, Any] = {"apps": self.apps} if kind == "rest" else {}
             try:
-                api = getattr(importlib.import_module(module), cls)(self.store, token=self.token)
+                api = getattr(importlib.import_module(module), cls)(
+                    self.store, token=self.token, **extra
+                )
                 handler: Handler = api.handle
             except ModuleNotFoundError as exc:
                 if exc.name != module:
@@ -704,7 +756,9 @@ class Sandbox:
 
     def _dispatch(self, req: Request) -> Response:
         is_git = git_http.parse_git_path(req.path) is not None
-        if req.token is not None and not req.authenticated:
+        # A JWT is an App's credential for the /app endpoints only, which check it themselves.
+        jwt_allowed = req.auth == "jwt" and JWT_PATH.match(req.path) is not None
+        if req.token is not None and not req.authenticated and not jwt_allowed:
             response = error(401, "Bad credentials")
             if is_git:
                 response.headers["WWW-Authenticate"] = git_http.REALM
@@ -815,6 +869,24 @@ class Sandbox:
                 full, branch, _files(data), _string(data, "message", "Update files")
             )
             return json_response(201, {"sha": sha})
+        elif route == "/apps" and method == "POST":
+            data = _object(req)
+            ttl = data.get("token_ttl_seconds")
+            if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, int | float)):
+                raise ValueError("token_ttl_seconds: expected a number of seconds")
+            slug = data.get("slug")
+            if slug is not None and not isinstance(slug, str):
+                raise ValueError("slug: expected a string")
+            app = self.apps.register(
+                _string(data, "public_key_pem"),
+                _string(data, "installation_owner"),
+                slug=slug,
+                token_ttl_seconds=ttl,
+            )
+            return json_response(
+                201,
+                {"app_id": app.id, "installation_id": app.installation_id, "slug": app.slug},
+            )
         elif route == "/advance" and method == "POST":
             from bumper.sandbox.seed import advance_upstream
 

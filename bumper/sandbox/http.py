@@ -22,7 +22,12 @@ class Request:
     body: bytes
     base_url: str  # scheme://host:port as the client addressed us (from Host)
     token: str | None = None  # the bearer/token/basic password presented, if any
-    authenticated: bool = False  # token matched the sandbox's write token
+    authenticated: bool = False  # the token may write: the sandbox's, or an App installation's
+    # What the credential is: none, token (the sandbox's), installation, jwt (an App's, checked
+    # by the /app handlers), expired or bad; and the account it acts as when it may write.
+    auth: str = "none"
+    login: str | None = None
+    account: str | None = None  # an installation token writes only to this owner's repos
 
     def json(self) -> Any:
         """The decoded JSON body; raises ValueError on malformed JSON."""

@@ -12,6 +12,10 @@ compare/{base}...{head}, releases/latest (always 404), pulls (GET, POST),
 pulls/{n} (GET, PATCH), pulls/{n}/merge (GET, PUT), pulls/{n}/commits, pulls/{n}/files,
 issues/{n} (GET, PATCH), issues/{n}/comments (GET, POST), issues/{n}/labels (GET, POST,
 PUT, DELETE) and issues/{n}/labels/{name} (DELETE). A renamed repository answers 301.
+GitHub App endpoints (/app..., /repos/{owner}/{repo}/installation) are in apps.py.
+
+An App installation token writes like the sandbox's token, but only to repositories of the
+account the App is installed on, and GET /user refuses it, as GitHub does.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urlencode
 
+from bumper.sandbox import apps as github_apps
 from bumper.sandbox import rest_git, rest_pulls, shapes
 from bumper.sandbox.http import DOCS, Request, Response, error, json_response
 from bumper.sandbox.pulls import tracker
@@ -60,6 +65,8 @@ def _owned(call: Call, owner: str) -> list[RepoInfo]:
 def get_me(call: Call) -> Response:
     if not call.req.authenticated:
         raise fail(401, "Requires authentication")
+    if call.req.auth == "installation":
+        raise fail(403, "Resource not accessible by integration")
     return json_response(200, shapes.private_user(call.urls, USER, len(_owned(call, USER))))
 
 
@@ -196,10 +203,11 @@ REPO_ROUTES: list[Route] = [
 class RestApi:
     """Answers one REST request; holds no per-request state, so one instance serves all."""
 
-    def __init__(self, store: Store, token: str) -> None:
+    def __init__(self, store: Store, token: str, apps: github_apps.Apps | None = None) -> None:
         self.store = store
         self.token = token  # the server checks it; kept so handlers never need to see it
         self.tracker = tracker(store)
+        self.app_routes = github_apps.routes(apps) if apps is not None else []
 
     def handle(self, req: Request) -> Response:
         path = req.path.removeprefix("/api/v3") or "/"
@@ -207,6 +215,11 @@ class RestApi:
             path = path.rstrip("/")
         call = Call(req, self.store, self.tracker)
         try:
+            # An App's endpoints take its JWT, which is no write token: they check it first.
+            found = dispatch(self.app_routes, req.method, path)
+            if found is not None:
+                handler, call.params = found
+                return handler(call)
             if req.method not in ("GET", "HEAD") and not req.authenticated:
                 raise fail(401, "Requires authentication")
             repo_path = _REPO_PATH.match(path)
@@ -232,6 +245,13 @@ class RestApi:
         found = dispatch(REPO_ROUTES, call.req.method, rest)
         if found is None:
             raise not_found()
+        account = call.req.account
+        if (
+            account is not None
+            and call.req.method not in ("GET", "HEAD")
+            and self.store.info(full).owner.lower() != account.lower()
+        ):
+            raise fail(403, "Resource not accessible by integration")
         handler, call.params = found
         call.repo = self.store.info(full)
         try:

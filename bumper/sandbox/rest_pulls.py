@@ -142,7 +142,7 @@ def create_pull(call: Call) -> Response:
             base_ref=base,
             title=title,
             body=body,
-            user=USER,
+            user=call.req.login or USER,
             draft=draft,
             maintainer_can_modify=bool(
                 can_modify if can_modify is not None else head_repo != call.info
@@ -298,7 +298,7 @@ def merge_pull(call: Call) -> Response:
             raise fail(409, "Base branch was modified. Review and try the merge again.")
         now = time.time()
         pull.state, pull.closed_at, pull.merged_at, pull.updated_at = "closed", now, now, now
-        pull.merged_by, pull.merge_commit_sha = USER, sha
+        pull.merged_by, pull.merge_commit_sha = call.req.login or USER, sha
         call.tracker.save(board)
     return json_response(
         200, {"sha": sha, "merged": True, "message": "Pull Request successfully merged"}
@@ -359,7 +359,7 @@ def create_comment(call: Call) -> Response:
     text = call.field("body", resource="IssueComment", required=True)
     with call.store.lock:
         board, pull = _pull(call)
-        item = board.add_comment(pull.number, text, USER)
+        item = board.add_comment(pull.number, text, call.req.login or USER)
         pull.updated_at = item.created_at
         call.tracker.save(board)
     return json_response(201, shapes.comment(call.urls, call.full, item))

@@ -58,8 +58,8 @@ def path_quote(path: str) -> str:
 
 
 def user(urls: Urls, login: str) -> dict[str, Any]:
-    """A simple-user: the sandbox user, or an organisation (any other owner)."""
-    kind = "User" if login.lower() == USER else "Organization"
+    """A simple-user: the sandbox user, an App's bot (``slug[bot]``) or an organisation."""
+    kind = "User" if login.lower() == USER else "Bot" if login.endswith("[bot]") else "Organization"
     uid = stable_id(kind, login)
     api = f"{urls.api}/users/{login}"
     return {
