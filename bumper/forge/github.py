@@ -31,6 +31,9 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 import requests
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from github import Auth, Github, GithubException, GithubIntegration, GithubRetry
 from urllib3 import Retry
 
@@ -100,7 +103,9 @@ class _CountingAdapter(requests.adapters.HTTPAdapter):
         return response
 
 
-def _count_requests(gh: Github, counter: RequestCounter, retry: _CountingRetry) -> None:
+def _count_requests(
+    gh: Github | GithubIntegration, counter: RequestCounter, retry: _CountingRetry
+) -> None:
     """Put a counting adapter under PyGithub's session.
 
     PyGithub has no public hook for this; its Requester keeps one persistent connection object
@@ -122,32 +127,118 @@ def _count_requests(gh: Github, counter: RequestCounter, retry: _CountingRetry) 
         log.warning("cannot count GitHub requests with this PyGithub: %s", exc)
 
 
-def _auth(github: GitHubSettings, token: Secret | None, target: str) -> Auth.Auth | None:
+def _auth(
+    github: GitHubSettings,
+    token: Secret | None,
+    target: str,
+    counter: RequestCounter,
+    retry: _CountingRetry,
+) -> Auth.Auth | None:
     if github.app_id is not None and github.app_private_key:
-        try:
-            key = Path(github.app_private_key).read_text()
-        except OSError as exc:
-            raise ForgeError(
-                f"github.app_private_key: cannot read {github.app_private_key}: {exc.strerror}"
-            ) from None
-        app = Auth.AppAuth(github.app_id, key)
+        app = Auth.AppAuth(github.app_id, _app_private_key(github.app_private_key))
         installation = github.app_installation_id
         if installation is None:
             owner, name = target.split("/", 1)
-            integration = GithubIntegration(auth=app, base_url=github.api_url)
+            # Paced, retried and counted like every other request of the pass.
+            integration = GithubIntegration(auth=app, **_client_options(github, retry))
+            _count_requests(integration, counter, retry)
+            what = f"GitHub App {github.app_id}: find its installation on {target}"
             try:
-                installation = integration.get_repo_installation(owner, name).id
-            except GithubException as exc:
-                raise ForgeError(
-                    f"GitHub App {github.app_id} is not installed on {target}: {_why(exc)}"
-                ) from None
+                with _as_forge_error(what), _app_hints(what):
+                    installation = integration.get_repo_installation(owner, name).id
             finally:
                 integration.close()
-        # PyGithub renews the installation token before it expires.
+        # PyGithub renews the installation token 20 s before it expires.
         return Auth.AppInstallationAuth(app, installation)
     if token:
         return Auth.Token(token.reveal())
     return None
+
+
+def _app_private_key(path: str) -> str:
+    """The PEM text of an App's RSA private key; a ForgeError naming the file (never showing
+    its content) when it cannot be read or is not such a key."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ForgeError(f"github.app_private_key: cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        text = ""
+    try:
+        key = serialization.load_pem_private_key(text.encode(), password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        key = None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ForgeError(
+            f"github.app_private_key: {path} is not an unencrypted PEM RSA private key; "
+            "use the .pem file GitHub generated for the App"
+        )
+    return text
+
+
+def _client_options(github: GitHubSettings, retry: _CountingRetry) -> dict[str, Any]:
+    return dict(
+        base_url=github.api_url.rstrip("/"),
+        timeout=github.timeout_seconds,
+        user_agent=USER_AGENT,
+        per_page=100,
+        retry=retry,
+        seconds_between_requests=github.seconds_between_requests or None,
+        seconds_between_writes=github.seconds_between_writes or None,
+        lazy=True,
+    )
+
+
+def _token_integration(gh: Github) -> GithubIntegration | None:
+    """The connection PyGithub's AppInstallationAuth gets its installation tokens through
+    (private to it: if a PyGithub release renames it, those requests go uncounted)."""
+    auth = gh.requester.auth
+    if not isinstance(auth, Auth.AppInstallationAuth):
+        return None
+    found = getattr(auth, "_AppInstallationAuth__integration", None)
+    return found if isinstance(found, GithubIntegration) else None
+
+
+def _first_installation_token(
+    gh: Github, github: GitHubSettings, counter: RequestCounter, retry: _CountingRetry
+) -> None:
+    """Count the installation-token requests and get the first token now: a wrong key, App id
+    or installation then fails the pass with one line, before any entry is tried."""
+    auth = gh.requester.auth
+    if not isinstance(auth, Auth.AppInstallationAuth):
+        return
+    integration = _token_integration(gh)
+    if integration is not None:
+        _count_requests(integration, counter, retry)
+    what = f"GitHub App {github.app_id}: get a token for installation {auth.installation_id}"
+    try:
+        with _as_forge_error(what), _app_hints(what):
+            auth.token  # noqa: B018 - fetches and caches the token
+    except ForgeError:
+        _close(gh)
+        raise
+
+
+@contextlib.contextmanager
+def _app_hints(what: str) -> Iterator[None]:
+    """An App's 401 and 404 as a ForgeError that says which setting to check."""
+    try:
+        yield
+    except GithubException as exc:
+        hints = {
+            401: "is github.app_private_key the App's current key, and github.app_id its id?",
+            404: "is the App installed on the target's account (github.app_installation_id)?",
+        }
+        if exc.status not in hints:
+            raise
+        raise ForgeError(f"{what}: {_why(exc)}; {hints[exc.status]}") from None
+
+
+def _close(gh: Github) -> None:
+    integration = _token_integration(gh)
+    gh.close()
+    if integration is not None:
+        integration.close()
 
 
 def _why(exc: GithubException) -> str:
@@ -250,17 +341,10 @@ class GitHubForge:
             secondary_rate_wait=min(60.0, github.max_rate_limit_wait),
         )
         gh = Github(
-            base_url=github.api_url.rstrip("/"),
-            auth=_auth(github, token, target),
-            timeout=github.timeout_seconds,
-            user_agent=USER_AGENT,
-            per_page=100,
-            retry=retry,
-            seconds_between_requests=github.seconds_between_requests or None,
-            seconds_between_writes=github.seconds_between_writes or None,
-            lazy=True,
+            auth=_auth(github, token, target, counter, retry), **_client_options(github, retry)
         )
         _count_requests(gh, counter, retry)
+        _first_installation_token(gh, github, counter, retry)
         return cls(
             gh,
             target=target,
@@ -279,7 +363,7 @@ class GitHubForge:
         return self._counter.as_dict()
 
     def close(self) -> None:
-        self._gh.close()
+        _close(self._gh)
 
     def __enter__(self) -> GitHubForge:
         return self
