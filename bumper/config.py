@@ -74,6 +74,7 @@ PR_KEYS = (
     "body",
     "labels",
     "signoff",
+    "author",
     "max_open",
     "max_new_per_run",
     "max_commits_listed",
@@ -563,6 +564,7 @@ class _Reader:
             body=self.value(m, "pr", "body", d.body, _optional(_template())),
             labels=self.value(m, "pr", "labels", d.labels, _labels),
             signoff=self.value(m, "pr", "signoff", d.signoff, _boolean),
+            author=self.value(m, "pr", "author", d.author, _optional(_checked(check_author))),
             max_open=self.value(m, "pr", "max_open", d.max_open, _int_range(0, None)),
             max_new_per_run=self.value(
                 m, "pr", "max_new_per_run", d.max_new_per_run, _int_range(0, None)
@@ -678,6 +680,16 @@ def _template(*, stable: bool = False) -> Callable[[Any], str]:
         return text
 
     return convert
+
+
+_AUTHOR_RE = re.compile(r"\A[^<>\n]+ <[^<>\s@]+@[^<>\s@]+>\Z")
+
+
+def check_author(value: str) -> str | None:
+    """`Name <email>`, as a Signed-off-by trailer spells it."""
+    if _AUTHOR_RE.match(value):
+        return None
+    return "expected `Name <email>`, as in a Signed-off-by line"
 
 
 def _token_env(value: Any) -> str:

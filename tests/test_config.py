@@ -377,3 +377,13 @@ def test_symlink_inside_the_checkout_is_fine(tmp_path: Path) -> None:
     (tmp_path / "link").symlink_to(tmp_path / "real", target_is_directory=True)
     text = "matrix:\n  - {repository: a/b, variable: V, branch: b, file: link/Makefile}\n"
     assert parse_config(text, FILE, checkout=tmp_path).matrix[0].file == "link/Makefile"
+
+
+def test_pr_author_names_the_signoff_identity() -> None:
+    good = parse_config("pr:\n  signoff: true\n  author: Bumper Bot <bot@example.org>\n", "c.yaml")
+    assert good.pr.author == "Bumper Bot <bot@example.org>"
+    with pytest.raises(ConfigError) as err:
+        parse_config("pr:\n  author: just-a-name\n", "c.yaml")
+    assert err.value.problems == [
+        "c.yaml:2: pr.author: expected `Name <email>`, as in a Signed-off-by line"
+    ]
