@@ -51,8 +51,9 @@ def main(args: argparse.Namespace) -> int:
         writes = [r for r in sb.requests() if r["method"] not in ("GET", "HEAD")]
         graphql = [r for r in writes if r["path"].endswith("/graphql")]
         print(
-            f"   {len(sb.requests())} requests, {len(writes) - len(graphql)} writes "
-            f"({len(graphql)} GraphQL reads)"
+            f"   {_count(len(sb.requests()), 'request')}, "
+            f"{_count(len(writes) - len(graphql), 'write')} "
+            f"({_count(len(graphql), 'GraphQL read')})"
         )
         failed = first.failed or second.failed or third.failed
     print("\nsandbox stopped, temporary data removed")
@@ -64,7 +65,7 @@ def _pass(config: Config, environ: dict[str, str], sb: Sandbox) -> PassReport:
     for result in report.results:
         print("   " + result_line(result))
     total = sum(report.requests.get(kind, 0) for kind in KINDS)
-    print(f"   ({report.duration:.2f}s, {total} requests)")
+    print(f"   ({report.duration:.2f}s, {_count(total, 'request')})")
     return report
 
 
@@ -86,3 +87,7 @@ def _show_pr(sb: Sandbox, config: Config, number: int) -> None:
             print(f"   | {line}")
     finally:
         gh.close()
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
