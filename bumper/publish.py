@@ -61,14 +61,23 @@ def publish(
     ``on_result`` hears each entry's Result as soon as it is known (the daemon's status page).
     """
     results: dict[int, Result] = {}
+
+    def report(i: int, result: Result) -> None:
+        results[i] = result
+        if on_result is not None:
+            on_result(result)
+
     branches = {i: prtext.render_branch(config.pr, e) for i, e in enumerate(entries)}
     for i, entry in enumerate(entries):
         others = [e.name for j, e in enumerate(entries) if j != i and branches[j] == branches[i]]
         if others:
-            results[i] = _failed(
-                entry,
-                f"PR branch {branches[i]} is also the branch of {', '.join(others)};"
-                " put {file} in pr.branch so each pin has its own",
+            report(
+                i,
+                _failed(
+                    entry,
+                    f"PR branch {branches[i]} is also the branch of {', '.join(others)};"
+                    " put {file} in pr.branch so each pin has its own",
+                ),
             )
     active = [i for i in range(len(entries)) if i not in results]
     if not active:
@@ -86,7 +95,7 @@ def publish(
             files = {**state.files, **(forge.read_files(base.sha, missing) if missing else {})}
     except ForgeError as exc:
         for i in active:
-            results[i] = _failed(entries[i], str(exc))
+            report(i, _failed(entries[i], str(exc)))
         return [results[i] for i in range(len(entries))]
 
     owner = forge.head_owner.lower()
@@ -121,7 +130,7 @@ def publish(
         entry = entries[i]
         head = heads.get((entry.repository, entry.branch))
         if head is None:
-            results[i] = _failed(entry, "no upstream head was looked up")
+            report(i, _failed(entry, "no upstream head was looked up"))
             continue
         pr = ours.get(branches[i])
         other = elsewhere.get(entry.key) if pr is None else None
@@ -129,9 +138,7 @@ def publish(
             result = run.entry(entry, branches[i], head, files[entry.file], pr, other)
         except BumperError as exc:
             result = _failed(entry, str(exc), pr.number if pr else None)
-        results[i] = run.with_behind(result)
-        if on_result is not None:
-            on_result(results[i])
+        report(i, run.with_behind(result))
     return [results[i] for i in range(len(entries)) if i in results]
 
 

@@ -270,11 +270,6 @@ def test_an_app_not_installed_on_the_target_says_what_to_check(
     assert f"installation {installation + 1}: HTTP 404" in err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="publish() returns early when the base branch cannot be read and never calls "
-    "on_result, so run_pass reports no entry and exits 0 (bumper/publish.py)",
-)
 def test_a_base_branch_that_cannot_be_read_fails_each_entry(
     world: World, key: rsa.RSAPrivateKey, capsys: pytest.CaptureFixture[str]
 ) -> None:
