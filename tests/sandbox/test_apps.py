@@ -101,7 +101,9 @@ def test_installation_token_writes_as_the_apps_bot_until_it_expires(
     sandbox: Any, app: tuple[int, int], key: rsa.RSAPrivateKey, client: Any
 ) -> None:
     short_id, short_installation = sandbox.register_app(
-        _public_pem(key), "acme", token_ttl_seconds=3  # room for a loaded machine
+        _public_pem(key),
+        "acme",
+        token_ttl_seconds=3,  # room for a loaded machine
     )
     reply = client.post(
         f"{sandbox.api_url}/app/installations/{short_installation}/access_tokens",
