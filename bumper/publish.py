@@ -115,6 +115,8 @@ def publish(
     bumper_open = sum(
         1 for pr in open_pulls if markers[pr.number] is not None or ours.get(pr.head_branch) is pr
     )
+    # The snapshot reads branches in the target; with target.push_to they live in the fork.
+    in_target = str(config.target.repository).partition("/")[0].lower() == owner
     run = _Pass(
         config,
         forge,
@@ -123,6 +125,7 @@ def publish(
         token=token,
         dry_run=dry_run,
         limits=Limits(config.pr.max_open, config.pr.max_new_per_run, bumper_open),
+        state=state if in_target else None,
     )
     for i in active:
         if should_stop is not None and should_stop():
@@ -142,6 +145,17 @@ def publish(
     return [results[i] for i in range(len(entries)) if i in results]
 
 
+def _unmerged_shas(entry: Entry, bodies: Sequence[str]) -> frozenset[str]:
+    """The upstream shas of ``entry``'s PRs that were closed without merging (rule 6), from
+    their bodies; a PR bumper closed itself (rule 7) is not one."""
+    shas = set()
+    for body in bodies:
+        marker = prtext.parse_marker(body)
+        if marker is not None and not marker.superseded and marker.key == entry.key:
+            shas.add(marker.upstream)
+    return frozenset(shas)
+
+
 def _failed(entry: Entry, message: str, pr: int | None = None) -> Result:
     return Result(entry, Status.FAILED, message=message, pr=pr)
 
@@ -155,6 +169,7 @@ class _Pass:
     token: Secret | None
     dry_run: bool
     limits: Limits
+    state: TargetSnapshot | None = None  # what it read of the branches and their closed PRs
     _signoff: str | None = field(default=None, init=False)
     _behind: dict[tuple[str, str], int] = field(default_factory=dict, init=False)
 
@@ -194,6 +209,13 @@ class _Pass:
             marker=prtext.parse_marker(pr.body) if pr else None,
             elsewhere=elsewhere,
         )
+        if self.state is not None and branch in self.state.branches:
+            facts = dataclasses.replace(
+                facts, branch_known=True, branch=self.state.branches[branch]
+            )
+        if self.state is not None and branch in self.state.closed:
+            shas = _unmerged_shas(entry, self.state.closed[branch])
+            facts = dataclasses.replace(facts, closed_unmerged=shas)
         for _ in range(MAX_ROUNDS):
             action = plan(dataclasses.replace(facts, limits=self.limits))
             if action.do is Do.LOOK_UP_BRANCH:
@@ -211,14 +233,8 @@ class _Pass:
         raise ForgeError(f"branch {branch} kept changing under this pass; try again")
 
     def _closed_unmerged(self, facts: Facts) -> frozenset[str]:
-        shas = set()
-        for pr in self.forge.closed_pulls(facts.branch_name):
-            marker = prtext.parse_marker(pr.body)
-            if pr.merged or marker is None or marker.superseded:
-                continue
-            if marker.key == facts.entry.key:
-                shas.add(marker.upstream)
-        return frozenset(shas)
+        closed = self.forge.closed_pulls(facts.branch_name)
+        return _unmerged_shas(facts.entry, [pr.body for pr in closed if not pr.merged])
 
     # -- doing it -------------------------------------------------------------------------
     def _apply(self, action: Action, facts: Facts, text: str, head: Head) -> Result | None:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bumper import pins
+from bumper import pins, prtext
 from bumper.errors import BumperError, ConfigError, PinError
 from bumper.httpclient import RequestCounter, new_client
 from bumper.model import Entry, Head, Result, Status
@@ -84,6 +84,7 @@ def run_pass(
                 github=config.github,
                 lookup=config.lookup,
                 token=token,
+                branches=_branches_in_target(config, active),
             )
         else:
             looked_up = lookup_heads(
@@ -134,6 +135,14 @@ def run_pass(
         duration=time.monotonic() - start,
         diffs=tuple(diffs),
     )
+
+
+def _branches_in_target(config: Config, entries: Sequence[Entry]) -> list[str]:
+    """bumper's PR branches, for the snapshot to read; none when they live in a fork
+    (``target.push_to``): publish looks those up itself."""
+    if config.target.push_to is not None:
+        return []
+    return [prtext.render_branch(config.pr, e) for e in entries]
 
 
 def _reads_as_forge(config: Config) -> bool:

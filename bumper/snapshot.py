@@ -17,6 +17,7 @@ TargetRead out); ``read_pass`` is the I/O around them.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import time
@@ -25,15 +26,19 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from bumper.forge import BaseHead, FileAtRef, PullInfo
+from bumper.forge import BaseHead, BranchInfo, FileAtRef, PullInfo
 from bumper.forge.graphql import (
     blob_at,
+    branch_from_ref,
+    branch_head,
+    closed_from,
     file_from_blob,
     file_from_entry,
     file_in_commit,
     literal,
     pull_from_node,
     pulls_page,
+    unmerged_bodies,
 )
 from bumper.model import Entry, is_sha
 from bumper.settings import GitHubSettings, LookupSettings, Secret
@@ -67,6 +72,10 @@ class TargetSnapshot:
     base: BaseHead
     files: Mapping[str, FileAtRef]  # a path may be missing: publish reads it through the forge
     pulls: tuple[PullInfo, ...]  # every open PR into the base, newest first as REST lists them
+    # bumper's branches in the target, as far as they were read (a name missing: look it up)
+    branches: Mapping[str, BranchInfo | None] = field(default_factory=dict)
+    # per branch, the bodies of its PRs closed without merging (rule 6), where all were read
+    closed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,13 +94,22 @@ class TargetRead:
     pages: int = 0
     pulls_done: bool = False
     failed: str | None = None  # why the target is not read this way after all
-    per_query: int = FILES_PER_QUERY  # files, and open PRs, asked for in one query
+    per_query: int = FILES_PER_QUERY  # files, open PRs and PR branches asked for in one query
+    heads: tuple[str, ...] = ()  # bumper's PR branches in the target: their heads, closed PRs
+    heads_asked: int = 0
+    branches: Mapping[str, BranchInfo | None] = field(default_factory=dict)
+    closed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def done(self) -> bool:
         if self.failed is not None:
             return True
-        return self.base is not None and self.asked >= len(self.paths) and self.pulls_done
+        return (
+            self.base is not None
+            and self.asked >= len(self.paths)
+            and self.pulls_done
+            and self.heads_asked >= len(self.heads)
+        )
 
 
 def target_field(read: TargetRead) -> str | None:
@@ -112,6 +130,9 @@ def target_field(read: TargetRead) -> str | None:
         parts += [blob_at(f"f{read.asked + i}", read.base.sha, p) for i, p in enumerate(chunk)]
     if not read.pulls_done:
         parts.append(f"pulls: {pulls_page(read.branch, read.cursor, read.per_query)}")
+    for i, name in enumerate(read.heads[read.heads_asked : read.heads_asked + read.per_query]):
+        n = read.heads_asked + i
+        parts += [branch_head(f"b{n}", name), closed_from(f"c{n}", name)]
     owner, name = literal(read.owner), literal(read.name)
     return f"{TARGET}: repository(owner: {owner}, name: {name}) {{ {' '.join(parts)} }}"
 
@@ -129,9 +150,31 @@ def take_target(read: TargetRead, reply: GraphQLReply) -> TargetRead:
         return dataclasses.replace(read, failed=f"{read.owner}/{read.name}: {why}")
     try:
         read = _take_files(read, reply, repository)
-        return _take_pulls(read, reply, repository)
+        read = _take_pulls(read, reply, repository)
     except _Unusable as exc:
         return dataclasses.replace(read, failed=f"{read.owner}/{read.name}: {exc}")
+    return _take_heads(read, reply, repository)
+
+
+def _take_heads(
+    read: TargetRead, reply: GraphQLReply, repository: Mapping[str, object]
+) -> TargetRead:
+    """A branch or closed-PR listing the answer does not give for sure is left out: publish
+    looks that one up itself."""
+    chunk = read.heads[read.heads_asked : read.heads_asked + read.per_query]
+    branches, closed = dict(read.branches), dict(read.closed)
+    for i, name in enumerate(chunk):
+        n = read.heads_asked + i
+        # null because of an error is not "no such branch"
+        with contextlib.suppress(ValueError):
+            if f"b{n}" in repository and reply.error_at(TARGET, f"b{n}") is None:
+                branches[name] = branch_from_ref(name, repository[f"b{n}"])
+        with contextlib.suppress(ValueError):
+            if f"c{n}" in repository and reply.error_at(TARGET, f"c{n}") is None:
+                closed[name] = unmerged_bodies(name, read.owner, repository[f"c{n}"])
+    return dataclasses.replace(
+        read, branches=branches, closed=closed, heads_asked=read.heads_asked + len(chunk)
+    )
 
 
 class _Unusable(Exception):
@@ -210,7 +253,9 @@ def snapshot(read: TargetRead) -> TargetSnapshot | None:
     pulls: dict[int, PullInfo] = {}
     for pr in reversed(read.pulls):  # newest first, as the REST listing answers
         pulls.setdefault(pr.number, pr)
-    return TargetSnapshot(read.base, dict(read.files), tuple(pulls.values()))
+    return TargetSnapshot(
+        read.base, dict(read.files), tuple(pulls.values()), dict(read.branches), dict(read.closed)
+    )
 
 
 def read_pass(
@@ -223,10 +268,13 @@ def read_pass(
     github: GitHubSettings,
     lookup: LookupSettings,
     token: Secret,
+    branches: Sequence[str] = (),
     sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[dict[Pair, Answer], TargetSnapshot | None]:
     """Upstream heads as ``upstream.lookup_heads`` finds them, and the target ``target``'s
-    state on ``base`` (its head, ``paths`` there, its open PRs), in shared GraphQL queries.
+    state on ``base`` (its head, ``paths`` there, its open PRs; the head commit and the
+    closed PRs of each of ``branches``, bumper's PR branches in the target), in shared
+    GraphQL queries.
 
     Never raises: an upstream's failure is its own answer (with the same git fallback), and a
     target that cannot be read this way gives None for publish to read itself.
@@ -236,7 +284,9 @@ def read_pass(
     answers: dict[Pair, Answer] = dict(plan.answers)
     over_git: list[tuple[Upstream, str]] = []
     owner, _, name = target.partition("/")
-    read = TargetRead(owner, name, base, tuple(dict.fromkeys(paths)))
+    read = TargetRead(
+        owner, name, base, tuple(dict.fromkeys(paths)), heads=tuple(dict.fromkeys(branches))
+    )
     heads = plan.graphql
     sent = 0
     while True:

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from bumper import prtext
-from bumper.forge import BaseHead, FileAtRef
+from bumper.forge import BaseHead, BranchInfo, CommitInfo, FileAtRef
 from bumper.forge.github import GitHubForge
 from bumper.httpclient import new_client
 from bumper.model import Entry, Head, Status
@@ -160,6 +160,61 @@ def test_a_failed_query_or_a_missing_repository_gives_no_snapshot() -> None:
     assert gone.failed == "acme/app: NOT_FOUND: Could not resolve"
 
 
+def _branch_answer(oid: str, message: str, parents: list[str]) -> dict[str, Any]:
+    nodes = [{"oid": p} for p in parents]
+    return {
+        "target": {
+            "oid": oid,
+            "message": message,
+            "parents": {"totalCount": len(nodes), "nodes": nodes},
+        }
+    }
+
+
+def _closed(*nodes: dict[str, Any], total: int | None = None) -> dict[str, Any]:
+    return {"totalCount": len(nodes) if total is None else total, "nodes": list(nodes)}
+
+
+def _closed_node(body: str, *, merged: bool = False, owner: str = "acme") -> dict[str, Any]:
+    return {"merged": merged, "body": body, "headRepositoryOwner": {"login": owner}}
+
+
+def test_the_first_query_also_reads_each_pr_branch_and_its_closed_prs() -> None:
+    field = target_field(_read(heads=("update/A", "update/B")))
+    assert field is not None
+    parse(graphql_query([field]))
+    assert 'b0: ref(qualifiedName: "refs/heads/update/A")' in field
+    assert 'b1: ref(qualifiedName: "refs/heads/update/B")' in field
+    assert 'c1: pullRequests(states: CLOSED, headRefName: "update/B", first: 20' in field
+
+
+def test_pr_branches_and_closed_prs_come_from_the_answer_or_are_left_for_publish() -> None:
+    heads = ("update/A", "update/B", "update/C", "update/D")
+    answer = _first_answer(
+        b0=_branch_answer(HEAD, "Bump\n\nBumper-Pin: A x Makefile", [BASE]),
+        b1=None,  # no such branch
+        b2=None,  # null because of an error: not known
+        b3={"target": {"oid": HEAD, "message": "m", "parents": _closed(total=3)}},
+        c0=_closed(
+            _closed_node("mine"),
+            _closed_node("merged", merged=True),
+            _closed_node("a fork's", owner="someone"),
+        ),
+        c1=_closed(),
+        c2=_closed(_closed_node("x"), total=21),  # more than were read: not known
+    )
+    error = {"type": "SERVICE_UNAVAILABLE", "path": ["t", "b2"], "message": "timeout"}
+    state = snapshot(take_target(_read(heads=heads), GraphQLReply(answer, (error,))))
+    assert state is not None
+    assert state.branches == {
+        "update/A": BranchInfo(
+            "update/A", CommitInfo(HEAD, "Bump\n\nBumper-Pin: A x Makefile", (BASE,))
+        ),
+        "update/B": None,
+    }
+    assert state.closed == {"update/A": ("mine",), "update/B": ()}
+
+
 # -- against the sandbox -------------------------------------------------------------------
 
 
@@ -266,6 +321,7 @@ def test_the_snapshot_holds_exactly_what_the_forge_reads(small: Target) -> None:
     paths = [e.file for e in small.entries] + ["bin/Makefile", "no/such/Makefile"]
     token = Secret(small.sb.token)
     config = small.config
+    branches = [prtext.render_branch(config.pr, e) for e in small.entries] + ["no/such"]
     with new_client(timeout=10) as client, GitHubForge.from_config(config, token) as forge:
         heads, state = read_pass(
             small.entries,
@@ -276,8 +332,13 @@ def test_the_snapshot_holds_exactly_what_the_forge_reads(small: Target) -> None:
             github=config.github,
             lookup=config.lookup,
             token=token,
+            branches=branches,
         )
         assert state is not None
+        assert state.branches == {b: forge.branch(b) for b in branches}
+        assert state.closed == {
+            b: tuple(p.body for p in forge.closed_pulls(b) if not p.merged) for b in branches
+        }
         base = forge.base_head()
         assert state.base == base
         assert state.files == forge.read_files(base.sha, paths)
@@ -286,6 +347,7 @@ def test_the_snapshot_holds_exactly_what_the_forge_reads(small: Target) -> None:
             small.entries, client=client, github=config.github, lookup=config.lookup, token=token
         )
     assert {p.number for p in state.pulls} == {1, 2, 4}
+    assert len(state.closed[branches[2]]) == 1 and state.branches["no/such"] is None
     assert state.files["bin/Makefile"].binary and state.files["no/such/Makefile"].text is None
     assert all(isinstance(h, Head) for h in heads.values())
 
@@ -339,3 +401,58 @@ def test_git_hosted_upstreams_still_read_the_target_in_one_query(small: Target) 
     assert [r.status for r in report.results] == [Status.UP_TO_DATE] * 3
     assert small.api_requests() == [("POST", "/api/graphql")]
     assert report.requests["git"] == 1
+
+
+def _rest_reads(api: list[tuple[str, str]]) -> list[str]:
+    return [path for method, path in api if method == "GET"]
+
+
+def test_opening_n_new_prs_costs_one_read_and_five_writes_each(sandbox: Any) -> None:
+    world = Target(sandbox, 4)
+    try:
+        sandbox.clear_requests()
+        report = world.run()
+        api = world.api_requests()
+    finally:
+        world.close()
+    assert [r.status for r in report.results] == [Status.BUMPED] * 4
+    graphql = [r for r in api if r == ("POST", "/api/graphql")]
+    rest = [r for r in api if r[1] != "/api/graphql"]
+    assert len(graphql) == 1  # heads, base, files, open PRs, PR branches, closed PRs
+    reads = _rest_reads(rest)
+    assert len(reads) == 4 and all("/repos/up/lib/compare/" in path for path in reads)
+    writes = [r for r in rest if r[0] in WRITES]
+    assert len(writes) == 4 * 5 and len(rest) == 4 * 6
+
+
+def test_rules_6_and_8_hold_when_the_snapshot_says_what_the_branches_hold(small: Target) -> None:
+    first = small.run()
+    assert [r.status for r in first.results] == [Status.BUMPED] * 3
+    # rule 6: PR #1 is closed without merging; rule 8: PR #2 closed and its branch kept,
+    # as a pass that died before opening it would leave it (its marker says superseded)
+    assert small.rest.patch("/repos/acme/app/pulls/1", json={"state": "closed"}).is_success
+    for number in (2, 3):
+        body = small.rest.get(f"/repos/acme/app/pulls/{number}").json()["body"]
+        marker = prtext.parse_marker(body)
+        assert marker is not None
+        superseded = prtext.replace_marker(body, dataclasses.replace(marker, superseded=True))
+        closed = small.rest.patch(
+            f"/repos/acme/app/pulls/{number}", json={"state": "closed", "body": superseded}
+        )
+        assert closed.is_success
+    # rule 5 too: a person's commit on PR #3's branch, now without a PR
+    small.store.commit_files("acme/app", "update/LIB002_VERSION", {"z": "z\n"}, "mine")
+    small.sb.clear_requests()
+    again = small.run()
+    assert [r.status for r in again.results] == [Status.SKIPPED, Status.BUMPED, Status.SKIPPED]
+    assert "closed without merging" in again.results[0].message
+    assert "from the existing branch" in again.results[1].message
+    assert "by a person" in again.results[2].message
+    api = small.api_requests()
+    assert _rest_reads(api) == [f"/api/v3/repos/up/lib/compare/{small.old}...{small.new}"]
+    # the kept branch is opened as it is: no commit, no branch write
+    assert sorted(method for method, path in api if path != "/api/graphql") == [
+        "GET",
+        "POST",
+        "POST",
+    ]

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bumper import pins
-from bumper.forge import FileAtRef, PullInfo
+from bumper.forge import BranchInfo, CommitInfo, FileAtRef, PullInfo
 from bumper.model import is_sha
 
 BLOB = "... on Blob { text isBinary byteSize }"
@@ -24,6 +24,7 @@ PULL_FIELDS = (
     f" labels(first: {LABELS_LOOKED_AT}) {{ totalCount nodes {{ name }} }}"
 )
 _STATES = {"OPEN": "open", "CLOSED": "closed", "MERGED": "closed"}
+CLOSED_LOOKED_AT = 20  # closed PRs of one branch read with the snapshot; more: the REST look-up
 
 
 def literal(value: str) -> str:
@@ -112,3 +113,64 @@ def pull_from_node(node: Any) -> PullInfo:
         )
     except (KeyError, TypeError, AttributeError):
         raise ValueError("not a pull request") from None
+
+
+def branch_head(alias: str, branch: str) -> str:
+    """A field reading branch ``branch``: its head commit's message and parents (rules 5, 8)."""
+    ref = literal(f"refs/heads/{branch}")
+    return (
+        f"{alias}: ref(qualifiedName: {ref}) {{ target {{ oid ... on Commit {{ message"
+        " parents(first: 2) { totalCount nodes { oid } } } } }"
+    )
+
+
+def branch_from_ref(name: str, ref: Any) -> BranchInfo | None:
+    """The branch an answered ``branch_head`` field holds, None when it does not exist;
+    ValueError when the answer does not say (not a commit, parents left out)."""
+    if ref is None:
+        return None
+    target = ref.get("target") if isinstance(ref, Mapping) else None
+    if not isinstance(target, Mapping):
+        raise ValueError(f"branch {name}: no head commit")
+    oid, message, parents = target.get("oid"), target.get("message"), target.get("parents")
+    nodes = parents.get("nodes") if isinstance(parents, Mapping) else None
+    if not (isinstance(oid, str) and is_sha(oid) and isinstance(message, str)):
+        raise ValueError(f"branch {name}: no head commit")
+    if not isinstance(parents, Mapping) or not isinstance(nodes, list):
+        raise ValueError(f"branch {name}: parents not read")
+    if parents.get("totalCount") != len(nodes):
+        raise ValueError(f"branch {name}: parents not all read")
+    shas = tuple(node.get("oid") if isinstance(node, Mapping) else None for node in nodes)
+    if not all(isinstance(sha, str) and is_sha(sha) for sha in shas):
+        raise ValueError(f"branch {name}: parents not all read")
+    return BranchInfo(name, CommitInfo(oid, message, tuple(str(sha) for sha in shas)))
+
+
+def closed_from(alias: str, branch: str) -> str:
+    """A field reading the newest closed PRs from ``branch``, as much as rule 6 needs."""
+    return (
+        f"{alias}: pullRequests(states: CLOSED, headRefName: {literal(branch)},"
+        f" first: {CLOSED_LOOKED_AT}, orderBy: {{field: CREATED_AT, direction: DESC}})"
+        " { totalCount nodes { merged body headRepositoryOwner { login } } }"
+    )
+
+
+def unmerged_bodies(branch: str, owner: str, page: Any) -> tuple[str, ...]:
+    """The bodies of the PRs an answered ``closed_from`` field lists that were closed without
+    merging from ``owner``'s ``branch`` (the REST look-up's ``head=owner:branch``); ValueError
+    when the answer is not all of them."""
+    nodes = page.get("nodes") if isinstance(page, Mapping) else None
+    if not isinstance(page, Mapping) or not isinstance(nodes, list):
+        raise ValueError(f"closed PRs from {branch}: not read")
+    if page.get("totalCount") != len(nodes):
+        raise ValueError(f"closed PRs from {branch}: not all read")
+    bodies = []
+    for node in nodes:
+        if not isinstance(node, Mapping) or not isinstance(node.get("merged"), bool):
+            raise ValueError(f"closed PRs from {branch}: not a pull request")
+        head_owner = node.get("headRepositoryOwner") or {}
+        login = head_owner.get("login") if isinstance(head_owner, Mapping) else None
+        if node["merged"] or str(login or "").lower() != owner.lower():
+            continue
+        bodies.append(str(node.get("body") or ""))
+    return tuple(bodies)
