@@ -366,3 +366,49 @@ def test_commit_file_reads_a_path_in_that_very_commit(ask, repos):
     }
     assert commit["dir"] == {"type": "tree"}
     assert commit["none"] is None and commit["odd"] is None
+
+
+def test_closed_pull_requests_filter_by_head_branch_and_leave_merged_ones_out(ask, app, rest):
+    assert rest.patch("/repos/acme/app/pulls/2", json={"state": "closed"}).is_success
+    reply = rest.post(
+        "/repos/acme/app/pulls", json={"title": "again", "head": "update/1", "base": "main"}
+    )
+    assert reply.status_code == 201, reply.text  # #6, the second PR from update/1
+    assert rest.patch("/repos/acme/app/pulls/6", json={"state": "closed"}).is_success
+    assert rest.put("/repos/acme/app/pulls/3/merge").is_success  # update/2: merged, not closed
+    answer = ask(
+        '{ repository(owner: "acme", name: "app") {'
+        ' one: pullRequests(states: CLOSED, headRefName: "update/1", first: 20,'
+        "  orderBy: {field: CREATED_AT, direction: DESC})"
+        " { totalCount nodes { number merged body headRepositoryOwner { login } } }"
+        ' two: pullRequests(states: CLOSED, headRefName: "update/2", first: 20)'
+        " { totalCount nodes { number } } } }"
+    )
+    assert "errors" not in answer, answer
+    repository = answer["data"]["repository"]
+    assert repository["one"]["totalCount"] == 2
+    assert [(n["number"], n["merged"]) for n in repository["one"]["nodes"]] == [
+        (6, False),
+        (2, False),
+    ]
+    assert repository["one"]["nodes"][1]["body"] == "body 1"
+    assert repository["one"]["nodes"][1]["headRepositoryOwner"] == {"login": "acme"}
+    assert repository["two"] == {"totalCount": 0, "nodes": []}
+
+
+def test_a_branch_head_gives_its_message_and_parents_as_rest_does(ask, app, rest):
+    head = app.commit_files("acme/app", "update/0", {"g": "g\n"}, "Bump\n\nBumper-Pin: V x f\n")
+    answer = ask(
+        '{ repository(owner: "acme", name: "app") {'
+        ' b: ref(qualifiedName: "refs/heads/update/0") { target { oid ... on Commit { message'
+        " parents(first: 2) { totalCount nodes { oid } } } } }"
+        ' gone: ref(qualifiedName: "refs/heads/no/such") { target { oid } } } }'
+    )
+    assert "errors" not in answer, answer
+    target = answer["data"]["repository"]["b"]["target"]
+    by_rest = rest.get("/repos/acme/app/branches/update/0").json()["commit"]
+    assert target["oid"] == head == by_rest["sha"]
+    assert target["message"] == by_rest["commit"]["message"]
+    assert target["parents"]["totalCount"] == 1
+    assert [p["oid"] for p in target["parents"]["nodes"]] == [p["sha"] for p in by_rest["parents"]]
+    assert answer["data"]["repository"]["gone"] is None
