@@ -2,9 +2,9 @@
 
 Reads per pass, whatever the number of entries: the base branch head, the base files (batched),
 and one paginated listing of open PRs; or none of them when the caller read them already
-(``state``: snapshot.py reads them in the upstream look-up queries). Anything more is spent only
-on an entry that needs it (see planner.py). Each entry is isolated: its failure is its Result,
-and the pass goes on.
+(``state``: snapshot.py reads them in the upstream look-up queries, with each PR branch's head
+and closed PRs). Anything more is spent only on an entry that needs it (see planner.py). Each
+entry is isolated: its failure is its Result, and the pass goes on.
 """
 
 from __future__ import annotations

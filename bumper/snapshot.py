@@ -1,15 +1,18 @@
 """A pass's reads in the fewest requests: the target's state rides in the upstream look-ups.
 
-With a token and the target on the configured GitHub, each GraphQL query of a pass carries up
-to 100 upstream heads, up to 100 base files and one page of the open PRs; another query goes
-out only while one of the three has more to read. A pass where nothing changed over N entries
-costs about N/100 requests instead of N/100 for the heads plus as many again for the files,
-the PR pages and the base head.
+With a token and the target on the configured GitHub, each GraphQL query of a pass carries up to
+100 upstream heads, up to 100 base files, one page of the open PRs, and the head commit and
+closed PRs of up to 100 of bumper's PR branches (rules 5, 6 and 8 without a REST look-up each
+when a PR is opened); another query goes out only while one of them has more to read. A pass
+where nothing changed over N entries costs about N/100 requests instead of N/100 for the heads
+plus as many again for the files, the PR pages and the base head.
 
 Every file comes from one commit: the first query reads the base head and its first files
 through that very commit (``Commit.file``), later queries name the commit's sha. When the
 target cannot be read this way (no such base branch, an error, a PR with more labels than were
 asked for), there is no snapshot and publish reads what it needs itself, as without a token.
+A PR branch the answer does not settle (an error on its field, more closed PRs than were read)
+is only left out of the snapshot: publish looks that one up.
 
 ``target_field`` and ``take_target`` are pure (a TargetRead in, query text or the next
 TargetRead out); ``read_pass`` is the I/O around them.

@@ -456,3 +456,26 @@ def test_rules_6_and_8_hold_when_the_snapshot_says_what_the_branches_hold(small:
         "POST",
         "POST",
     ]
+
+
+def test_a_branch_with_more_closed_prs_than_the_snapshot_reads_is_looked_up_over_rest(
+    small: Target,
+) -> None:
+    first = small.run()
+    assert [r.status for r in first.results] == [Status.BUMPED] * 3
+    branch = prtext.render_branch(small.config.pr, small.entries[0])
+    assert small.rest.patch("/repos/acme/app/pulls/1", json={"state": "closed"}).is_success
+    for n in range(20):  # a person's PRs from that branch, all closed after #1
+        reply = small.rest.post(
+            "/repos/acme/app/pulls", json={"title": f"t{n}", "head": branch, "base": "main"}
+        )
+        assert reply.status_code == 201, reply.text
+        closed = small.rest.patch(
+            f"/repos/acme/app/pulls/{reply.json()['number']}", json={"state": "closed"}
+        )
+        assert closed.is_success
+    small.sb.clear_requests()
+    again = small.run()
+    assert again.results[0].status is Status.SKIPPED
+    assert "closed without merging" in again.results[0].message
+    assert _rest_reads(small.api_requests()) == ["/api/v3/repos/acme/app/pulls"]
