@@ -71,6 +71,8 @@ class Context:
     errors: list[dict[str, Any]] = field(default_factory=list)
     readers: dict[str, g.ObjectReader] = field(default_factory=dict)
     rate_status: RateStatus | None = None
+    # branch heads per repository, read once per query however many aliases ask
+    branch_heads: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def reader(self, info: RepoInfo) -> g.ObjectReader:
         found = self.readers.get(info.full_name)
@@ -508,16 +510,21 @@ class Repository(Node):
         wanted = {str(s).lower() for s in states} if states else None
         base, head = args.get("baseRefName"), args.get("headRefName")
         board = tracker(self.ctx.store).board(self.info.id)
-        views = read_views(
-            self.ctx.store, tracker(self.ctx.store), self.info, board, list(board.pulls.values())
-        )
-        picked = [
-            v
-            for v in views
-            if (wanted is None or _pull_state(v).lower() in wanted)
-            and (base is None or v.pull.base_ref == base)
-            and (head is None or v.pull.head_ref == head)
+        # Branch names never change on a PR: filter by them before reading heads from git.
+        candidates = [
+            p
+            for p in board.pulls.values()
+            if (base is None or p.base_ref == base) and (head is None or p.head_ref == head)
         ]
+        views = read_views(
+            self.ctx.store,
+            tracker(self.ctx.store),
+            self.info,
+            board,
+            candidates,
+            self.ctx.branch_heads,
+        )
+        picked = [v for v in views if wanted is None or _pull_state(v).lower() in wanted]
         order = args.get("orderBy") or {}
         field_name = str(order.get("field") or "CREATED_AT")
         if field_name not in _PULL_ORDER:

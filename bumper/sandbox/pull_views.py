@@ -14,11 +14,19 @@ from bumper.sandbox.store import RepoInfo, Store
 
 
 def read_views(
-    store: Store, tracker: Tracker, repo: RepoInfo, board: Board, pulls: list[Pull]
+    store: Store,
+    tracker: Tracker,
+    repo: RepoInfo,
+    board: Board,
+    pulls: list[Pull],
+    branches: dict[str, dict[str, str]] | None = None,
 ) -> list[PullView]:
-    """``pulls`` of ``repo`` with their current heads (one for-each-ref per repository)."""
+    """``pulls`` of ``repo`` with their current heads (one for-each-ref per repository).
+
+    ``branches`` caches each repository's branch heads across calls within one request.
+    """
     by_id = {info.id: info for info in store.repos()}
-    branches: dict[str, dict[str, str]] = {}
+    branches = {} if branches is None else branches
 
     def heads(info: RepoInfo) -> dict[str, str]:
         if info.full_name not in branches:
