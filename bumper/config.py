@@ -36,6 +36,7 @@ from bumper.matrix import (
     workflow_rows,
 )
 from bumper.model import Entry
+from bumper.positions import line_and_column
 from bumper.settings import (
     Config,
     GitHubSettings,
@@ -170,15 +171,14 @@ def decode_text(data: bytes, shown_as: str) -> str:
         raise ConfigError([f"{shown_as}:1: is UTF-16; save it as UTF-8"])
     nul = data.find(b"\x00")
     if nul >= 0:
-        line = data.count(b"\n", 0, nul) + 1
+        line, _ = line_and_column(data, nul)
         raise ConfigError(
             [f"{shown_as}:{line}: contains a NUL byte; this is a binary file, not YAML"]
         )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        line, column = line_and_column(data, exc.start)
         raise ConfigError(
             [
                 f"{shown_as}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at column "

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from bumper.errors import PinError
 from bumper.model import is_sha
+from bumper.positions import line_and_column
 
 _OPERATOR = r":::=|::=|:=|\?=|\+=|!=|="
 _KEYWORDS = r"(?:(?:export|override|private)[ \t]+)*"
@@ -61,8 +62,7 @@ def decode_makefile(data: bytes, filename: str, size: int | None = None) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        line, column = line_and_column(data, exc.start)
         raise PinError(
             f"{filename}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x} at column"
             f" {column}); refusing to rewrite"
