@@ -488,15 +488,22 @@ def check_entries(node: Any, path: str, report: Report, *, allow_http: bool) -> 
     if not isinstance(node, list):
         report.add(line_of(node), path, expected("a list of entries", node))
         return []
+    return _checked_rows(node, path, report, strict_keys=True, allow_http=allow_http)
+
+
+def _checked_rows(
+    items: list[Any], path: str, report: Report, *, strict_keys: bool, allow_http: bool
+) -> list[Row]:
+    """The valid rows of a YAML list of entries; problems go to `report`."""
     rows = []
-    for index, item in enumerate(node):
+    for index, item in enumerate(items):
         item_path = f"{path}[{index}]"
         entry = check_entry(
             item,
             item_path,
             report,
-            line=line_of_item(node, index),
-            strict_keys=True,
+            line=line_of_item(items, index),
+            strict_keys=strict_keys,
             allow_http=allow_http,
         )
         if entry is not None:
@@ -542,18 +549,8 @@ def workflow_rows(
                 message = "is computed when the workflow runs; it cannot be imported"
             report.add(line_of_key(matrix, "include"), prefix, message)
             return []
-        for index, item in enumerate(include):
-            item_path = f"{prefix}[{index}]"
-            entry = check_entry(
-                item,
-                item_path,
-                report,
-                line=line_of_item(include, index),
-                strict_keys=False,
-                allow_http=allow_http,
-            )
-            if entry is not None:
-                rows.append((item_path, entry))
+        # Workflow rows carry other matrix keys (runner, flags): only ours are checked.
+        rows = _checked_rows(include, prefix, report, strict_keys=False, allow_http=allow_http)
     include_line, include_col = matrix.lc.key("include")
     rows.extend(_held_rows(text, include_line, include_col, prefix, report, allow_http=allow_http))
     rows.sort(key=lambda row: row[1].source.line if row[1].source else 0)
