@@ -1,45 +1,20 @@
 """Every REST answer of a scripted flow validates against GitHub's own OpenAPI description.
 
-The description (../shared/reference/github-rest-openapi.json) is OpenAPI 3.0: its
-``nullable: true`` becomes "or null" here before jsonschema sees it, and its ``oneOf``
-becomes ``anyOf`` (GitHub's alternatives overlap, e.g. basic-error and
-repository-rule-violation-error both accept a plain error; a discriminator picks, not oneOf).
+The description and its conversion for jsonschema are in openapi.py (schemas/ holds the
+prose-free subset of GitHub's description that it reads).
 """
 
 from __future__ import annotations
 
 import base64
-import json
 import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import httpx
 import jsonschema
 import pytest
-
-SPEC_PATH = (
-    Path(__file__).resolve().parents[3] / "shared" / "reference" / "github-rest-openapi.json"
-)
-
-
-def _nullable(node: Any) -> Any:
-    if isinstance(node, list):
-        return [_nullable(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    converted = {k: _nullable(v) for k, v in node.items() if k not in ("discriminator", "example")}
-    if "oneOf" in converted:
-        converted["anyOf"] = converted.pop("oneOf")
-    if converted.pop("nullable", False):
-        return {"anyOf": [converted, {"type": "null"}]}
-    return converted
-
-
-@cache
-def spec() -> dict[str, Any]:
-    return _nullable(json.loads(SPEC_PATH.read_text()))
+from openapi import spec
 
 
 @cache

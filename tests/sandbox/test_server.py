@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import socket
-from functools import cache
-from pathlib import Path
 
 import httpx
 import jsonschema
 import pytest
+from openapi import spec
 
 from bumper.sandbox.app import Sandbox
-
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "reference" / "github-rest-openapi.json"
-
-
-@cache
-def _components() -> dict:
-    return json.loads(SPEC.read_text())["components"]
 
 
 def assert_matches_schema(payload: object, name: str) -> None:
     """Validate against a schema of GitHub's OpenAPI description (components/schemas/NAME)."""
-    schema = {"$ref": f"#/components/schemas/{name}", "components": _components()}
+    schema = {"$ref": f"#/components/schemas/{name}", "components": spec()["components"]}
     jsonschema.Draft202012Validator(schema).validate(payload)
 
 
