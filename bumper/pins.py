@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from bumper.errors import PinError
+from bumper.files import line_and_column
 from bumper.model import is_sha
-from bumper.positions import line_and_column
 
 _OPERATOR = r":::=|::=|:=|\?=|\+=|!=|="
 _KEYWORDS = r"(?:(?:export|override|private)[ \t]+)*"

@@ -226,7 +226,7 @@ def test_compose_demo_profile_runs_the_sandbox_beside_bumper_offline(
     assert not any("${" in str(v) for v in runner.get("environment", {}).values())
 
     source = _mounts(runner)[str(args.config)]["source"]
-    from bumper.config import load_config
+    from bumper.config.load import load_config
 
     config = load_config(ROOT / source)
     base = f"http://127.0.0.1:{sandbox.port}"
@@ -238,7 +238,7 @@ def test_compose_demo_profile_runs_the_sandbox_beside_bumper_offline(
 
 
 def test_compose_demo_config_tracks_the_sandbox_demo_matrix(compose: dict[str, Any]) -> None:
-    from bumper.config import load_config, parse_config
+    from bumper.config.load import load_config, parse_config
     from bumper.sandbox.seed import demo_config_yaml
 
     runner = compose["services"]["bumper-demo"]

@@ -10,13 +10,13 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from bumper import report
-from bumper.audit import run_audit
-from bumper.audit_fix import fix_matrix
+from bumper.audit import render as report
+from bumper.audit.findings import Audit
+from bumper.audit.fix import fix_matrix
+from bumper.audit.remote import fetch_extract
+from bumper.audit.run import run_audit
+from bumper.config.run import load_run_config
 from bumper.errors import BumperError
-from bumper.findings import Audit
-from bumper.run_config import load_run_config
-from bumper.target_repo import fetch_extract
 
 
 def main(args: argparse.Namespace) -> int:
@@ -63,7 +63,7 @@ def _remote(args: argparse.Namespace) -> Audit:
     """No checkout: read `target.repository` at `target.base` through the API, clone nothing."""
     if args.fix:
         raise BumperError("--fix needs --checkout DIR: it edits the matrix in a working tree")
-    from bumper.httpclient import RequestCounter, new_client
+    from bumper.github.http import RequestCounter, new_client
 
     counter = RequestCounter()
     with new_client(timeout=30.0, counter=counter) as client:

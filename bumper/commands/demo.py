@@ -10,14 +10,14 @@ import argparse
 import tempfile
 from pathlib import Path
 
+from bumper.bump.run import PassReport, run_pass
 from bumper.commands.run_once import result_line
-from bumper.httpclient import KINDS
+from bumper.config.run import load_run_config
+from bumper.config.settings import Config
+from bumper.github.http import KINDS
 from bumper.model import Status
-from bumper.run_config import load_run_config
-from bumper.runner import PassReport, run_pass
 from bumper.sandbox.app import Sandbox
 from bumper.sandbox.seed import TARGET, TARGET_BRANCH, advance_upstream, demo_config_yaml
-from bumper.settings import Config
 
 TOKEN_ENV = "BUMPER_SANDBOX_TOKEN"
 

@@ -7,11 +7,11 @@ import json
 import sys
 from typing import Any
 
-from bumper.httpclient import KINDS
+from bumper.bump.run import PassReport, run_pass
+from bumper.config.run import load_run_config
+from bumper.config.settings import Config
+from bumper.github.http import KINDS
 from bumper.model import Result, Status
-from bumper.run_config import load_run_config
-from bumper.runner import PassReport, run_pass
-from bumper.settings import Config
 
 _MARK = {
     Status.BUMPED: "bumped",

@@ -21,9 +21,9 @@ def default_state_path() -> Path:
 
 def main(args: argparse.Namespace) -> int:
     setup_logging(args.log_format)
-    from bumper.daemon import Daemon, schedule_trigger
-    from bumper.run_config import load_run_config
-    from bumper.state import State
+    from bumper.config.run import load_run_config
+    from bumper.serve.daemon import Daemon, schedule_trigger
+    from bumper.serve.state import State
 
     config = load_run_config(args.config, None)
     try:

@@ -21,8 +21,8 @@ from typing import Any
 import httpx
 import pytest
 
+from bumper.bump.prtext import parse_marker
 from bumper.cli import main
-from bumper.prtext import parse_marker
 
 TOKEN = "ghp_FaultSuite0Secret1Token2Must3Never4Leak"
 TOKEN_ENV = "BUMPER_FAULT_TOKEN"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bumper.config import parse_config
+from bumper.config.load import parse_config
 from bumper.pins import read_pin
 from bumper.sandbox.seed import TARGET, UPSTREAMS, advance_upstream, demo_config_yaml, seed_demo
 from bumper.sandbox.store import Store

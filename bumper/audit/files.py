@@ -1,0 +1,197 @@
+"""Which files of a checkout to read, and the commit pins in them.
+
+Makefile pins come from pins.py, every other file's from scan.py. `candidates` and
+`extract_texts` are pure (paths and texts in); `collect` reads a checkout from disk, and
+target_repo.fetch_extract the same files through the API.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from bumper.audit import scan
+
+MAX_BYTES = 1 << 20  # larger files are data, not build scripts
+BINARY_PROBE = 8192
+_NOT_SCRIPTS = {"LICENSE", "COPYING", "NOTICE", "AUTHORS", "README", "CODEOWNERS", "VERSION"}
+_NOT_SCRIPTS |= {"CHANGELOG", "OWNERS", "MAINTAINERS", "CONTRIBUTORS", "PATENTS", "Procfile"}
+_WALK_SKIP = {".git", "node_modules", "vendor", ".venv", "venv", "__pycache__", ".tox"}
+
+
+@dataclass(frozen=True, slots=True)
+class Extract:
+    """What a checkout holds: Makefile texts and the hidden pins of every other file."""
+
+    makefiles: Mapping[str, str]  # path -> text, every Makefile that assigns something
+    hits: Mapping[str, tuple[scan.Hit, ...]]  # path -> hidden (and, with managed, managed) pins
+    existing: frozenset[str]  # every listed path, to tell a missing entry file
+    files_listed: int = 0
+    files_read: int = 0
+    extra: Mapping[str, str] = field(default_factory=dict)  # texts of the matrix entries' files
+
+
+def list_files(root: Path) -> tuple[list[str], dict[str, str]]:
+    """Paths under `root` (git's view when it is a work tree) and submodule commits by path."""
+    listed = _git_ls_files(root)
+    if listed is not None:
+        return listed
+    paths: list[str] = []
+    for directory, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _WALK_SKIP)
+        base = Path(directory).relative_to(root)
+        paths.extend((base / name).as_posix() for name in sorted(files))
+    return paths, {}
+
+
+def _git_ls_files(root: Path) -> tuple[list[str], dict[str, str]] | None:
+    command = ["git", "-C", str(root), "-c", "core.quotepath=off", "ls-files", "-z"]
+    try:
+        staged = subprocess.run(
+            [*command, "--stage"], capture_output=True, check=True, timeout=60
+        ).stdout
+        others = subprocess.run(
+            [*command, "--others", "--exclude-standard"],
+            capture_output=True,
+            check=True,
+            timeout=60,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    paths: list[str] = []
+    gitlinks: dict[str, str] = {}
+    for record in staged.split(b"\0"):
+        if not record:
+            continue
+        meta, _, raw = record.partition(b"\t")
+        path = raw.decode("utf-8", "surrogateescape")
+        mode, sha, stage = meta.decode().split()
+        if mode == "160000":
+            gitlinks[path] = sha
+        elif stage in ("0", "2"):  # in a merge conflict, "ours"
+            paths.append(path)
+    paths.extend(p.decode("utf-8", "surrogateescape") for p in others.split(b"\0") if p)
+    return list(dict.fromkeys(paths)), gitlinks
+
+
+def read_text(root: Path, path: str) -> str | None:
+    """The text of a regular, small, non-binary file; None otherwise."""
+    try:
+        with open(os.path.join(root, path), "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError:
+        return None
+    if len(data) > MAX_BYTES or b"\0" in data[:BINARY_PROBE]:
+        return None
+    return data.decode("utf-8", "replace")
+
+
+def collect(root: Path, *, managed: bool = False, extra: Iterable[str] = ()) -> Extract:
+    """Read each candidate file of a checkout once and extract its pins.
+
+    `extra` are paths to read whatever their name (matrix entry files).
+    """
+    paths, gitlinks = list_files(root)
+    existing = set(paths)
+    wanted = {p for p in extra if p in existing or (root / p).is_file()}
+    paths += sorted(wanted - existing)
+    texts = {path: read_text(root, path) for path, _ in candidates(paths, wanted)}
+    if managed and gitlinks:
+        texts[".gitmodules"] = read_text(root, ".gitmodules")
+    return extract_texts(paths, texts, gitlinks, wanted=wanted, managed=managed)
+
+
+def candidates(paths: Iterable[str], wanted: Iterable[str] = ()) -> list[tuple[str, str | None]]:
+    """(path, kind) of the files worth reading; kind "shell?" when only a shebang can tell."""
+    wanted = set(wanted)
+    chosen: list[tuple[str, str | None]] = []
+    for path in paths:
+        kind = scan.classify(path)
+        if kind is None:
+            name = path.rsplit("/", 1)[-1]
+            if "." not in name and name not in _NOT_SCRIPTS and not _under_skipped(path):
+                kind = "shell?"
+            elif path not in wanted:
+                continue
+        chosen.append((path, kind))
+    return chosen
+
+
+def extract_texts(
+    paths: Sequence[str],
+    texts: Mapping[str, str | None],
+    gitlinks: Mapping[str, str],
+    *,
+    wanted: Iterable[str] = (),
+    managed: bool = False,
+) -> Extract:
+    """Pins from the texts of the candidate files (None: unreadable, binary or too large)."""
+    wanted = set(wanted)
+    makefiles: dict[str, str] = {}
+    extra: dict[str, str] = {}
+    hits: dict[str, tuple[scan.Hit, ...]] = {}
+    for path, kind in candidates(paths, wanted):
+        text = texts.get(path)
+        if text is None:
+            continue
+        if path in wanted:
+            extra[path] = text
+        if kind == "shell?":
+            if not scan.is_shell_script(text[:200]):
+                continue
+            kind = "shell"
+        if kind is None:  # a matrix entry's file of another name: it holds make-style pins
+            makefiles[path] = text
+            continue
+        if kind == "makefile":
+            makefiles[path] = text
+        found = scan.scan(path, text, kind, managed=managed)
+        if found:
+            hits[path] = tuple(found)
+    if managed and gitlinks:
+        modules = texts.get(".gitmodules") or ""
+        where = ".gitmodules"
+        for path, sha in sorted(gitlinks.items()):
+            key = where if modules else path
+            hits[key] = (*hits.get(key, ()), _submodule_hit(path, sha, modules))
+    read = sum(1 for path in texts if path != ".gitmodules")
+    return Extract(makefiles, hits, frozenset(paths), len(paths), read, extra)
+
+
+def _under_skipped(path: str) -> bool:
+    """Would scan.classify skip this path for where it lives (tests, vendor, ...)?"""
+    directory = path.rpartition("/")[0]
+    return scan.classify(f"{directory}/x.sh" if directory else "x.sh") is None
+
+
+def _submodule_hit(path: str, sha: str, modules: str) -> scan.Hit:
+    line, url = 1, None
+    lines = modules.split("\n")
+    for index, text in enumerate(lines):
+        match = re.match(r"\s*path\s*=\s*(.+?)\s*\Z", text)
+        if match and match[1] == path:
+            line = index + 1
+            for other in lines[max(0, index - 4) : index + 5]:
+                found = re.match(r"\s*url\s*=\s*(.+?)\s*\Z", other)
+                if found:
+                    url = found[1]
+                    break
+            break
+    return scan.Hit(
+        line,
+        "submodule",
+        sha,
+        None,
+        url,
+        managed_by=scan.MANAGED,
+        detail=f"the commit of submodule {path}",
+    )
+
+
+def clean_path(path: str) -> str:
+    """A matrix entry's `file:` as the checkout lists it (no `./`, no doubled slashes)."""
+    return PurePosixPath(path.removeprefix("./")).as_posix()

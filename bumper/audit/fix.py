@@ -1,0 +1,221 @@
+"""`bumper audit --fix`: add the suggested entries to the matrix, every other byte kept."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bumper.audit.findings import Finding
+from bumper.config.settings import Config
+from bumper.errors import BumperError
+from bumper.model import Entry
+
+
+class FixError(BumperError):
+    """The matrix cannot be edited safely; nothing was written."""
+
+
+@dataclass(frozen=True, slots=True)
+class FixResult:
+    path: Path
+    added: tuple[Entry, ...]
+    skipped: tuple[tuple[Finding, str], ...]
+
+
+def fixable(findings: Iterable[Finding]) -> tuple[list[Entry], list[tuple[Finding, str]]]:
+    """Entries to add for untracked Makefile pins; the others with the reason they are left."""
+    add: list[Entry] = []
+    skipped: list[tuple[Finding, str]] = []
+    for finding in findings:
+        if finding.category != "untracked" or finding.variable is None:
+            continue
+        if not finding.repository:
+            skipped.append((finding, "repository unknown; add the entry by hand"))
+            continue
+        add.append(
+            Entry(finding.repository, finding.variable, finding.branch or "master", finding.file)
+        )
+    return add, skipped
+
+
+def fix_matrix(config: Config, checkout: Path | None, findings: Sequence[Finding]) -> FixResult:
+    """Append entries for untracked pins to the config's matrix, or to the imported workflow's."""
+    add, skipped = fixable(findings)
+    if config.matrix_from is not None:
+        workflow, job = config.matrix_from
+        if checkout is None:
+            raise FixError(f"--fix needs --checkout to edit {workflow}")
+        path = checkout / workflow
+        keys: tuple[str, ...] = ("jobs", job, "strategy", "matrix", "include")
+    else:
+        path = config.path
+        keys = ("matrix",)
+    if not add:
+        return FixResult(path, (), tuple(skipped))
+    text = path.read_text(encoding="utf-8")
+    new = add_matrix_entries(text, keys, add, filename=str(path))
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write(new)
+    return FixResult(path, tuple(add), tuple(skipped))
+
+
+def add_matrix_entries(
+    text: str, keys: Sequence[str], entries: Sequence[Entry], *, filename: str = "the config"
+) -> str:
+    """`text` with `entries` appended to the block list at `keys`, every other byte kept.
+
+    ruamel's round-trip parse finds the list and the style of its last item (indentation,
+    quoting, key order); the new items are written in that style right after it, and the
+    result is parsed again to prove the list grew by exactly these items.
+    """
+    from ruamel.yaml import YAML
+
+    try:
+        doc = YAML(typ="rt").load(text)
+    except Exception as exc:  # ruamel raises many kinds; any of them means "do not touch"
+        raise FixError(f"{filename}: cannot parse YAML: {exc}") from None
+    if len(keys) == 1 and isinstance(doc, dict) and keys[0] not in doc:
+        # No list yet: start one at the end of the file, in the style the examples use.
+        lines = _LINE.findall(text)
+        newline = "\r\n" if text.endswith("\r\n") else "\n"
+        body = "".join(lines)
+        if body and not body.endswith(("\n", "\r")):
+            body += newline
+        block = [f"{keys[0]}:{newline}"] + [
+            f"{'  - ' if i == 0 else '    '}{k}: {_quoted(v, '')}{newline}"
+            for e in entries
+            for i, (k, v) in enumerate(_entry_map(e).items())
+        ]
+        result = body + "".join(block)
+        _prove(result, keys, [], [_entry_map(e) for e in entries], filename)
+        return result
+    parent, node = _walk(doc, keys, filename)
+    where = f"{filename}: `{'.'.join(keys)}`"
+    if node is not None and not isinstance(node, list):
+        raise FixError(f"{where} is not a list")
+    if node is not None and _flow(node):
+        raise FixError(f"{where} is a flow list ([...]); add the entries by hand")
+    lines = _LINE.findall(text)
+    items = [_entry_map(e) for e in entries]
+    if not node:
+        key_line, key_col = parent.lc.key(keys[-1])
+        dash_col, key_indent, quote, order = key_col + 2, key_col + 4, "", list(items[0])
+        insert_at = key_line + 1
+        while insert_at < len(lines) and (
+            not lines[insert_at].strip()
+            or (lines[insert_at].lstrip().startswith("#") and _indent(lines[insert_at]) > key_col)
+        ):
+            insert_at += 1
+        while insert_at > key_line + 1 and not lines[insert_at - 1].strip():
+            insert_at -= 1  # leave blank lines between the list and what follows
+    else:
+        last = len(node) - 1
+        seq: Any = node
+        item_line, key_indent = seq.lc.item(last)
+        dash_col = lines[item_line].rfind("-", 0, key_indent)
+        item = node[last]
+        if dash_col < 0 or not isinstance(item, dict) or _flow(item):
+            raise FixError(f"{filename}:{item_line + 1}: the last item is not a block mapping")
+        order = [k for k in item if k in items[0]] + [k for k in items[0] if k not in item]
+        quote = _quote_style(lines[item_line])
+        insert_at = item_line + 1
+        for index in range(item_line + 1, len(lines)):
+            line = lines[index]
+            if not line.strip():
+                continue
+            if _indent(line) <= dash_col:
+                if line.lstrip().startswith("#"):
+                    continue  # a comment at the list's level (a commented-out item) stays put
+                break
+            insert_at = index + 1
+    newline = next((m[0] for line in lines for m in [re.search(r"\r\n|\r|\n", line)] if m), "\n")
+    block = []
+    for mapping in items:
+        for index, key in enumerate(order):
+            if index == 0:
+                prefix = " " * dash_col + "-" + " " * max(1, key_indent - dash_col - 1)
+            else:
+                prefix = " " * key_indent
+            block.append(f"{prefix}{key}: {_quoted(mapping[key], quote)}{newline}")
+    if insert_at >= len(lines) and lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += newline
+    result = "".join([*lines[:insert_at], *block, *lines[insert_at:]])
+    _prove(result, keys, node, items, filename)
+    return result
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def _walk(doc: Any, keys: Sequence[str], filename: str) -> tuple[Any, Any]:
+    parent, node = None, doc
+    for depth, key in enumerate(keys):
+        if not isinstance(node, dict) or key not in node:
+            if depth == len(keys) - 1 and isinstance(node, dict):
+                raise FixError(f"{filename}: no `{'.'.join(keys)}` list to add entries to")
+            raise FixError(f"{filename}: `{'.'.join(keys[: depth + 1])}` not found")
+        parent, node = node, node[key]
+    return parent, node
+
+
+def _flow(node: Any) -> bool:
+    try:
+        return bool(node.fa.flow_style())
+    except AttributeError:
+        return False
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _quote_style(line: str) -> str:
+    match = re.search(r":\s*([\"'])", line)
+    return match[1] if match else ""
+
+
+def _entry_map(entry: Entry) -> dict[str, str]:
+    return {
+        "repository": entry.repository,
+        "variable": entry.variable,
+        "branch": entry.branch,
+        "file": entry.file,
+    }
+
+
+_PLAIN_SAFE = re.compile(r"\A[A-Za-z0-9_][A-Za-z0-9_./+-]*\Z")
+
+
+def _quoted(value: str, quote: str) -> str:
+    if quote == "'":
+        return "'" + value.replace("'", "''") + "'"
+    if (
+        quote == '"'
+        or not _PLAIN_SAFE.match(value)
+        or value.lower() in ("yes", "no", "on", "off", "true", "false", "null")
+    ):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return value
+
+
+def _prove(
+    result: str, keys: Sequence[str], before: Any, items: Sequence[dict[str, str]], filename: str
+) -> None:
+    from ruamel.yaml import YAML
+
+    try:
+        doc = YAML(typ="safe").load(result)
+    except Exception as exc:
+        raise FixError(f"{filename}: the edit would not parse ({exc}); nothing written") from None
+    node: Any = doc
+    for key in keys:
+        node = node.get(key) if isinstance(node, dict) else None
+    old = list(before or [])
+    if not isinstance(node, list) or len(node) != len(old) + len(items):
+        raise FixError(f"{filename}: the edit did not add exactly the new entries; nothing written")
+    added = node[len(old) :]
+    if [dict(a) for a in added] != [dict(i) for i in items]:
+        raise FixError(f"{filename}: the new entries did not read back as written; nothing written")

@@ -1,0 +1,115 @@
+"""Audit look-ups: upstream heads, how far each pin lags, and how old each pinned commit is."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import httpx
+
+from bumper.config.settings import Config
+from bumper.errors import UpstreamError
+from bumper.github.api import RemoteError, bearer_headers, graphql
+from bumper.model import Entry, Head, is_sha
+
+GUESSED_BRANCHES = ("main", "master")
+
+
+@dataclass(frozen=True, slots=True)
+class Lookups:
+    """Answers from upstreams; empty when look-ups were skipped."""
+
+    heads: Mapping[tuple[str, str], Head | UpstreamError] = field(default_factory=dict)
+    behind: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (repository, old)
+    committed: Mapping[tuple[str, str], float] = field(default_factory=dict)  # (repo, sha): epoch
+    as_of: float = 0.0  # when the look-ups were made, to turn commit dates into ages
+
+
+def look_up(
+    config: Config,
+    entries: Sequence[Entry],
+    pinned: Mapping[tuple[str, str], str],
+    probes: Iterable[str],
+    *,
+    client: httpx.Client,
+    environ: Mapping[str, str] | None = None,
+) -> Lookups:
+    """Heads of every active entry, how far each pin lags, and main/master of `probes`."""
+    from bumper.upstream.lookup import compare, lookup_heads
+
+    token = config.github.token(dict(environ) if environ is not None else None)
+    asked = list(entries)
+    for repository in dict.fromkeys(probes):
+        asked.extend(Entry(repository, "PROBE", branch, "-") for branch in GUESSED_BRANCHES)
+    heads = lookup_heads(
+        asked, client=client, github=config.github, lookup=config.lookup, token=token
+    )
+    jobs: list[tuple[str, str, str]] = []
+    for entry in entries:
+        head = heads.get((entry.repository, entry.branch))
+        old = pinned.get(entry.key)
+        if isinstance(head, Head) and old and is_sha(old) and old != head.sha:
+            jobs.append((head.moved_to or entry.repository, old, head.sha))
+    jobs = list(dict.fromkeys(jobs))
+
+    def one(job: tuple[str, str, str]) -> int | None:
+        repository, old, new = job
+        result = compare(repository, old, new, client=client, github=config.github, token=token)
+        return None if result is None else result.ahead_by
+
+    behind: dict[tuple[str, str], int] = {}
+    if jobs:
+        workers = max(1, min(config.lookup.concurrency, len(jobs)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="compare") as pool:
+            for job, ahead in zip(jobs, pool.map(one, jobs), strict=True):
+                if ahead is not None:
+                    behind[(job[0], job[1])] = ahead
+    committed: dict[tuple[str, str], float] = {}
+    if token:
+        wanted = [(e.repository, pinned[e.key]) for e in entries if is_sha(pinned.get(e.key, ""))]
+        committed = _commit_dates(config, client, token.reveal(), wanted)
+    return Lookups(heads, behind, committed, time.time())
+
+
+def _commit_dates(
+    config: Config, client: httpx.Client, secret: str, pairs: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], float]:
+    """When each pinned commit was made, from batched GraphQL queries; what fails stays unknown."""
+    from datetime import datetime
+
+    from bumper.upstream.lookup import resolve_upstream
+
+    located: list[tuple[tuple[str, str], tuple[str, str]]] = []
+    for repository, sha in dict.fromkeys(pairs):
+        try:
+            upstream = resolve_upstream(repository, config.github, allow_http=True)
+        except UpstreamError:
+            continue
+        if upstream.owner_name is not None:
+            located.append(((repository, sha), upstream.owner_name))
+    dates: dict[tuple[str, str], float] = {}
+    headers = bearer_headers(secret)
+    for start in range(0, len(located), 50):
+        batch = located[start : start + 50]
+        fields = " ".join(
+            f"c{i}: repository(owner: {json.dumps(o)}, name: {json.dumps(n)}) "
+            f"{{ object(oid: {json.dumps(sha)}) {{ ... on Commit {{ committedDate }} }} }}"
+            for i, ((_, sha), (o, n)) in enumerate(batch)
+        )
+        try:
+            data = graphql(config, client, headers, f"query {{ {fields} }}", "commit dates")
+        except RemoteError:
+            continue
+        for i, (key, _) in enumerate(batch):
+            node = data.get(f"c{i}")
+            found = node.get("object") if isinstance(node, dict) else None
+            stamp = found.get("committedDate") if isinstance(found, dict) else None
+            if isinstance(stamp, str):
+                try:
+                    dates[key] = datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+                except ValueError:
+                    continue
+    return dates

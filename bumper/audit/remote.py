@@ -1,0 +1,192 @@
+"""Reading the target repository through GitHub's API, without cloning it (I/O).
+
+`remote_text` fetches one file (the workflow `matrix_from` names); `fetch_extract` reads
+every candidate file of `target.base` and extracts its pins as `extract.collect` does for
+a checkout.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+
+import httpx
+
+from bumper.audit.files import MAX_BYTES, Extract, candidates, clean_path, extract_texts
+from bumper.config.settings import Config
+from bumper.github.api import RemoteError, api_json, bearer_headers, graphql
+
+GRAPHQL_BLOBS_PER_QUERY = 100
+GRAPHQL_BYTES_PER_QUERY = 4 << 20
+
+
+def _target(config: Config) -> tuple[str, str]:
+    repository = config.target.repository
+    if not repository or repository.count("/") != 1:
+        raise RemoteError(
+            "without --checkout the target repository is read through the API: set "
+            "`target.repository` in the config (owner/name), or pass --checkout DIR"
+        )
+    owner, name = repository.split("/")
+    return owner, name
+
+
+def _auth(config: Config, environ: Mapping[str, str] | None) -> dict[str, str]:
+    token = config.github.token(dict(environ) if environ is not None else None)
+    if not token:
+        raise RemoteError(
+            f"without --checkout the target repository is read through GitHub's GraphQL API, "
+            f"which needs a token in ${config.github.token_env}; set it, or pass --checkout DIR"
+        )
+    return bearer_headers(token.reveal())
+
+
+def remote_text(
+    config: Config, path: str, *, client: httpx.Client, environ: Mapping[str, str] | None = None
+) -> str:
+    """One file of the target repository at `target.base` (the imported workflow)."""
+    owner, name = _target(config)
+    expression = json.dumps(f"{config.target.base}:{path}")
+    query = (
+        f"query {{ repository(owner: {json.dumps(owner)}, name: {json.dumps(name)}) {{ "
+        f"object(expression: {expression}) {{ ... on Blob {{ text isBinary }} }} }} }}"
+    )
+    label = f"{owner}/{name}: {path}"
+    data = graphql(config, client, _auth(config, environ), query, label)
+    blob = (data.get("repository") or {}).get("object")
+    if not isinstance(blob, dict) or not isinstance(blob.get("text"), str):
+        raise RemoteError(f"{label}: no such text file on {config.target.base}")
+    return str(blob["text"])
+
+
+def fetch_extract(
+    config: Config,
+    *,
+    client: httpx.Client,
+    managed: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> Extract:
+    """The target repository's pins, read through the API without cloning.
+
+    One GraphQL query finds the base's tree, one REST call lists it recursively, and the
+    candidate files' texts come back from batched GraphQL queries (by blob id, so every file
+    is read from the same commit).
+    """
+    owner, name = _target(config)
+    headers = _auth(config, environ)
+    label = f"{owner}/{name}"
+    expression = json.dumps(f"{config.target.base}:")
+    data = graphql(
+        config,
+        client,
+        headers,
+        f"query {{ repository(owner: {json.dumps(owner)}, name: {json.dumps(name)}) {{ "
+        f"object(expression: {expression}) {{ oid }} }} }}",
+        f"{label}: the tree of {config.target.base}",
+    )
+    repository = data.get("repository")
+    tree = repository.get("object") if isinstance(repository, dict) else None
+    if not isinstance(tree, dict) or not isinstance(tree.get("oid"), str):
+        missing = "repository" if not isinstance(repository, dict) else "branch"
+        raise RemoteError(f"{label}: no such {missing} (base {config.target.base!r})")
+    blobs, sizes, gitlinks = _list_tree(config, client, headers, owner, name, tree["oid"])
+    paths = sorted(blobs)
+    wanted = {clean_path(e.file) for e in config.matrix} & set(paths)
+    chosen = [p for p, _ in candidates(paths, wanted) if sizes.get(p, 0) <= MAX_BYTES]
+    if managed and gitlinks and ".gitmodules" in blobs:
+        chosen.append(".gitmodules")
+    texts: dict[str, str | None] = dict.fromkeys(chosen)
+    batch: list[str] = []
+    size = 0
+    for path in chosen:
+        if batch and (
+            len(batch) >= GRAPHQL_BLOBS_PER_QUERY
+            or size + sizes.get(path, 0) > GRAPHQL_BYTES_PER_QUERY
+        ):
+            texts.update(_read_blobs(config, client, headers, owner, name, batch, blobs))
+            batch, size = [], 0
+        batch.append(path)
+        size += sizes.get(path, 0)
+    if batch:
+        texts.update(_read_blobs(config, client, headers, owner, name, batch, blobs))
+    return extract_texts(paths, texts, gitlinks, wanted=wanted, managed=managed)
+
+
+def _list_tree(
+    config: Config,
+    client: httpx.Client,
+    headers: Mapping[str, str],
+    owner: str,
+    name: str,
+    oid: str,
+    prefix: str = "",
+) -> tuple[dict[str, str], dict[str, int], dict[str, str]]:
+    """(blob sha, size, submodule commit) by path; a truncated listing is redone per subtree."""
+    url = f"{config.github.api_url.rstrip('/')}/repos/{owner}/{name}/git/trees/{oid}"
+    payload = api_json(
+        client,
+        "GET",
+        url,
+        f"{owner}/{name}: list files",
+        params={"recursive": "1"},
+        headers={**headers, "Accept": "application/vnd.github+json"},
+    )
+    blobs: dict[str, str] = {}
+    sizes: dict[str, int] = {}
+    gitlinks: dict[str, str] = {}
+    entries = payload.get("tree") if isinstance(payload, dict) else None
+    if not isinstance(entries, list):
+        raise RemoteError(f"{owner}/{name}: the tree listing has no entries")
+    subtrees: list[tuple[str, str]] = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        path, kind, sha = entry.get("path"), entry.get("type"), entry.get("sha")
+        if not isinstance(path, str) or not isinstance(sha, str):
+            continue
+        full = prefix + path
+        if kind == "blob" and entry.get("mode") != "120000":  # symlinks are not files to read
+            blobs[full] = sha
+            sizes[full] = int(entry.get("size") or 0)
+        elif kind == "commit":
+            gitlinks[full] = sha
+        elif kind == "tree" and "/" not in path:
+            subtrees.append((full, sha))
+    if payload.get("truncated"):  # over GitHub's limit: keep this level, list each subtree
+        depth = prefix.count("/") + 1
+        blobs = {p: b for p, b in blobs.items() if p.count("/") < depth}
+        sizes = {p: n for p, n in sizes.items() if p in blobs}
+        gitlinks = {p: c for p, c in gitlinks.items() if p.count("/") < depth}
+        for directory, sha in subtrees:
+            more = _list_tree(config, client, headers, owner, name, sha, directory + "/")
+            blobs.update(more[0])
+            sizes.update(more[1])
+            gitlinks.update(more[2])
+    return blobs, sizes, gitlinks
+
+
+def _read_blobs(
+    config: Config,
+    client: httpx.Client,
+    headers: Mapping[str, str],
+    owner: str,
+    name: str,
+    paths: Sequence[str],
+    blobs: Mapping[str, str],
+) -> dict[str, str | None]:
+    fields = " ".join(
+        f"f{i}: object(oid: {json.dumps(blobs[path])}) {{ ... on Blob {{ text isBinary }} }}"
+        for i, path in enumerate(paths)
+    )
+    query = (
+        f"query {{ repository(owner: {json.dumps(owner)}, name: {json.dumps(name)}) "
+        f"{{ {fields} }} }}"
+    )
+    data = graphql(config, client, headers, query, f"{owner}/{name}: read {len(paths)} files")
+    repository = data.get("repository") or {}
+    texts: dict[str, str | None] = {}
+    for i, path in enumerate(paths):
+        blob = repository.get(f"f{i}") if isinstance(repository, dict) else None
+        text = blob.get("text") if isinstance(blob, dict) and not blob.get("isBinary") else None
+        texts[path] = text if isinstance(text, str) else None
+    return texts

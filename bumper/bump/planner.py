@@ -1,0 +1,229 @@
+"""PURE: what to do for one pin, from what is known about it. No I/O.
+
+``plan(facts)`` returns an Action. When it needs a fact that costs a request (the branch's
+head commit, the closed PRs of its branch), it says so with a LOOK_UP_* action; the caller
+fetches that fact, adds it to the Facts and asks again. So a pass where nothing changed costs
+no look-ups at all, and every rule in docs/pr-rules.md is decided here, in one place.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from bumper.bump.prtext import Marker, Trailer, parse_trailer
+from bumper.github.forge import BranchInfo, PullInfo
+from bumper.model import Entry
+
+
+class Do(enum.StrEnum):
+    NOTHING = "nothing"  # no write
+    CREATE = "create"  # open a PR (pushing a commit first unless the branch already has it)
+    UPDATE = "update"  # rebuild the commit on the base, force the branch, edit title and body
+    EDIT = "edit"  # the branch is right; only title, body or labels are out of date
+    CLOSE = "close"  # the base has the sha already: close the PR, delete its branch
+    SKIP = "skip"  # leave it alone on purpose; the reason says why
+    LOOK_UP_BRANCH = "look-up-branch"  # need Facts.branch
+    LOOK_UP_CLOSED = "look-up-closed"  # need Facts.closed_unmerged
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_open: int
+    max_new_per_run: int
+    open_now: int  # bumper's open PRs, counted from the listing, plus those this pass opened
+    opened_this_pass: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    entry: Entry
+    branch_name: str  # where the PR's branch lives (templated from the entry)
+    base: str  # the base branch head
+    pin: str  # the pin's value in the base
+    upstream: str  # the upstream branch head
+    title: str  # the title the PR should have
+    labels: tuple[str, ...]
+    limits: Limits
+    pr: PullInfo | None = None  # bumper's open PR from this branch, if any
+    elsewhere: PullInfo | None = None  # an open PR whose marker names this pin, other branch
+    marker: Marker | None = None  # read from that PR's body
+    branch_known: bool = False
+    branch: BranchInfo | None = None  # when branch_known: the branch, None when it is absent
+    closed_unmerged: frozenset[str] | None = None  # upstream shas of PRs closed unmerged
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    do: Do
+    rule: int  # the row of docs/pr-rules.md that decided (0 for a look-up)
+    reason: str  # for CREATE, "{pr}" stands for the PR's number, not known yet
+    push: bool = False  # build a new commit on the base and point the branch at it
+    branch_exists: bool = False  # the branch is there: move it rather than create it
+    pr: int | None = None
+    head: str | None = None  # the branch head when it is kept as it is
+
+
+@dataclass(frozen=True, slots=True)
+class _Content:
+    """What a bumper-made branch holds: the upstream sha it sets, the base it sits on."""
+
+    upstream: str
+    base: str | None
+    head: str
+
+
+_PERSON = "person"
+_UNKNOWN = "unknown"
+
+
+def plan(facts: Facts) -> Action:
+    if facts.pr is not None:
+        return _plan_open(facts, facts.pr)
+    return _plan_new(facts)
+
+
+def _plan_open(facts: Facts, pr: PullInfo) -> Action:
+    content = _content(facts, pr)
+    up_to_date = facts.pin == facts.upstream
+    if content == _UNKNOWN:
+        return Action(Do.LOOK_UP_BRANCH, 0, "the branch head is not the commit bumper pushed")
+    if content == _PERSON:
+        if up_to_date:
+            return Action(
+                Do.NOTHING,
+                7,
+                f"up to date; PR #{pr.number} was edited by a person and is left open",
+                pr=pr.number,
+            )
+        return Action(
+            Do.SKIP, 5, f"PR #{pr.number} was edited by a person; left alone", pr=pr.number
+        )
+    assert isinstance(content, _Content)
+    if up_to_date:
+        return Action(
+            Do.CLOSE,
+            7,
+            f"the base already has {facts.upstream[:12]}: closed PR #{pr.number}",
+            pr=pr.number,
+        )
+    if content.upstream == facts.upstream and content.base == facts.base:
+        if _text_stale(facts, pr, content.head):
+            return Action(
+                Do.EDIT,
+                2,
+                f"PR #{pr.number} has {facts.upstream[:12]}; refreshed its title and body",
+                branch_exists=True,
+                pr=pr.number,
+                head=content.head,
+            )
+        return Action(Do.NOTHING, 2, f"PR #{pr.number} has {facts.upstream[:12]}", pr=pr.number)
+    if content.upstream != facts.upstream:
+        reason = f"{facts.pin[:12]} -> {facts.upstream[:12]}: updated PR #{pr.number}"
+        rule = 3
+    else:
+        reason = f"the base moved: rebuilt PR #{pr.number} on {facts.base[:12]}"
+        rule = 4
+    gone = facts.branch_known and facts.branch is None
+    return Action(Do.UPDATE, rule, reason, push=True, branch_exists=not gone, pr=pr.number)
+
+
+def _plan_new(facts: Facts) -> Action:
+    if facts.pin == facts.upstream:
+        return Action(Do.NOTHING, 1, "up to date")
+    other = facts.elsewhere
+    if other is not None:
+        return Action(
+            Do.SKIP,
+            11,
+            f"PR #{other.number} for this pin is open from {other.head_owner}:{other.head_branch}"
+            f" (pr.branch or target.push_to changed?); close it and bumper opens one from"
+            f" {facts.branch_name}",
+            pr=other.number,
+        )
+    limits = facts.limits
+    if limits.open_now >= limits.max_open:
+        return Action(Do.SKIP, 10, f"PR limit: {limits.max_open} bumper PRs open (pr.max_open)")
+    if limits.opened_this_pass >= limits.max_new_per_run:
+        return Action(
+            Do.SKIP,
+            10,
+            f"PR limit: {limits.max_new_per_run} new PRs this pass (pr.max_new_per_run)",
+        )
+    if facts.closed_unmerged is None:
+        return Action(Do.LOOK_UP_CLOSED, 0, "was a PR for this sha closed?")
+    if facts.upstream in facts.closed_unmerged:
+        return Action(
+            Do.SKIP, 6, f"a PR for {facts.upstream[:12]} was closed without merging; not reopened"
+        )
+    if not facts.branch_known:
+        return Action(Do.LOOK_UP_BRANCH, 0, "does the branch exist already?")
+    change = f"{facts.pin[:12]} -> {facts.upstream[:12]}"
+    if facts.branch is None:
+        return Action(Do.CREATE, 0, f"{change}: opened PR {{pr}}", push=True)
+    trailer = _bumper_trailer(facts, facts.branch)
+    if trailer is None:
+        return Action(
+            Do.SKIP,
+            5,
+            f"branch {facts.branch_name} has a commit by a person and no PR; left alone",
+        )
+    head = facts.branch.head
+    if trailer.upstream == facts.upstream and _parent(head.parents) == facts.base:
+        return Action(
+            Do.CREATE,
+            8,
+            f"{change}: opened PR {{pr}} from the existing branch",
+            branch_exists=True,
+            head=head.sha,
+        )
+    return Action(
+        Do.CREATE,
+        8,
+        f"{change}: reused the branch, opened PR {{pr}}",
+        push=True,
+        branch_exists=True,
+    )
+
+
+def _content(facts: Facts, pr: PullInfo) -> _Content | str:
+    """What the open PR's branch holds: from the marker when the head is what bumper pushed
+    (no request), else from the branch's head commit once it has been looked up."""
+    marker = facts.marker
+    if marker is not None and marker.commit == pr.head_sha and marker.key == facts.entry.key:
+        return _Content(marker.upstream, marker.base, pr.head_sha)
+    if not facts.branch_known:
+        return _UNKNOWN
+    if facts.branch is None:
+        # The PR's branch is gone (GitHub closes such PRs): push it again.
+        return _Content("", None, "")
+    trailer = _bumper_trailer(facts, facts.branch)
+    if trailer is None:
+        return _PERSON
+    head = facts.branch.head
+    return _Content(trailer.upstream, _parent(head.parents), head.sha)
+
+
+def _bumper_trailer(facts: Facts, branch: BranchInfo) -> Trailer | None:
+    trailer = parse_trailer(branch.head.message)
+    if trailer is None or trailer.key != facts.entry.key or len(branch.head.parents) != 1:
+        return None
+    return trailer
+
+
+def _parent(parents: tuple[str, ...]) -> str | None:
+    return parents[0] if len(parents) == 1 else None
+
+
+def _text_stale(facts: Facts, pr: PullInfo, head: str) -> bool:
+    marker = facts.marker
+    return (
+        pr.title != facts.title
+        or not set(facts.labels) <= set(pr.labels)
+        or marker is None
+        or marker.key != facts.entry.key
+        or marker.upstream != facts.upstream
+        or marker.base != facts.base
+        or marker.commit != head
+        or marker.old != facts.pin
+    )

@@ -1,0 +1,414 @@
+"""Apply the plan through a Forge: one pull request per pin, opened, updated or closed.
+
+Reads per pass, whatever the number of entries: the base branch head, the base files (batched),
+and one paginated listing of open PRs; or none of them when the caller read them already
+(``state``: snapshot.py reads them in the upstream look-up queries, with each PR branch's head
+and closed PRs). Anything more is spent only on an entry that needs it (see planner.py). Each
+entry is isolated: its failure is its Result, and the pass goes on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import httpx
+
+from bumper import pins
+from bumper.bump import prtext
+from bumper.bump.planner import Action, Do, Facts, Limits, plan
+from bumper.bump.prtext import Marker, UpstreamCommit
+from bumper.bump.snapshot import TargetSnapshot
+from bumper.config.settings import Config, Secret
+from bumper.errors import BumperError, ForgeError
+from bumper.github.forge import BaseHead, FileAtRef, Forge, PullInfo
+from bumper.model import Entry, Head, Result, Status
+from bumper.upstream.lookup import compare, resolve_upstream
+
+MAX_ROUNDS = 6  # plan, look up, plan again...; a pin needs at most three, a race a few more
+
+_STATUS = {
+    Do.NOTHING: Status.UP_TO_DATE,
+    Do.EDIT: Status.UP_TO_DATE,
+    Do.CLOSE: Status.UP_TO_DATE,
+    Do.CREATE: Status.BUMPED,
+    Do.UPDATE: Status.BUMPED,
+    Do.SKIP: Status.SKIPPED,
+}
+
+
+def publish(
+    config: Config,
+    entries: Sequence[Entry],
+    heads: Mapping[tuple[str, str], Head],
+    forge: Forge,
+    *,
+    client: httpx.Client,
+    token: Secret | None,
+    dry_run: bool = False,
+    should_stop: Callable[[], bool] | None = None,
+    on_result: Callable[[Result], None] | None = None,
+    state: TargetSnapshot | None = None,
+) -> list[Result]:
+    """One Result per entry, in order: bumped, up-to-date, skipped or failed (see model.py).
+
+    ``state`` is the target as the caller read it at the start of this pass (base head, base
+    files, open PRs); without it they are read through ``forge``. A file it lacks is read
+    through ``forge`` at its base.
+
+    ``should_stop`` is asked before each entry; once it says yes, the entries not started yet
+    get no Result (the one under way is finished, so what was written is also reported).
+    ``on_result`` hears each entry's Result as soon as it is known (the daemon's status page).
+    """
+    results: dict[int, Result] = {}
+
+    def report(i: int, result: Result) -> None:
+        results[i] = result
+        if on_result is not None:
+            on_result(result)
+
+    branches = {i: prtext.render_branch(config.pr, e) for i, e in enumerate(entries)}
+    for i, entry in enumerate(entries):
+        others = [e.name for j, e in enumerate(entries) if j != i and branches[j] == branches[i]]
+        if others:
+            report(
+                i,
+                _failed(
+                    entry,
+                    f"PR branch {branches[i]} is also the branch of {', '.join(others)};"
+                    " put {file} in pr.branch so each pin has its own",
+                ),
+            )
+    active = [i for i in range(len(entries)) if i not in results]
+    if not active:
+        return [results[i] for i in range(len(entries))]
+
+    wanted = sorted({entries[i].file for i in active})
+    try:
+        if state is None:
+            base = forge.base_head()
+            files = forge.read_files(base.sha, wanted)
+            open_pulls = forge.open_pulls()
+        else:
+            base, open_pulls = state.base, list(state.pulls)
+            missing = [path for path in wanted if path not in state.files]
+            files = {**state.files, **(forge.read_files(base.sha, missing) if missing else {})}
+    except ForgeError as exc:
+        for i in active:
+            report(i, _failed(entries[i], str(exc)))
+        return [results[i] for i in range(len(entries))]
+
+    owner = forge.head_owner.lower()
+    ours = {
+        pr.head_branch: pr
+        for pr in open_pulls
+        if pr.head_owner.lower() == owner and pr.head_branch in branches.values()
+    }
+    markers = {pr.number: prtext.parse_marker(pr.body) for pr in open_pulls}
+    # A PR bumper opened from a branch it no longer uses (a changed template or fork):
+    # it still counts as this pin's one PR.
+    elsewhere = {
+        marker.key: pr
+        for pr in open_pulls
+        if (marker := markers[pr.number]) is not None and ours.get(pr.head_branch) is not pr
+    }
+    bumper_open = sum(
+        1 for pr in open_pulls if markers[pr.number] is not None or ours.get(pr.head_branch) is pr
+    )
+    # The snapshot reads branches in the target; with target.push_to they live in the fork.
+    in_target = str(config.target.repository).partition("/")[0].lower() == owner
+    run = _Pass(
+        config,
+        forge,
+        base,
+        client=client,
+        token=token,
+        dry_run=dry_run,
+        limits=Limits(config.pr.max_open, config.pr.max_new_per_run, bumper_open),
+        state=state if in_target else None,
+    )
+    for i in active:
+        if should_stop is not None and should_stop():
+            break
+        entry = entries[i]
+        head = heads.get((entry.repository, entry.branch))
+        if head is None:
+            report(i, _failed(entry, "no upstream head was looked up"))
+            continue
+        pr = ours.get(branches[i])
+        other = elsewhere.get(entry.key) if pr is None else None
+        try:
+            result = run.entry(entry, branches[i], head, files[entry.file], pr, other)
+        except BumperError as exc:
+            result = _failed(entry, str(exc), pr.number if pr else None)
+        report(i, run.with_behind(result))
+    return [results[i] for i in range(len(entries)) if i in results]
+
+
+def _unmerged_shas(entry: Entry, bodies: Sequence[str]) -> frozenset[str]:
+    """The upstream shas of ``entry``'s PRs that were closed without merging (rule 6), from
+    their bodies; a PR bumper closed itself (rule 7) is not one."""
+    shas = set()
+    for body in bodies:
+        marker = prtext.parse_marker(body)
+        if marker is not None and not marker.superseded and marker.key == entry.key:
+            shas.add(marker.upstream)
+    return frozenset(shas)
+
+
+def _failed(entry: Entry, message: str, pr: int | None = None) -> Result:
+    return Result(entry, Status.FAILED, message=message, pr=pr)
+
+
+@dataclass(slots=True)
+class _Pass:
+    config: Config
+    forge: Forge
+    base: BaseHead
+    client: httpx.Client
+    token: Secret | None
+    dry_run: bool
+    limits: Limits
+    state: TargetSnapshot | None = None  # what it read of the branches and their closed PRs
+    _signoff: str | None = field(default=None, init=False)
+    _behind: dict[tuple[str, str], int] = field(default_factory=dict, init=False)
+
+    def with_behind(self, result: Result) -> Result:
+        """The result with how many upstream commits the base's pin lags, where known."""
+        if result.old is not None and result.old == result.new:
+            return dataclasses.replace(result, behind=0)
+        behind = self._behind.get(result.entry.key)
+        return result if behind is None else dataclasses.replace(result, behind=behind)
+
+    # -- one entry ------------------------------------------------------------------------
+    def entry(
+        self,
+        entry: Entry,
+        branch: str,
+        head: Head,
+        file: FileAtRef,
+        pr: PullInfo | None,
+        elsewhere: PullInfo | None = None,
+    ) -> Result:
+        problem = file.problem
+        if problem is not None or file.text is None:
+            return _failed(entry, problem or f"{entry.file}: unreadable")
+        pin = pins.read_pin(file.text, entry.variable, filename=entry.file)
+        if pin.problem is not None:
+            return _failed(entry, f"{entry.file}:{pin.line}: {entry.variable} {pin.problem}")
+        facts = Facts(
+            entry=entry,
+            branch_name=branch,
+            base=self.base.sha,
+            pin=pin.value,
+            upstream=head.sha,
+            title=prtext.render_title(self.config.pr, entry, pin.value, head.sha),
+            labels=tuple(self.config.pr.labels),
+            limits=self.limits,
+            pr=pr,
+            marker=prtext.parse_marker(pr.body) if pr else None,
+            elsewhere=elsewhere,
+        )
+        if self.state is not None and branch in self.state.branches:
+            facts = dataclasses.replace(
+                facts, branch_known=True, branch=self.state.branches[branch]
+            )
+        if self.state is not None and branch in self.state.closed:
+            shas = _unmerged_shas(entry, self.state.closed[branch])
+            facts = dataclasses.replace(facts, closed_unmerged=shas)
+        for _ in range(MAX_ROUNDS):
+            action = plan(dataclasses.replace(facts, limits=self.limits))
+            if action.do is Do.LOOK_UP_BRANCH:
+                facts = dataclasses.replace(
+                    facts, branch_known=True, branch=self.forge.branch(branch)
+                )
+            elif action.do is Do.LOOK_UP_CLOSED:
+                facts = dataclasses.replace(facts, closed_unmerged=self._closed_unmerged(facts))
+            else:
+                done = self._apply(action, facts, file.text, head)
+                if done is not None:
+                    return done
+                # the branch appeared meanwhile (another pass): look again
+                facts = dataclasses.replace(facts, branch_known=False, branch=None)
+        raise ForgeError(f"branch {branch} kept changing under this pass; try again")
+
+    def _closed_unmerged(self, facts: Facts) -> frozenset[str]:
+        closed = self.forge.closed_pulls(facts.branch_name)
+        return _unmerged_shas(facts.entry, [pr.body for pr in closed if not pr.merged])
+
+    # -- doing it -------------------------------------------------------------------------
+    def _apply(self, action: Action, facts: Facts, text: str, head: Head) -> Result | None:
+        """The entry's Result; None when the branch turned out to exist and needs a look."""
+        entry = facts.entry
+        note = f"; moved to {head.moved_to}: update the matrix" if head.moved_to else ""
+
+        def result(message: str, pr: PullInfo | int | None = action.pr) -> Result:
+            number = pr.number if isinstance(pr, PullInfo) else pr
+            url = pr.url if isinstance(pr, PullInfo) else (facts.pr.url if facts.pr else None)
+            if self.dry_run and action.do not in (Do.NOTHING, Do.SKIP):
+                message = "dry run, nothing written: " + message.replace(" {pr}", "")
+            return Result(
+                entry,
+                _STATUS[action.do],
+                old=facts.pin,
+                new=facts.upstream,
+                message=message + note,
+                pr=number,
+                pr_url=url,
+            )
+
+        if action.do in (Do.NOTHING, Do.SKIP) or self.dry_run:
+            return result(action.reason)
+        if action.do is Do.CLOSE:
+            return result(self._close(facts, action))
+        if action.do is Do.EDIT:
+            assert facts.pr is not None and action.head is not None
+            return result(self._edit(facts, facts.pr, action.head, head, action.reason))
+
+        # CREATE or UPDATE: make sure the branch holds the new pin, then the PR says so.
+        commit = action.head
+        if action.push:
+            commit = self._commit(facts, text)
+            if action.branch_exists:
+                self.forge.move_branch(facts.branch_name, commit)
+            elif not self.forge.create_branch(facts.branch_name, commit):
+                return None
+        assert commit is not None
+        if action.do is Do.UPDATE:
+            assert facts.pr is not None
+            message = self._edit(facts, facts.pr, commit, head, action.reason)
+            return result(message)
+        return result(*self._open(facts, commit, head, action.reason))
+
+    def _open(self, facts: Facts, commit: str, head: Head, reason: str) -> tuple[str, PullInfo]:
+        marker = self._marker(facts, commit)
+        body = self._body(facts, marker, head)
+        pr, created = self.forge.create_pull(facts.branch_name, facts.title, body)
+        if created:
+            self.limits = dataclasses.replace(
+                self.limits,
+                open_now=self.limits.open_now + 1,
+                opened_this_pass=self.limits.opened_this_pass + 1,
+            )
+            labels_note = self._label(pr.number, facts.labels)
+            return reason.replace("{pr}", f"#{pr.number}") + labels_note, pr
+        # Another pass (or a retried request) opened it first: make it say what we pushed.
+        adopted = reason.replace("{pr}", f"#{pr.number}") + " (it was open already: adopted)"
+        message = self._edit(facts, pr, commit, head, adopted, body)
+        return message, pr
+
+    def _edit(
+        self,
+        facts: Facts,
+        pr: PullInfo,
+        commit: str,
+        head: Head,
+        reason: str,
+        body: str | None = None,
+    ) -> str:
+        """Bring title, body and labels of ``pr`` up to date; write only what differs."""
+        marker = self._marker(facts, commit)
+        title = facts.title if pr.title != facts.title else None
+        if prtext.parse_marker(pr.body) == marker:
+            body = None
+        elif body is None:
+            body = self._body(facts, marker, head)
+        self.forge.edit_pull(pr.number, title=title, body=body)
+        missing = [label for label in facts.labels if label not in pr.labels]
+        return reason + self._label(pr.number, missing)
+
+    def _label(self, number: int, labels: Sequence[str]) -> str:
+        if not labels:
+            return ""
+        try:
+            self.forge.add_labels(number, labels)
+        except ForgeError as exc:
+            # The PR is what matters; a label the token may not set is worth a note, not a failure.
+            return f"; labels not set ({exc})"
+        return ""
+
+    def _close(self, facts: Facts, action: Action) -> str:
+        pr, marker = facts.pr, facts.marker
+        assert pr is not None
+        body = None
+        if marker is not None:
+            body = prtext.replace_marker(pr.body, dataclasses.replace(marker, superseded=True))
+        comment = (
+            f"`{facts.entry.variable}` in `{facts.entry.file}` is already `{facts.upstream}`"
+            f" on `{pr.base}`, so this PR is no longer needed. Closed by bumper; its branch is"
+            " deleted."
+        )
+        self.forge.close_pull(pr.number, comment=comment, body=body)
+        self.forge.delete_branch(facts.branch_name)
+        self.limits = dataclasses.replace(self.limits, open_now=self.limits.open_now - 1)
+        return f"{action.reason} and deleted its branch"
+
+    # -- what gets written ----------------------------------------------------------------
+    def _commit(self, facts: Facts, text: str) -> str:
+        entry = facts.entry
+        new_text = pins.rewrite_pin(
+            text, entry.variable, facts.pin, facts.upstream, filename=entry.file
+        )
+        message = prtext.commit_message(
+            self.config.pr, entry, facts.pin, facts.upstream, signoff=self._signoff_identity()
+        )
+        return self.forge.make_commit(self.base, entry.file, new_text, message)
+
+    def _signoff_identity(self) -> str | None:
+        if not self.config.pr.signoff:
+            return None
+        if self._signoff is None:
+            try:
+                self._signoff = self.config.pr.author or self.forge.user_identity()
+            except ForgeError as exc:
+                raise ForgeError(f"pr.signoff needs a name: set pr.author ({exc})") from None
+        return self._signoff
+
+    def _marker(self, facts: Facts, commit: str) -> Marker:
+        entry = facts.entry
+        return Marker(
+            file=entry.file,
+            variable=entry.variable,
+            repository=entry.repository,
+            upstream=facts.upstream,
+            old=facts.pin,
+            base=facts.base,
+            commit=commit,
+        )
+
+    def _body(self, facts: Facts, marker: Marker, head: Head) -> str:
+        repository = head.moved_to or facts.entry.repository
+        github = self.config.github
+        comparison = compare(
+            repository,
+            facts.pin,
+            facts.upstream,
+            client=self.client,
+            github=github,
+            token=self.token,
+            limit=self.config.pr.max_commits_listed,
+        )
+        if comparison is not None:
+            self._behind[facts.entry.key] = comparison.ahead_by
+        return prtext.render_body(
+            self.config.pr,
+            facts.entry,
+            marker,
+            compare_url=self._compare_url(repository, facts.pin, facts.upstream),
+            commits=[UpstreamCommit(c.sha, c.title) for c in comparison.commits]
+            if comparison
+            else None,
+            ahead_by=comparison.ahead_by if comparison else None,
+        )
+
+    def _compare_url(self, repository: str, old: str, new: str) -> str | None:
+        try:
+            upstream = resolve_upstream(repository, self.config.github, allow_http=True)
+        except BumperError:
+            return None
+        if upstream.owner_name is None:
+            return None
+        owner, name = upstream.owner_name
+        web = self.config.github.web_url.rstrip("/")
+        return f"{web}/{owner}/{name}/compare/{old}...{new}"

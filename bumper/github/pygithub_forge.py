@@ -1,0 +1,709 @@
+"""The Forge on GitHub (or the sandbox), through PyGithub.
+
+What is chosen on purpose here:
+- Calls go through PyGithub's Requester (auth, App installation tokens, pacing, retries,
+  redirects of renamed repositories) and read the JSON themselves. PyGithub's objects fetch
+  missing attributes with extra GETs and trust whatever came back; a pass must do neither.
+- Pacing: ``github.seconds_between_requests`` / ``seconds_between_writes`` (GitHub asks for a
+  second between content-creating requests); tests set 0.
+- Retries: a bounded ``GithubRetry`` (``github.retries`` attempts; rate-limit and Retry-After
+  sleeps capped by ``github.max_rate_limit_wait``). It retries POST and PATCH too, which is
+  safe only because every write here is idempotent or detects its own earlier success: trees
+  and commits are content-addressed, creating a branch that exists answers 422 and is reported
+  as "exists", and creating a PR that exists answers 422 "already exists" and is adopted.
+- No clone: commits are built with the Git Data API (one tree with the file's text inline,
+  one commit on the base head), then a ref is created or forced.
+- Base files are read in one GraphQL query per 100 files (contents API when GraphQL is not
+  available, e.g. without a token).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+from urllib.parse import quote, urlsplit
+
+import httpx
+import requests
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from github import Auth, Github, GithubException, GithubIntegration, GithubRetry
+from urllib3 import Retry
+
+from bumper import pins
+from bumper.config.settings import Config, GitHubSettings, Secret
+from bumper.errors import ForgeError, PinError
+from bumper.github.forge import BaseHead, BranchInfo, CommitInfo, FileAtRef, PullInfo
+from bumper.github.graphql import blob_at, file_from_blob
+from bumper.github.http import RequestCounter, request_kind
+from bumper.model import is_sha
+
+log = logging.getLogger(__name__)
+
+GRAPHQL_BATCH = 100  # aliases per query; GitHub's node limit leaves room for far more
+CLOSED_PULLS_LOOKED_AT = 100  # the newest closed PRs of a branch that rule 6 considers
+USER_AGENT = "bumper/0.1 (PyGithub)"
+T = TypeVar("T")
+
+
+class _CountingRetry(GithubRetry):
+    """GithubRetry that counts each retried attempt and caps every sleep it is asked for."""
+
+    def __init__(self, *, counter: RequestCounter, **kwargs: Any) -> None:
+        self.counter = counter
+        super().__init__(**kwargs)
+
+    def new(self, **kw: Any) -> _CountingRetry:
+        kw["counter"] = self.counter
+        return super().new(**kw)
+
+    def increment(  # type: ignore[override]
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Retry:
+        kind = request_kind(httpx.URL(url or "/"))
+        if response is not None:
+            self.counter.answered(kind, int(response.status))
+        # raises when out of attempts
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        self.counter.sent(kind)  # the retried attempt about to go out
+        return retry
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        # urllib3 would sleep whatever Retry-After says; a pass must not hang for an hour.
+        seconds = super().parse_retry_after(retry_after)
+        cap = self.max_rate_limit_wait
+        return min(seconds, cap) if cap is not None else seconds
+
+
+class _CountingAdapter(requests.adapters.HTTPAdapter):
+    """Counts each request PyGithub sends and each answer, by kind (rest or graphql)."""
+
+    def __init__(self, counter: RequestCounter, **kwargs: Any) -> None:
+        self.counter = counter
+        super().__init__(**kwargs)
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        kind = request_kind(httpx.URL(request.url or "/"))
+        self.counter.sent(kind)
+        response = super().send(request, *args, **kwargs)
+        self.counter.answered(kind, response.status_code)
+        return response
+
+
+def _count_requests(
+    gh: Github | GithubIntegration, counter: RequestCounter, retry: _CountingRetry
+) -> None:
+    """Put a counting adapter under PyGithub's session.
+
+    PyGithub has no public hook for this; its Requester keeps one persistent connection object
+    with a ``requests.Session``. If a PyGithub release changes that, counting stops (logged) and
+    bumper keeps working; tests/forge/test_github.py compares the counts with the sandbox log.
+    """
+    try:
+        connection = gh.requester._Requester__createConnection()  # type: ignore[attr-defined]
+        adapter = _CountingAdapter(
+            counter,
+            max_retries=retry,
+            pool_connections=connection.pool_size,
+            pool_maxsize=connection.pool_size,
+        )
+        connection.session.mount(f"{connection.protocol}://", adapter)
+        connection.adapter.close()
+        connection.adapter = adapter
+    except AttributeError as exc:  # pragma: no cover - only with an incompatible PyGithub
+        log.warning("cannot count GitHub requests with this PyGithub: %s", exc)
+
+
+def _auth(
+    github: GitHubSettings,
+    token: Secret | None,
+    target: str,
+    counter: RequestCounter,
+    retry: _CountingRetry,
+) -> Auth.Auth | None:
+    if github.app_id is not None and github.app_private_key:
+        app = Auth.AppAuth(github.app_id, _app_private_key(github.app_private_key))
+        installation = github.app_installation_id
+        if installation is None:
+            owner, name = target.split("/", 1)
+            # Paced, retried and counted like every other request of the pass.
+            integration = GithubIntegration(auth=app, **_client_options(github, retry))
+            _count_requests(integration, counter, retry)
+            what = f"GitHub App {github.app_id}: find its installation on {target}"
+            try:
+                with _as_forge_error(what), _app_hints(what):
+                    installation = integration.get_repo_installation(owner, name).id
+            finally:
+                integration.close()
+        # PyGithub renews the installation token 20 s before it expires.
+        return Auth.AppInstallationAuth(app, installation)
+    if token:
+        return Auth.Token(token.reveal())
+    return None
+
+
+def _app_private_key(path: str) -> str:
+    """The PEM text of an App's RSA private key; a ForgeError naming the file (never showing
+    its content) when it cannot be read or is not such a key."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ForgeError(f"github.app_private_key: cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        text = ""
+    try:
+        key = serialization.load_pem_private_key(text.encode(), password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        key = None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ForgeError(
+            f"github.app_private_key: {path} is not an unencrypted PEM RSA private key; "
+            "use the .pem file GitHub generated for the App"
+        )
+    return text
+
+
+def _client_options(github: GitHubSettings, retry: _CountingRetry) -> dict[str, Any]:
+    return dict(
+        base_url=github.api_url.rstrip("/"),
+        timeout=github.timeout_seconds,
+        user_agent=USER_AGENT,
+        per_page=100,
+        retry=retry,
+        seconds_between_requests=github.seconds_between_requests or None,
+        seconds_between_writes=github.seconds_between_writes or None,
+        lazy=True,
+    )
+
+
+def _token_integration(gh: Github) -> GithubIntegration | None:
+    """The connection PyGithub's AppInstallationAuth gets its installation tokens through
+    (private to it: if a PyGithub release renames it, those requests go uncounted)."""
+    auth = gh.requester.auth
+    if not isinstance(auth, Auth.AppInstallationAuth):
+        return None
+    found = getattr(auth, "_AppInstallationAuth__integration", None)
+    return found if isinstance(found, GithubIntegration) else None
+
+
+def _first_installation_token(
+    gh: Github, github: GitHubSettings, counter: RequestCounter, retry: _CountingRetry
+) -> None:
+    """Count the installation-token requests and get the first token now: a wrong key, App id
+    or installation then fails the pass with one line, before any entry is tried."""
+    auth = gh.requester.auth
+    if not isinstance(auth, Auth.AppInstallationAuth):
+        return
+    integration = _token_integration(gh)
+    if integration is not None:
+        _count_requests(integration, counter, retry)
+    what = f"GitHub App {github.app_id}: get a token for installation {auth.installation_id}"
+    try:
+        with _as_forge_error(what), _app_hints(what):
+            auth.token  # noqa: B018 - fetches and caches the token
+    except ForgeError:
+        _close(gh)
+        raise
+
+
+@contextlib.contextmanager
+def _app_hints(what: str) -> Iterator[None]:
+    """An App's 401 and 404 as a ForgeError that says which setting to check."""
+    try:
+        yield
+    except GithubException as exc:
+        hints = {
+            401: "is github.app_private_key the App's current key, and github.app_id its id?",
+            404: "is the App installed on the target's account (github.app_installation_id)?",
+        }
+        if exc.status not in hints:
+            raise
+        raise ForgeError(f"{what}: {_why(exc)}; {hints[exc.status]}") from None
+
+
+def _close(gh: Github) -> None:
+    integration = _token_integration(gh)
+    gh.close()
+    if integration is not None:
+        integration.close()
+
+
+def _why(exc: GithubException) -> str:
+    data = exc.data if isinstance(exc.data, dict) else {}
+    message = str(data.get("message") or "").strip()
+    details = [
+        str(e.get("message") or e.get("code"))
+        for e in data.get("errors") or []
+        if isinstance(e, dict)
+    ]
+    text = "; ".join(x for x in [message, *details] if x)
+    return f"HTTP {exc.status}" + (f": {text[:300]}" if text else "")
+
+
+@contextlib.contextmanager
+def _as_forge_error(what: str) -> Iterator[None]:
+    """PyGithub's and requests' errors as one ForgeError line naming the call."""
+    try:
+        yield
+    except GithubException as exc:
+        raise ForgeError(f"{what}: {_why(exc)}") from None
+    except requests.RequestException as exc:
+        raise ForgeError(f"{what}: {_short(exc)}") from None
+
+
+_BROKEN_ANSWER = (
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+
+def _again_if_broken(call: Callable[[], T], attempts: int) -> T:
+    """``call()``, made again when its answer broke off mid-way.
+
+    urllib3 retries failed connections and 5xx, but not a body cut short after the status
+    line: that request reached GitHub, so it is made again only because every call here may
+    be: reads, content-addressed objects, forced refs and edits are idempotent, and a branch or
+    PR created by the broken attempt answers 422 "already exists" the second time, which the
+    caller adopts.
+    """
+    for _ in range(attempts - 1):
+        try:
+            return call()
+        except _BROKEN_ANSWER as exc:
+            log.info("answer broke off (%s); asking again", type(exc).__name__)
+    return call()
+
+
+def _already_exists(exc: GithubException) -> bool:
+    return exc.status == 422 and "already exists" in json.dumps(exc.data).lower()
+
+
+class GitHubForge:
+    """Forge for one target repository and base branch; branches live in ``push_to``'s fork
+    when set. Close it (or use ``with``) to release its connection.
+
+    Calls go through PyGithub's Requester (auth, App tokens, pacing, retries) and read the JSON
+    themselves: every answer is checked before it is believed, so an error page or a cut-off
+    body is a ForgeError, never a write reported done that was not.
+    """
+
+    def __init__(
+        self,
+        gh: Github,
+        *,
+        target: str,
+        base: str,
+        push_to: str | None = None,
+        counter: RequestCounter | None = None,
+        attempts: int = 3,
+        page_size: int = 100,
+    ) -> None:
+        self._gh = gh
+        self._page_size = page_size
+        self._requester = gh.requester
+        self._attempts = max(1, attempts)
+        self.target = target
+        self.base = base
+        owner, name = target.split("/", 1)
+        self.push_repo = f"{push_to}/{name}" if push_to else target
+        self._head_owner = push_to or owner
+        self._fork = push_to is not None and push_to.lower() != owner.lower()
+        self._counter = counter or RequestCounter()
+
+    @classmethod
+    def from_config(cls, config: Config, token: Secret | None) -> GitHubForge:
+        """PyGithub against ``config.github.api_url``, for ``config.target``."""
+        target = config.target.repository
+        if not target:
+            raise ForgeError("target.repository is not set: bumper needs a repository to open PRs")
+        github = config.github
+        counter = RequestCounter()
+        retry = _CountingRetry(
+            counter=counter,
+            total=github.retries,
+            backoff_factor=0.5,  # the first retry goes at once, then 1 s, 2 s, ...
+            # PATCH too: every PATCH here (force a ref to a sha, set a PR's text) is idempotent.
+            allowed_methods=Retry.DEFAULT_ALLOWED_METHODS | {"GET", "POST", "PATCH"},
+            max_rate_limit_wait=github.max_rate_limit_wait,
+            secondary_rate_wait=min(60.0, github.max_rate_limit_wait),
+        )
+        gh = Github(
+            auth=_auth(github, token, target, counter, retry), **_client_options(github, retry)
+        )
+        _count_requests(gh, counter, retry)
+        _first_installation_token(gh, github, counter, retry)
+        return cls(
+            gh,
+            target=target,
+            base=config.target.base,
+            push_to=config.target.push_to,
+            counter=counter,
+            attempts=1 + github.retries,
+        )
+
+    # -- housekeeping ---------------------------------------------------------------------
+    @property
+    def head_owner(self) -> str:
+        return self._head_owner
+
+    def request_counts(self) -> dict[str, int]:
+        return self._counter.as_dict()
+
+    def close(self) -> None:
+        _close(self._gh)
+
+    def __enter__(self) -> GitHubForge:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- plumbing -------------------------------------------------------------------------
+    def _call(
+        self,
+        what: str,
+        verb: str,
+        url: str,
+        *,
+        input: Any = None,
+        params: Any = None,
+        absent: Callable[[GithubException], bool] | None = None,
+    ) -> Any:
+        """The JSON answer; None when ``absent(error)`` says the error means "not there"."""
+        return self._answer(what, verb, url, input=input, params=params, absent=absent)[1]
+
+    def _answer(
+        self,
+        what: str,
+        verb: str,
+        url: str,
+        *,
+        input: Any = None,
+        params: Any = None,
+        absent: Callable[[GithubException], bool] | None = None,
+    ) -> tuple[dict[str, Any], Any]:
+        def call() -> tuple[dict[str, Any], Any]:
+            return self._requester.requestJsonAndCheck(verb, url, parameters=params, input=input)
+
+        with _as_forge_error(what):
+            try:
+                headers, data = _again_if_broken(call, self._attempts)
+            except GithubException as exc:
+                if absent is not None and absent(exc):
+                    return {}, None
+                raise
+        if isinstance(data, dict) and list(data) == ["data"] and isinstance(data["data"], str):
+            # PyGithub's wrapping of a body that is not JSON (an HTML error page, a proxy)
+            raise ForgeError(f"{what}: the answer is not JSON (a proxy or an outage?)")
+        return headers, data
+
+    def _list(self, what: str, url: str, params: dict[str, Any], limit: int) -> list[Any]:
+        """Every item of a paginated listing (following its Link header), up to ``limit``."""
+        items: list[Any] = []
+        next_url: str | None = url
+        query: dict[str, Any] | None = {**params, "per_page": self._page_size}
+        while next_url is not None and len(items) < limit:
+            headers, page = self._answer(what, "GET", next_url, params=query)
+            if not isinstance(page, list):
+                raise ForgeError(f"{what}: unexpected answer (not a list)")
+            items += page
+            next_url, query = _next_link(headers.get("link", "")), None
+        return items[:limit]
+
+    def _ref_url(self, name: str) -> str:
+        return f"/repos/{self.push_repo}/git/refs/heads/{quote(name, safe='/')}"
+
+    # -- reads ----------------------------------------------------------------------------
+    def base_head(self) -> BaseHead:
+        what = f"read {self.target} branch {self.base}"
+        data = self._call(
+            what, "GET", f"/repos/{self.target}/branches/{quote(self.base, safe='/')}"
+        )
+        try:
+            return BaseHead(
+                _sha(data["commit"]["sha"]), _sha(data["commit"]["commit"]["tree"]["sha"])
+            )
+        except (KeyError, TypeError, ValueError):
+            raise ForgeError(f"{what}: unexpected answer") from None
+
+    def read_files(self, commit: str, paths: Sequence[str]) -> dict[str, FileAtRef]:
+        wanted = list(dict.fromkeys(paths))
+        found: dict[str, FileAtRef] = {}
+        try:
+            for chunk in _chunks(wanted, GRAPHQL_BATCH):
+                found.update(self._graphql_files(commit, chunk))
+        except ForgeError as exc:
+            log.info("reading files through GraphQL failed (%s); using the contents API", exc)
+        for path in wanted:
+            if path not in found:
+                found[path] = self._contents_file(commit, path)
+        return found
+
+    def _graphql_files(self, commit: str, paths: Sequence[str]) -> dict[str, FileAtRef]:
+        owner, name = self.target.split("/", 1)
+        fields = "\n".join(f"    {blob_at(f'f{i}', commit, path)}" for i, path in enumerate(paths))
+        query = (
+            "query($owner: String!, $name: String!) {\n"
+            "  repository(owner: $owner, name: $name) {\n" + fields + "\n  }\n}"
+        )
+        with _as_forge_error("GraphQL"):
+            _, data = _again_if_broken(
+                lambda: self._requester.graphql_query(query, {"owner": owner, "name": name}),
+                self._attempts,
+            )
+        answer = data.get("data") if isinstance(data, dict) else None
+        repository = answer.get("repository") if isinstance(answer, dict) else None
+        if not isinstance(repository, dict):
+            raise ForgeError("GraphQL: no repository in the answer")
+        out: dict[str, FileAtRef] = {}
+        for i, path in enumerate(paths):
+            found = file_from_blob(path, commit, repository.get(f"f{i}"))
+            if found is not None:  # else the contents API reads it
+                out[path] = found
+        return out
+
+    def _contents_file(self, commit: str, path: str) -> FileAtRef:
+        what = f"read {self.target}:{path}"
+        data = self._call(
+            what,
+            "GET",
+            f"/repos/{self.target}/contents/{quote(path, safe='/')}",
+            params={"ref": commit},
+            absent=lambda exc: exc.status == 404,
+        )
+        if data is None or isinstance(data, list):  # missing, or a directory's listing
+            return FileAtRef(path, commit, None)
+        if not isinstance(data, dict) or "type" not in data:
+            raise ForgeError(f"{what}: unexpected answer")
+        if data["type"] != "file":  # a symlink, a submodule: not a Makefile bumper can edit
+            return FileAtRef(path, commit, None)
+        try:
+            raw = base64.b64decode(data.get("content") or "")
+        except ValueError:
+            raise ForgeError(f"{what}: content is not base64") from None
+        if b"\0" in raw[:8192]:  # git's own test for a binary file
+            return FileAtRef(path, commit, None, binary=True)
+        try:
+            return FileAtRef(path, commit, pins.decode_makefile(raw, path))
+        except PinError as exc:
+            return FileAtRef(path, commit, None, refused=str(exc))
+
+    def open_pulls(self) -> list[PullInfo]:
+        return self._pulls(f"list open PRs of {self.target}", {"state": "open", "base": self.base})
+
+    def closed_pulls(self, branch: str) -> list[PullInfo]:
+        query = {
+            "state": "closed",
+            "head": f"{self._head_owner}:{branch}",
+            "sort": "created",
+            "direction": "desc",
+        }
+        return self._pulls(f"list closed PRs from {branch}", query, CLOSED_PULLS_LOOKED_AT)
+
+    def _pulls(self, what: str, query: dict[str, str], limit: int = 10_000) -> list[PullInfo]:
+        items = self._list(what, f"/repos/{self.target}/pulls", query, limit)
+        return [_pull_info(what, item) for item in items]
+
+    def branch(self, name: str) -> BranchInfo | None:
+        what = f"read branch {name} of {self.push_repo}"
+        data = self._call(
+            what,
+            "GET",
+            f"/repos/{self.push_repo}/branches/{quote(name, safe='/')}",
+            absent=lambda exc: exc.status == 404,
+        )
+        if data is None:
+            return None
+        try:
+            commit = data["commit"]
+            parents = tuple(_sha(p["sha"]) for p in commit.get("parents") or [])
+            head = CommitInfo(_sha(commit["sha"]), str(commit["commit"]["message"]), parents)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise ForgeError(f"{what}: unexpected answer") from None
+        return BranchInfo(str(data.get("name") or name), head)
+
+    def user_identity(self) -> str:
+        data = self._call("read the authenticated account", "GET", "/user")
+        if not isinstance(data, dict) or not data.get("login"):
+            raise ForgeError("read the authenticated account: unexpected answer; set pr.author")
+        login = str(data["login"])
+        name = str(data.get("name") or login)
+        email = data.get("email")
+        if not email:
+            host = urlsplit(str(data.get("html_url") or "https://github.com")).hostname
+            email = f"{data.get('id', 0)}+{login}@users.noreply.{host or 'github.com'}"
+        return f"{name} <{email}>"
+
+    # -- writes ---------------------------------------------------------------------------
+    def make_commit(self, base: BaseHead, path: str, text: str, message: str) -> str:
+        entry = {"path": path, "mode": "100644", "type": "blob", "content": text}
+        what = f"write a commit in {self.push_repo}"
+        tree = self._call(
+            what,
+            "POST",
+            f"/repos/{self.push_repo}/git/trees",
+            input={"base_tree": base.tree, "tree": [entry]},
+        )
+        commit = self._call(
+            what,
+            "POST",
+            f"/repos/{self.push_repo}/git/commits",
+            input={"message": message, "tree": _answered_sha(what, tree), "parents": [base.sha]},
+        )
+        return _answered_sha(what, commit)
+
+    def create_branch(self, name: str, sha: str) -> bool:
+        what = f"create branch {name} in {self.push_repo}"
+        created = self._call(
+            what,
+            "POST",
+            f"/repos/{self.push_repo}/git/refs",
+            input={"ref": f"refs/heads/{name}", "sha": sha},
+            absent=_already_exists,
+        )
+        if created is None:
+            return False
+        _check_ref(what, created, sha)
+        return True
+
+    def move_branch(self, name: str, sha: str) -> None:
+        what = f"update branch {name} in {self.push_repo}"
+        moved = self._call(what, "PATCH", self._ref_url(name), input={"sha": sha, "force": True})
+        _check_ref(what, moved, sha)
+
+    def delete_branch(self, name: str) -> None:
+        self._call(
+            f"delete branch {name} in {self.push_repo}",
+            "DELETE",
+            self._ref_url(name),
+            absent=lambda exc: exc.status in (404, 422),  # gone already
+        )
+
+    def create_pull(self, branch: str, title: str, body: str) -> tuple[PullInfo, bool]:
+        head = f"{self._head_owner}:{branch}" if self._fork else branch
+        what = f"open a PR from {branch}"
+        created = self._call(
+            what,
+            "POST",
+            f"/repos/{self.target}/pulls",
+            input={"base": self.base, "head": head, "title": title, "body": body},
+            absent=_already_exists,
+        )
+        if created is not None:
+            return _pull_info(what, created), True
+        # A PR from this branch is open already (a retried create, or another pass): adopt it.
+        found = self._pulls(what, {"state": "open", "head": f"{self._head_owner}:{branch}"})
+        if not found:
+            raise ForgeError(f"{what}: GitHub says one exists, but none is open")
+        return found[0], False
+
+    def edit_pull(self, number: int, *, title: str | None = None, body: str | None = None) -> None:
+        fields = {k: v for k, v in (("title", title), ("body", body)) if v is not None}
+        if fields:
+            what = f"edit PR #{number}"
+            url = f"/repos/{self.target}/pulls/{number}"
+            _pull_info(what, self._call(what, "PATCH", url, input=fields))
+
+    def add_labels(self, number: int, labels: Sequence[str]) -> None:
+        if labels:
+            what = f"label PR #{number}"
+            url = f"/repos/{self.target}/issues/{number}/labels"
+            if not isinstance(self._call(what, "POST", url, input={"labels": list(labels)}), list):
+                raise ForgeError(f"{what}: unexpected answer")
+
+    def close_pull(self, number: int, *, comment: str, body: str | None = None) -> None:
+        url = f"/repos/{self.target}/issues/{number}/comments"
+        self._call(f"comment on PR #{number}", "POST", url, input={"body": comment})
+        fields = {"state": "closed"} if body is None else {"state": "closed", "body": body}
+        what = f"close PR #{number}"
+        closed = _pull_info(
+            what, self._call(what, "PATCH", f"/repos/{self.target}/pulls/{number}", input=fields)
+        )
+        if closed.state != "closed":
+            raise ForgeError(f"{what}: it is still {closed.state}")
+
+
+def _sha(value: Any) -> str:
+    if not isinstance(value, str) or not is_sha(value):
+        raise ValueError("not a sha")
+    return value
+
+
+def _answered_sha(what: str, data: Any) -> str:
+    try:
+        return _sha(data["sha"])
+    except (KeyError, TypeError, ValueError):
+        raise ForgeError(f"{what}: unexpected answer") from None
+
+
+def _check_ref(what: str, data: Any, sha: str) -> None:
+    """A ref write is done only when the answer shows the ref at ``sha``."""
+    try:
+        at = data["object"]["sha"]
+    except (KeyError, TypeError):
+        raise ForgeError(f"{what}: unexpected answer") from None
+    if at != sha:
+        raise ForgeError(f"{what}: the branch is at {str(at)[:12]}, not {sha[:12]}")
+
+
+def _pull_info(what: str, data: Any) -> PullInfo:
+    try:
+        head, labels = data["head"], data.get("labels") or []
+        owner = str(head.get("label") or "").partition(":")[0] or str(
+            ((head.get("repo") or {}).get("owner") or {}).get("login") or ""
+        )
+        return PullInfo(
+            number=int(data["number"]),
+            url=str(data.get("html_url") or ""),
+            head_branch=str(head["ref"]),
+            head_owner=owner,
+            head_sha=_sha(head["sha"]),
+            base=str(data["base"]["ref"]),
+            title=str(data.get("title") or ""),
+            body=str(data.get("body") or ""),
+            state=str(data["state"]),
+            merged=bool(data.get("merged_at")),
+            labels=tuple(str(label["name"]) for label in labels),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise ForgeError(f"{what}: unexpected answer (not a pull request)") from None
+
+
+def _next_link(header: str) -> str | None:
+    """The rel="next" URL of a Link header, or None on the last page."""
+    for part in header.split(","):
+        url, _, rest = part.partition(";")
+        if 'rel="next"' in rest.replace(" ", ""):
+            return url.strip().strip("<>")
+    return None
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _short(exc: requests.RequestException) -> str:
+    """What went wrong on the wire, without requests' long text (which carries the URL)."""
+    if isinstance(exc, requests.exceptions.RetryError):
+        inner = exc.args[0] if exc.args else None
+        reason = getattr(inner, "reason", None)
+        return f"gave up after retries ({reason or 'no good answer'})"
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    if isinstance(exc, requests.ConnectionError):
+        return "connection failed"
+    return type(exc).__name__

@@ -1,0 +1,1 @@
+"""`bumper serve`: the scheduled daemon, its HTTP endpoints, metrics, state and status page."""

@@ -1,0 +1,758 @@
+"""`bumper serve` around the runner: schedule, one pass at a time, health, metrics, status page.
+
+No bump logic lives here: a pass is ``runner.run_pass``. This module decides only when a pass
+runs, what people and Prometheus see of it, and how the process stops and reloads.
+
+Threads: the main thread waits for signals (SIGTERM/SIGINT stop, SIGHUP reloads); APScheduler
+runs passes in its pool; the HTTP server answers from its own threads.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hmac
+import json
+import logging
+import os
+import queue
+import re
+import signal
+import threading
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import FrameType
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.registry import Collector
+
+from bumper import logs
+from bumper.config.settings import Config, ScheduleSettings
+from bumper.errors import BumperError, ConfigError
+from bumper.model import Result, Status
+from bumper.serve.state import State
+from bumper.serve.statuspage import Snapshot, entry_views, render_html, status_json
+
+log = logging.getLogger("bumper.daemon")
+
+JOB_ID = "pass"
+STOP_GRACE_SECONDS = 8.0  # SIGTERM to exit stays under Docker's default 10 s
+PASS_OUTCOMES = ("ok", "failed", "stopped", "crashed", "skipped")
+ENTRY_STATES = ("bumped", "up-to-date", "held", "failed", "skipped", "pending")
+RunPass = Callable[..., Any]  # runner.run_pass's signature; see Daemon._run_pass
+
+
+# -- schedule ------------------------------------------------------------------------
+
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # crontab numbering: 0 = Sunday
+
+
+def crontab_weekdays(field: str) -> str:
+    """A crontab day-of-week field in APScheduler 3's terms.
+
+    APScheduler 3 numbers Monday 0 where crontab numbers Sunday 0 (and 7), so ``1-5`` would
+    run Tuesday to Saturday. Spelling the days out as names removes the ambiguity.
+    """
+    if field == "*":
+        return field
+    days: set[int] = set()
+    for item in field.lower().split(","):
+        base, _, step_text = item.partition("/")
+        step = _cron_number(step_text, "step") if step_text else 1
+        if step < 1:
+            raise ValueError(f"day of week {field!r}: step must be at least 1")
+        if base == "*":
+            first, last = 0, 6
+        elif "-" in base:
+            low, _, high = base.partition("-")
+            first, last = _weekday(low, field), _weekday(high, field)
+            if high.strip() in ("7", "sun") and first > 0:
+                last = 7  # "5-7" and "fri-sun" run through Sunday
+            if last < first:
+                raise ValueError(f"day of week {field!r}: range {base!r} runs backwards")
+        else:
+            first = last = _weekday(base, field)
+        days.update(d % 7 for d in range(first, last + 1, step))
+    return ",".join(_WEEKDAYS[d] for d in sorted(days))
+
+
+def _weekday(text: str, field: str) -> int:
+    text = text.strip()
+    if text in _WEEKDAYS:
+        return _WEEKDAYS.index(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"day of week {field!r}: {text!r} is not 0-7 or sun-sat") from None
+    if not 0 <= value <= 7:
+        raise ValueError(f"day of week {field!r}: {value} is not 0-7")
+    return value % 7
+
+
+def _cron_number(text: str, what: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{what} {text!r} is not a number") from None
+
+
+def schedule_trigger(schedule: ScheduleSettings) -> BaseTrigger:
+    """The APScheduler trigger for a schedule; ValueError says what is wrong with it.
+
+    A crontab restricting both day of month and day of week runs when either matches, as
+    cron does; APScheduler alone would require both.
+    """
+    try:
+        zone = ZoneInfo(schedule.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"timezone {schedule.timezone!r} is not a known time zone") from None
+    jitter = schedule.jitter_seconds or None
+    if schedule.interval_seconds is not None:
+        if schedule.interval_seconds <= 0:
+            raise ValueError("interval_seconds must be positive")
+        return IntervalTrigger(seconds=schedule.interval_seconds, timezone=zone, jitter=jitter)
+    fields = schedule.cron.split()
+    if len(fields) != 5:
+        raise ValueError(
+            f"cron {schedule.cron!r} has {len(fields)} fields; expected 5 "
+            "(minute hour day-of-month month day-of-week)"
+        )
+    minute, hour, day, month, weekday = fields
+    try:
+        weekdays = crontab_weekdays(weekday)
+        common = {"minute": minute, "hour": hour, "month": month, "timezone": zone}
+        if day != "*" and weekday != "*":
+            return OrTrigger(
+                [
+                    CronTrigger(day=day, day_of_week="*", **common),
+                    CronTrigger(day="*", day_of_week=weekdays, **common),
+                ],
+                jitter=jitter,
+            )
+        return CronTrigger(day=day, day_of_week=weekdays, jitter=jitter, **common)
+    except ValueError as exc:
+        raise ValueError(f"cron {schedule.cron!r}: {exc}") from None
+
+
+def describe_schedule(schedule: ScheduleSettings) -> str:
+    if schedule.interval_seconds is not None:
+        text = f"every {schedule.interval_seconds:g} s"
+    else:
+        text = f"cron {schedule.cron} ({schedule.timezone})"
+    if schedule.jitter_seconds:
+        text += f", up to {schedule.jitter_seconds} s late"
+    return text
+
+
+# -- metrics -------------------------------------------------------------------------
+
+_STATUS_KEY = re.compile(r"\A([a-z]+)_(\d{3})\Z")
+
+
+def request_counts(requests: Mapping[str, int]) -> dict[tuple[str, str], int]:
+    """``{"git": 3, "git_200": 2}`` -> ``{("git", "200"): 2, ("git", "error"): 1}``.
+
+    A kind's bare count is every request sent; the part no status accounts for got no answer.
+    """
+    out: dict[tuple[str, str], int] = {}
+    answered: dict[str, int] = {}
+    for key, count in requests.items():
+        match = _STATUS_KEY.match(key)
+        if match:
+            out[(match[1], match[2])] = count
+            answered[match[1]] = answered.get(match[1], 0) + count
+    for kind in {k for k in requests if k.isalpha()}:
+        unanswered = requests[kind] - answered.get(kind, 0)
+        if unanswered > 0:
+            out[(kind, "error")] = unanswered
+    return out
+
+
+class _Metrics:
+    """Prometheus metrics in a registry of their own; gauges of the present are read live."""
+
+    def __init__(self, daemon: Daemon) -> None:
+        # `*_created` series double the output and no dashboard reads them.
+        disable_created_metrics()
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.passes = Counter("bumper_passes", "Passes by result", ["result"], registry=r)
+        for outcome in PASS_OUTCOMES:
+            self.passes.labels(outcome)
+        self.duration = Histogram(
+            "bumper_pass_duration_seconds",
+            "Wall time of finished passes",
+            buckets=(0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800),
+            registry=r,
+        )
+        self.requests = Counter(
+            "bumper_requests",
+            "Requests passes sent, by kind (git: upstream look-ups; rest, graphql: GitHub API) "
+            "and HTTP status (error: no answer)",
+            ["kind", "status"],
+            registry=r,
+        )
+        self.reloads = Counter(
+            "bumper_config_reloads", "Config reloads (SIGHUP) by result", ["result"], registry=r
+        )
+        for result in ("ok", "failed"):
+            self.reloads.labels(result)
+        self.last_pass = Gauge(
+            "bumper_last_pass_timestamp_seconds", "When the last pass finished", registry=r
+        )
+        self.last_success = Gauge(
+            "bumper_last_success_timestamp_seconds",
+            "When a pass last finished with no failed entry",
+            registry=r,
+        )
+        r.register(_LiveCollector(daemon))
+
+
+class _LiveCollector(Collector):
+    def __init__(self, daemon: Daemon) -> None:
+        self.daemon = daemon
+
+    def collect(self) -> Any:
+        snap = self.daemon.snapshot()
+        entries = GaugeMetricFamily("bumper_entries", "Matrix entries by state", labels=["state"])
+        counts = snap.counts()
+        for state in ENTRY_STATES:
+            entries.add_metric([state], counts.get(state, 0))
+        yield entries
+        open_prs = {v.pr for v in snap.entries if v.pr is not None and _open(v.status)}
+        yield GaugeMetricFamily(
+            "bumper_open_pull_requests",
+            "Pull requests bumper has open, as of the last pass",
+            value=len(open_prs),
+        )
+        if snap.rate_limit_remaining is not None:
+            yield GaugeMetricFamily(
+                "bumper_rate_limit_remaining",
+                "GitHub API requests left in this hour's window, after the last pass",
+                value=snap.rate_limit_remaining,
+            )
+        yield GaugeMetricFamily(
+            "bumper_pass_running", "1 while a pass runs", value=int(snap.pass_running)
+        )
+        yield GaugeMetricFamily("bumper_ready", "1 when /readyz answers 200", value=int(snap.ready))
+        if snap.next_pass_at is not None:
+            yield GaugeMetricFamily(
+                "bumper_next_pass_timestamp_seconds",
+                "When the next scheduled pass is due",
+                value=snap.next_pass_at,
+            )
+
+
+def _open(status: str) -> bool:
+    # bumped: this pass opened or updated it; up-to-date with a PR: the PR already has the sha.
+    return status in ("bumped", "up-to-date")
+
+
+# -- the daemon ----------------------------------------------------------------------
+
+
+class Daemon:
+    """One scheduler, one pass at a time, an HTTP server; started by ``serve``."""
+
+    def __init__(
+        self,
+        config_path: Path,
+        config: Config,
+        state: State,
+        *,
+        host: str = "0.0.0.0",
+        port: int = 8080,
+        environ: Mapping[str, str] | None = None,
+        run_pass: RunPass | None = None,
+        load_config: Callable[[Path], Config] | None = None,
+    ) -> None:
+        self.config_path = config_path
+        self.state = state
+        self.environ = environ if environ is not None else os.environ
+        self._run_pass_fn = run_pass
+        self._load_config_fn = load_config
+        self._config = config
+        self._config_loaded_at = time.time()
+        self._reload_error: str | None = None
+        self._trigger = schedule_trigger(config.schedule)
+        self._register_secrets(config)
+
+        self._pass_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._last_outcome: str | None = None
+        self._last_error: str | None = None
+        self._rate_limit_remaining: int | None = None
+        self._running_pass: tuple[int, float] | None = None  # (id, started_at)
+        self.commands: queue.SimpleQueue[str] = queue.SimpleQueue()
+
+        self.metrics = _Metrics(self)
+        self.scheduler = BackgroundScheduler(
+            # Two workers so a due job can start, find a pass running, and be skipped at once.
+            executors={"default": ThreadPoolExecutor(2)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            timezone=ZoneInfo(config.schedule.timezone),
+        )
+        self.scheduler.add_listener(self._on_job_event, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
+        self._http = _Server((host, port), self)
+        self._http_thread: threading.Thread | None = None
+
+    # -- lifecycle ------------------------------------------------------------------
+    @property
+    def address(self) -> tuple[str, int]:
+        host, port = self._http.server_address[:2]
+        return str(host), int(port)
+
+    @property
+    def config(self) -> Config:
+        return self._config
+
+    def start(self, *, run_now: bool = False) -> None:
+        self._http_thread = threading.Thread(
+            target=self._http.serve_forever, kwargs={"poll_interval": 0.1}, name="http"
+        )
+        self._http_thread.daemon = True
+        self._http_thread.start()
+        self.state.forget_except(e.key for e in self._config.matrix)
+        self.scheduler.add_job(
+            self._run, self._trigger, args=["schedule"], id=JOB_ID, name="scheduled pass"
+        )
+        self.scheduler.start()
+        log.info(
+            "scheduled: %s; next pass %s",
+            describe_schedule(self._config.schedule),
+            _fmt_time(self.next_pass_at()),
+        )
+        if run_now:
+            self.request_pass("start")
+
+    def serve_forever(
+        self, *, run_now: bool = False, announce: Callable[[], None] | None = None
+    ) -> bool:
+        """Start, then handle signals until SIGTERM or SIGINT; True when no pass was cut off.
+
+        ``announce`` runs once the signal handlers are in place, so whoever it tells may
+        signal us at once.
+        """
+        previous = {
+            sig: signal.signal(sig, self._on_signal)
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+        }
+        try:
+            self.start(run_now=run_now)
+            if announce is not None:
+                announce()
+            while True:
+                try:
+                    command = self.commands.get(timeout=0.5)
+                except queue.Empty:
+                    continue
+                if command == "reload":
+                    self.reload()
+                elif command == "stop":
+                    return self.stop()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        # Runs between bytecodes of the main thread: only enqueue (SimpleQueue is reentrant).
+        self.commands.put("reload" if signum == signal.SIGHUP else "stop")
+
+    def stop(self, grace: float = STOP_GRACE_SECONDS) -> bool:
+        """Let the running pass finish its current entry, then close; True if it did in time."""
+        log.info("stopping: waiting for the running pass to finish its current entry")
+        self._stopping.set()
+        self.scheduler.shutdown(wait=False)
+        finished = self._pass_lock.acquire(timeout=grace)
+        if finished:
+            self._pass_lock.release()
+        else:
+            log.error("stopping: the pass is still running after %.0f s; leaving it", grace)
+            running = self._running_pass
+            if running is not None:
+                pass_id, started = running
+                self.state.finish_pass(
+                    pass_id,
+                    duration=time.time() - started,
+                    outcome="interrupted",
+                    counts={},
+                    error=f"stopped after {grace:.0f} s, before the pass finished",
+                )
+        self._http.shutdown()
+        self._http.server_close()
+        if self._http_thread is not None:
+            self._http_thread.join(2)
+        if finished:
+            self.state.close()
+        log.info("stopped")
+        return finished
+
+    # -- passes -----------------------------------------------------------------------
+    def pass_running(self) -> bool:
+        return self._pass_lock.locked()
+
+    def next_pass_at(self) -> float | None:
+        job = self.scheduler.get_job(JOB_ID) if self.scheduler.running else None
+        when: datetime | None = getattr(job, "next_run_time", None)
+        return when.timestamp() if when is not None else None
+
+    def request_pass(self, trigger: str) -> bool:
+        """Start a pass now, in the scheduler's pool; False if one is running or we are stopping."""
+        if self._stopping.is_set() or self.pass_running():
+            return False
+        self.scheduler.add_job(
+            self._run,
+            args=[trigger],
+            id=f"{JOB_ID}-now",
+            name=f"{trigger} pass",
+            replace_existing=True,
+        )
+        return True
+
+    def _run(self, trigger: str) -> None:
+        if not self._pass_lock.acquire(blocking=False):
+            log.info("a %s pass is due but the previous pass is still running; skipped", trigger)
+            self.metrics.passes.labels("skipped").inc()
+            return
+        try:
+            if not self._stopping.is_set():
+                self._run_locked(trigger)
+        finally:
+            self._pass_lock.release()
+
+    def _run_locked(self, trigger: str) -> None:
+        config = self._config  # a reload during the pass applies to the next one
+        started = time.time()
+        pass_id = self.state.begin_pass(trigger, started)
+        self._running_pass = (pass_id, started)
+        log.info("pass started (%s): %d entries", trigger, len(config.matrix))
+        outcome, error, counts = "crashed", None, {}
+        try:
+            report = self._call_run_pass(config)
+        except BumperError as exc:
+            error = logs.redact(str(exc))
+            log.error("pass could not run: %s", error)
+        except Exception as exc:
+            error = logs.redact(f"{type(exc).__name__}: {exc}")
+            log.exception("pass crashed (a bug)")
+        else:
+            counts = _status_counts(report.results)
+            if any(r.status is Status.FAILED for r in report.results):
+                outcome = "failed"
+            elif self._stopping.is_set() and len(report.results) < len(config.matrix):
+                outcome = "stopped"
+            else:
+                outcome = "ok"
+            for (kind, status), n in request_counts(report.requests).items():
+                self.metrics.requests.labels(kind, status).inc(n)
+            remaining = report.requests.get("rate_limit_remaining")
+            if remaining is None and not self._stopping.is_set():
+                remaining = probe_rate_limit(config, self.environ)
+            if remaining is not None:
+                self._rate_limit_remaining = int(remaining)
+        duration = time.time() - started
+        self.state.finish_pass(
+            pass_id, duration=duration, outcome=outcome, counts=counts, error=error
+        )
+        self._running_pass = None
+        self._last_outcome, self._last_error = outcome, error
+        self.metrics.passes.labels(outcome).inc()
+        self.metrics.last_pass.set(time.time())
+        if outcome != "crashed":
+            self.metrics.duration.observe(duration)
+        if outcome == "ok":
+            self.metrics.last_success.set(time.time())
+        summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no entries"
+        log.info(
+            "pass %s in %.1f s: %s",
+            outcome,
+            duration,
+            summary,
+            extra={"outcome": outcome, "duration": round(duration, 3), **counts},
+        )
+
+    def _call_run_pass(self, config: Config) -> Any:
+        if self._run_pass_fn is not None:
+            run_pass: RunPass = self._run_pass_fn
+        else:
+            from bumper.bump.run import run_pass
+        return run_pass(
+            config,
+            environ=dict(self.environ),
+            on_result=self._on_result,
+            should_stop=self._stopping.is_set,
+        )
+
+    def _on_result(self, result: Result) -> None:
+        # What is stored is shown on the page: no token, even if a message carried one.
+        result = dataclasses.replace(result, message=logs.redact(result.message))
+        # The runner may add a commit count; the page shows "behind" without one.
+        behind = getattr(result, "behind", None)
+        self.state.record_result(result, time.time(), behind=behind)
+        level = logging.WARNING if result.status is Status.FAILED else logging.INFO
+        text = f"{result.entry.name}: {result.status.value}"
+        if result.message:
+            text += f": {result.message}"
+        log.log(
+            level,
+            text,
+            extra={
+                "variable": result.entry.variable,
+                "file": result.entry.file,
+                "status": result.status.value,
+                "pr": result.pr,
+            },
+        )
+
+    def _on_job_event(self, event: JobExecutionEvent) -> None:
+        if event.code == EVENT_JOB_MAX_INSTANCES:
+            log.info("a pass is due but the previous one is still running; skipped")
+            self.metrics.passes.labels("skipped").inc()
+        elif event.code == EVENT_JOB_MISSED:
+            log.warning("a scheduled pass was missed (the process was paused or too busy)")
+
+    # -- config -----------------------------------------------------------------------
+    def reload(self) -> bool:
+        """Load the config file again; a bad one is reported and the running one kept."""
+        try:
+            config = self._load(self.config_path)
+            trigger = schedule_trigger(config.schedule)
+        except ConfigError as exc:
+            return self._reload_failed(exc.problems)
+        except (BumperError, ValueError, OSError) as exc:
+            return self._reload_failed([f"{self.config_path}: {exc}"])
+        old = self._config
+        self._register_secrets(config)
+        self._config, self._config_loaded_at, self._reload_error = config, time.time(), None
+        if config.schedule != old.schedule:
+            self._trigger = trigger
+            self.scheduler.reschedule_job(JOB_ID, trigger=trigger)
+        self.state.forget_except(e.key for e in config.matrix)
+        self.metrics.reloads.labels("ok").inc()
+        log.info(
+            "config reloaded: %d entries, %s; next pass %s",
+            len(config.matrix),
+            describe_schedule(config.schedule),
+            _fmt_time(self.next_pass_at()),
+        )
+        return True
+
+    def _reload_failed(self, problems: list[str]) -> bool:
+        self._reload_error = logs.redact("\n".join(problems))
+        self.metrics.reloads.labels("failed").inc()
+        log.error("config reload failed; still running the previous config")
+        for problem in problems:
+            log.error("config: %s", problem)
+        return False
+
+    def _load(self, path: Path) -> Config:
+        if self._load_config_fn is not None:
+            return self._load_config_fn(path)
+        from bumper.config.run import load_run_config
+
+        return load_run_config(path, None, self.environ)
+
+    def _register_secrets(self, config: Config) -> None:
+        logs.add_secret(self.environ.get(config.github.token_env))
+        logs.add_secret(self.admin_token(config))
+
+    def admin_token(self, config: Config | None = None) -> str | None:
+        name = (config or self._config).schedule.admin_token_env
+        return (self.environ.get(name) or None) if name else None
+
+    # -- what is shown ------------------------------------------------------------------
+    def readiness(self) -> tuple[bool, list[str]]:
+        reasons = []
+        if self._stopping.is_set():
+            reasons.append("stopping")
+        if self._last_outcome == "crashed":
+            reasons.append(f"the last pass crashed: {self._last_error}")
+        return not reasons, reasons
+
+    def snapshot(self) -> Snapshot:
+        config = self._config
+        ready, reasons = self.readiness()
+        return Snapshot(
+            generated_at=time.time(),
+            target=config.target.repository,
+            schedule=describe_schedule(config.schedule),
+            next_pass_at=self.next_pass_at(),
+            pass_running=self.pass_running(),
+            ready=ready,
+            not_ready=tuple(reasons),
+            config_path=str(self.config_path),
+            config_loaded_at=self._config_loaded_at,
+            reload_error=self._reload_error,
+            rate_limit_remaining=self._rate_limit_remaining,
+            admin_enabled=self.admin_token() is not None,
+            passes=tuple(self.state.passes(20)),
+            entries=entry_views(config.matrix, self.state.entries(), config.github.web_url),
+        )
+
+
+def _status_counts(results: tuple[Result, ...]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[result.status.value] = counts.get(result.status.value, 0) + 1
+    return counts
+
+
+def _fmt_time(ts: float | None) -> str:
+    if ts is None:
+        return "not scheduled"
+    return time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(ts))
+
+
+def probe_rate_limit(config: Config, environ: Mapping[str, str]) -> int | None:
+    """Requests left this hour, from GitHub's /rate_limit (which itself costs nothing)."""
+    from bumper.github.http import new_client
+
+    token = config.github.token(dict(environ))
+    headers = {"Accept": "application/vnd.github+json"}
+    if token:
+        headers["Authorization"] = f"token {token.reveal()}"
+    url = config.github.api_url.rstrip("/") + "/rate_limit"
+    try:
+        with new_client(timeout=5.0) as client:
+            response = client.get(url, headers=headers)
+    except Exception as exc:  # a probe for a gauge: never worth failing a pass
+        log.debug("rate limit probe failed: %s", type(exc).__name__)
+        return None
+    value = response.headers.get("x-ratelimit-remaining")
+    if value is None and response.status_code == 200:
+        try:
+            value = response.json()["resources"]["core"]["remaining"]
+        except (ValueError, KeyError, TypeError):
+            return None
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+# -- HTTP ----------------------------------------------------------------------------
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, address: tuple[str, int], daemon: Daemon) -> None:
+        self.bumper = daemon
+        super().__init__(address, _Handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    server_version = "bumper"
+    sys_version = ""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("http: " + format, *args)
+
+    def do_HEAD(self) -> None:
+        self._get(head=True)
+
+    def do_GET(self) -> None:
+        self._get(head=False)
+
+    def _get(self, *, head: bool) -> None:
+        daemon = self.server.bumper
+        path = urlsplit(self.path).path
+        if path == "/healthz":
+            self._send(200, b"ok\n", "text/plain; charset=utf-8", head)
+        elif path == "/readyz":
+            ready, reasons = daemon.readiness()
+            body = {"ready": ready, "reasons": reasons}
+            self._json(200 if ready else 503, body, head)
+        elif path == "/metrics":
+            # Prometheus asks for OpenMetrics in Accept; anything else gets the text format.
+            encoder, content_type = choose_encoder(self.headers.get("Accept", ""))
+            self._send(200, encoder(daemon.metrics.registry), content_type, head)
+        elif path == "/status.json":
+            self._json(200, status_json(daemon.snapshot()), head)
+        elif path in ("/", "/index.html"):
+            page = render_html(daemon.snapshot()).encode()
+            self._send(200, page, "text/html; charset=utf-8", head)
+        elif path == "/run":
+            self._json(405, {"error": "use POST /run"}, head, {"Allow": "POST"})
+        else:
+            self._json(404, {"error": "not found"}, head)
+
+    def do_POST(self) -> None:
+        daemon = self.server.bumper
+        if urlsplit(self.path).path != "/run":
+            self._json(404, {"error": "not found"})
+            return
+        expected = daemon.admin_token()
+        if expected is None:
+            self._json(
+                403,
+                {"error": "triggering a pass over HTTP is off: set schedule.admin_token_env"},
+            )
+            return
+        scheme, _, given = self.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            given.strip().encode(), expected.encode()
+        ):
+            self._json(401, {"error": "needs Authorization: Bearer <admin token>"})
+            return
+        if not daemon.request_pass("http"):
+            self._json(409, {"error": "a pass is running (or bumper is stopping)"})
+            return
+        self._json(202, {"started": True})
+
+    def _json(
+        self,
+        status: int,
+        payload: Any,
+        head: bool = False,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        data = (json.dumps(payload, indent=1) + "\n").encode()
+        self._send(status, data, "application/json", head, headers)
+
+    def _send(
+        self,
+        status: int,
+        data: bytes,
+        content_type: str,
+        head: bool = False,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.send_response(status, HTTPStatus(status).phrase)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        if content_type.startswith("text/html"):
+            # Inline styles only; no script, nothing loaded from elsewhere.
+            self.send_header(
+                "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"
+            )
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if not head:
+            self.wfile.write(data)
