@@ -116,8 +116,6 @@ def publish(
     bumper_open = sum(
         1 for pr in open_pulls if markers[pr.number] is not None or ours.get(pr.head_branch) is pr
     )
-    # The snapshot reads branches in the target; with target.push_to they live in the fork.
-    in_target = str(config.target.repository).partition("/")[0].lower() == owner
     run = _Pass(
         config,
         forge,
@@ -126,7 +124,7 @@ def publish(
         token=token,
         dry_run=dry_run,
         limits=Limits(config.pr.max_open, config.pr.max_new_per_run, bumper_open),
-        state=state if in_target else None,
+        state=state,
     )
     for i in active:
         if should_stop is not None and should_stop():

@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from bumper.config.settings import GitHubSettings, LookupSettings, Secret
+from bumper.bump.prtext import render_branch
+from bumper.config.settings import Config, GitHubSettings, LookupSettings, Secret
 from bumper.github.forge import BaseHead, BranchInfo, FileAtRef, PullInfo
 from bumper.github.graphql import (
     blob_at,
@@ -318,3 +319,21 @@ def read_pass(
             over_git += failed
     answers.update(git_lookups(plan, over_git, session))
     return {pair: answers[pair] for pair in plan.pairs}, snapshot(read)
+
+
+def reads_target(config: Config) -> bool:
+    """Whether the pass's look-up token reads the target as the forge would, so a snapshot
+    taken with it can stand in for the forge's own reads: not when a GitHub App writes (its
+    installation may see other repositories than the token does), and only for an
+    ``owner/name`` target on the configured GitHub."""
+    repository = config.target.repository or ""
+    app = config.github.app_id is not None and bool(config.github.app_private_key)
+    return repository.count("/") == 1 and not app
+
+
+def branches_to_read(config: Config, entries: Sequence[Entry]) -> list[str]:
+    """bumper's PR branches in the target, for the snapshot to read; none when they live in
+    a fork (``target.push_to``): publish looks those up itself."""
+    if config.target.push_to is not None:
+        return []
+    return [render_branch(config.pr, e) for e in entries]

@@ -1,0 +1,88 @@
+"""`run-once --checkout`: rewrite pins in a working tree, one read and one write per file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from bumper import pins
+from bumper.errors import BumperError, PinError
+from bumper.model import Entry, Head, Result, Status
+
+
+def _moved_note(head: Head) -> str:
+    return f"; moved to {head.moved_to}: update the matrix" if head.moved_to else ""
+
+
+def rewrite_checkout(
+    checkout: Path,
+    entries: Sequence[Entry],
+    heads: Mapping[tuple[str, str], Head],
+    *,
+    dry_run: bool,
+    should_stop: Callable[[], bool] | None = None,
+) -> list[tuple[Result, str]]:
+    """Rewrite pins in a working tree, one read and at most one write per file."""
+    by_file: dict[str, list[Entry]] = {}
+    for entry in entries:
+        by_file.setdefault(entry.file, []).append(entry)
+
+    out: list[tuple[Result, str]] = []
+    for rel, file_entries in by_file.items():
+        if should_stop is not None and should_stop():
+            break
+        path = checkout / rel
+        try:
+            before = _read_text(path, rel)
+        except BumperError as exc:
+            out.extend((Result(e, Status.FAILED, message=str(exc)), "") for e in file_entries)
+            continue
+        text = before
+        file_results: list[Result] = []
+        for entry in file_entries:
+            head = heads[(entry.repository, entry.branch)]
+            note = _moved_note(head)
+            try:
+                old = pins.read_pin(text, entry.variable, filename=rel).value
+                if old == head.sha:
+                    file_results.append(
+                        Result(entry, Status.UP_TO_DATE, old, head.sha, f"up to date{note}")
+                    )
+                    continue
+                text = pins.rewrite_pin(text, entry.variable, old, head.sha, filename=rel)
+            except PinError as exc:
+                file_results.append(Result(entry, Status.FAILED, message=str(exc)))
+                continue
+            file_results.append(
+                Result(entry, Status.BUMPED, old, head.sha, f"{old[:12]} -> {head.sha[:12]}{note}")
+            )
+        diff = pins.unified_diff(rel, before, text) if text != before else ""
+        if text != before and not dry_run:
+            _write_text(path, text)
+        out.extend((r, diff if i == 0 else "") for i, r in enumerate(file_results))
+    return out
+
+
+def _read_text(path: Path, rel: str) -> str:
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:  # never more than the limit: a huge file is refused
+            data = handle.read(pins.MAX_MAKEFILE_BYTES + 1)
+    except FileNotFoundError:
+        raise PinError(f"{rel}: no such file in the checkout") from None
+    except IsADirectoryError:
+        raise PinError(f"{rel}: is a directory, not a Makefile") from None
+    except OSError as exc:
+        raise PinError(f"{rel}: cannot read: {exc.strerror}") from None
+    return pins.decode_makefile(data, rel, size)
+
+
+def _write_text(path: Path, text: str) -> None:
+    # Write beside and rename, so a crash never leaves a half-written Makefile. A symlinked
+    # Makefile is written through its link (config checks it stays inside the checkout).
+    path = path.resolve()
+    tmp = path.with_name(f".{path.name}.bumper-tmp")
+    tmp.write_bytes(text.encode("utf-8"))
+    os.chmod(tmp, path.stat().st_mode & 0o7777)
+    tmp.replace(path)
