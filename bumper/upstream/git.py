@@ -55,7 +55,7 @@ def git_lookups(
     return answers
 
 
-def describe_answer(response: httpx.Response) -> str:
+def _describe_answer(response: httpx.Response) -> str:
     """What a non-git answer was, without repeating its body."""
     ctype = _content_type(response)
     head = response.content[:512].lstrip().lower()
@@ -113,7 +113,7 @@ def _git_refs(
     status = response.status_code
     if status == 200 and response.content:
         if _content_type(response) != UPLOAD_PACK_RESULT:
-            raise UpstreamError(f"{display}: {describe_answer(response)}")
+            raise UpstreamError(f"{display}: {_describe_answer(response)}")
         try:
             return pktline.parse_ls_refs(response.content), base
         except pktline.ProtocolError as exc:
@@ -138,7 +138,7 @@ def _git_refs(
     if not response.content:
         raise UpstreamError(f"{display}: {refused}; empty ref advertisement (HTTP 200)")
     if _content_type(response) != UPLOAD_PACK_ADVERTISEMENT:
-        raise UpstreamError(f"{display}: {describe_answer(response)}")
+        raise UpstreamError(f"{display}: {_describe_answer(response)}")
     try:
         advertisement = pktline.parse_advertisement(response.content)
     except pktline.ProtocolError as exc:
@@ -165,7 +165,7 @@ def _status_reason(response: httpx.Response, auth: Mapping[str, str]) -> str:
     if status in REDIRECTS:
         return f"redirect without a usable Location (HTTP {status})"
     if 200 <= status < 300:
-        return describe_answer(response)
+        return _describe_answer(response)
     return f"unexpected answer (HTTP {status})"
 
 
