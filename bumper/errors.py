@@ -25,3 +25,7 @@ class UpstreamError(BumperError):
 
 class ForgeError(BumperError):
     """The GitHub (or sandbox) write side failed."""
+
+
+class RemoteError(BumperError):
+    """A read through GitHub's API failed: the target repository, or pinned commits' dates."""

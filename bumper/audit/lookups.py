@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -12,7 +11,6 @@ import httpx
 
 from bumper.config.settings import Config
 from bumper.errors import UpstreamError
-from bumper.github.api import RemoteError, bearer_headers, graphql
 from bumper.model import Entry, Head, is_sha
 
 GUESSED_BRANCHES = ("main", "master")
@@ -38,7 +36,7 @@ def look_up(
     environ: Mapping[str, str] | None = None,
 ) -> Lookups:
     """Heads of every active entry, how far each pin lags, and main/master of `probes`."""
-    from bumper.upstream.lookup import compare, lookup_heads
+    from bumper.upstream import commit_dates, compare, lookup_heads
 
     token = config.github.token(dict(environ) if environ is not None else None)
     asked = list(entries)
@@ -70,46 +68,7 @@ def look_up(
     committed: dict[tuple[str, str], float] = {}
     if token:
         wanted = [(e.repository, pinned[e.key]) for e in entries if is_sha(pinned.get(e.key, ""))]
-        committed = _commit_dates(config, client, token.reveal(), wanted)
-    return Lookups(heads, behind, committed, time.time())
-
-
-def _commit_dates(
-    config: Config, client: httpx.Client, secret: str, pairs: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], float]:
-    """When each pinned commit was made, from batched GraphQL queries; what fails stays unknown."""
-    from datetime import datetime
-
-    from bumper.upstream.lookup import resolve_upstream
-
-    located: list[tuple[tuple[str, str], tuple[str, str]]] = []
-    for repository, sha in dict.fromkeys(pairs):
-        try:
-            upstream = resolve_upstream(repository, config.github, allow_http=True)
-        except UpstreamError:
-            continue
-        if upstream.owner_name is not None:
-            located.append(((repository, sha), upstream.owner_name))
-    dates: dict[tuple[str, str], float] = {}
-    headers = bearer_headers(secret)
-    for start in range(0, len(located), 50):
-        batch = located[start : start + 50]
-        fields = " ".join(
-            f"c{i}: repository(owner: {json.dumps(o)}, name: {json.dumps(n)}) "
-            f"{{ object(oid: {json.dumps(sha)}) {{ ... on Commit {{ committedDate }} }} }}"
-            for i, ((_, sha), (o, n)) in enumerate(batch)
+        committed = commit_dates(
+            wanted, client=client, github=config.github, lookup=config.lookup, token=token
         )
-        try:
-            data = graphql(config, client, headers, f"query {{ {fields} }}", "commit dates")
-        except RemoteError:
-            continue
-        for i, (key, _) in enumerate(batch):
-            node = data.get(f"c{i}")
-            found = node.get("object") if isinstance(node, dict) else None
-            stamp = found.get("committedDate") if isinstance(found, dict) else None
-            if isinstance(stamp, str):
-                try:
-                    dates[key] = datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
-                except ValueError:
-                    continue
-    return dates
+    return Lookups(heads, behind, committed, time.time())

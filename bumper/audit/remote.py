@@ -7,16 +7,25 @@ a checkout.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 
 import httpx
 
 from bumper.audit.files import MAX_BYTES, Extract, candidates, clean_path, extract_texts
 from bumper.config.settings import Config
-from bumper.github.api import RemoteError, api_json, bearer_headers, graphql
+from bumper.errors import RemoteError
+from bumper.github.api import api_json, graphql
+from bumper.github.graphql import (
+    GRAPHQL_BATCH,
+    blob_at,
+    blob_by_oid,
+    blob_text,
+    graphql_query,
+    object_oid,
+    repository_field,
+)
+from bumper.github.http import RetryPolicy, Session
 
-GRAPHQL_BLOBS_PER_QUERY = 100
 GRAPHQL_BYTES_PER_QUERY = 4 << 20
 
 
@@ -31,14 +40,14 @@ def _target(config: Config) -> tuple[str, str]:
     return owner, name
 
 
-def _auth(config: Config, environ: Mapping[str, str] | None) -> dict[str, str]:
+def _session(config: Config, client: httpx.Client, environ: Mapping[str, str] | None) -> Session:
     token = config.github.token(dict(environ) if environ is not None else None)
     if not token:
         raise RemoteError(
             f"without --checkout the target repository is read through GitHub's GraphQL API, "
             f"which needs a token in ${config.github.token_env}; set it, or pass --checkout DIR"
         )
-    return bearer_headers(token.reveal())
+    return Session(client, RetryPolicy.of(config.lookup), token.reveal())
 
 
 def remote_text(
@@ -46,17 +55,16 @@ def remote_text(
 ) -> str:
     """One file of the target repository at `target.base` (the imported workflow)."""
     owner, name = _target(config)
-    expression = json.dumps(f"{config.target.base}:{path}")
-    query = (
-        f"query {{ repository(owner: {json.dumps(owner)}, name: {json.dumps(name)}) {{ "
-        f"object(expression: {expression}) {{ ... on Blob {{ text isBinary }} }} }} }}"
+    session = _session(config, client, environ)
+    query = graphql_query(
+        [repository_field(owner, name, [blob_at("object", config.target.base, path)])]
     )
     label = f"{owner}/{name}: {path}"
-    data = graphql(config, client, _auth(config, environ), query, label)
-    blob = (data.get("repository") or {}).get("object")
-    if not isinstance(blob, dict) or not isinstance(blob.get("text"), str):
+    data = graphql(session, config.github.graphql_url, query, label)
+    text = blob_text((data.get("repository") or {}).get("object"))
+    if text is None:
         raise RemoteError(f"{label}: no such text file on {config.target.base}")
-    return str(blob["text"])
+    return text
 
 
 def fetch_extract(
@@ -73,15 +81,14 @@ def fetch_extract(
     is read from the same commit).
     """
     owner, name = _target(config)
-    headers = _auth(config, environ)
+    session = _session(config, client, environ)
     label = f"{owner}/{name}"
-    expression = json.dumps(f"{config.target.base}:")
     data = graphql(
-        config,
-        client,
-        headers,
-        f"query {{ repository(owner: {json.dumps(owner)}, name: {json.dumps(name)}) {{ "
-        f"object(expression: {expression}) {{ oid }} }} }}",
+        session,
+        config.github.graphql_url,
+        graphql_query(
+            [repository_field(owner, name, [object_oid("object", f"{config.target.base}:")])]
+        ),
         f"{label}: the tree of {config.target.base}",
     )
     repository = data.get("repository")
@@ -89,7 +96,7 @@ def fetch_extract(
     if not isinstance(tree, dict) or not isinstance(tree.get("oid"), str):
         missing = "repository" if not isinstance(repository, dict) else "branch"
         raise RemoteError(f"{label}: no such {missing} (base {config.target.base!r})")
-    blobs, sizes, gitlinks = _list_tree(config, client, headers, owner, name, tree["oid"])
+    blobs, sizes, gitlinks = _list_tree(config, session, owner, name, tree["oid"])
     paths = sorted(blobs)
     wanted = {clean_path(e.file) for e in config.matrix} & set(paths)
     chosen = [p for p, _ in candidates(paths, wanted) if sizes.get(p, 0) <= MAX_BYTES]
@@ -100,22 +107,20 @@ def fetch_extract(
     size = 0
     for path in chosen:
         if batch and (
-            len(batch) >= GRAPHQL_BLOBS_PER_QUERY
-            or size + sizes.get(path, 0) > GRAPHQL_BYTES_PER_QUERY
+            len(batch) >= GRAPHQL_BATCH or size + sizes.get(path, 0) > GRAPHQL_BYTES_PER_QUERY
         ):
-            texts.update(_read_blobs(config, client, headers, owner, name, batch, blobs))
+            texts.update(_read_blobs(config, session, owner, name, batch, blobs))
             batch, size = [], 0
         batch.append(path)
         size += sizes.get(path, 0)
     if batch:
-        texts.update(_read_blobs(config, client, headers, owner, name, batch, blobs))
+        texts.update(_read_blobs(config, session, owner, name, batch, blobs))
     return extract_texts(paths, texts, gitlinks, wanted=wanted, managed=managed)
 
 
 def _list_tree(
     config: Config,
-    client: httpx.Client,
-    headers: Mapping[str, str],
+    session: Session,
     owner: str,
     name: str,
     oid: str,
@@ -124,12 +129,7 @@ def _list_tree(
     """(blob sha, size, submodule commit) by path; a truncated listing is redone per subtree."""
     url = f"{config.github.api_url.rstrip('/')}/repos/{owner}/{name}/git/trees/{oid}"
     payload = api_json(
-        client,
-        "GET",
-        url,
-        f"{owner}/{name}: list files",
-        params={"recursive": "1"},
-        headers={**headers, "Accept": "application/vnd.github+json"},
+        session, "GET", url, f"{owner}/{name}: list files", params={"recursive": "1"}
     )
     blobs: dict[str, str] = {}
     sizes: dict[str, int] = {}
@@ -158,7 +158,7 @@ def _list_tree(
         sizes = {p: n for p, n in sizes.items() if p in blobs}
         gitlinks = {p: c for p, c in gitlinks.items() if p.count("/") < depth}
         for directory, sha in subtrees:
-            more = _list_tree(config, client, headers, owner, name, sha, directory + "/")
+            more = _list_tree(config, session, owner, name, sha, directory + "/")
             blobs.update(more[0])
             sizes.update(more[1])
             gitlinks.update(more[2])
@@ -167,26 +167,19 @@ def _list_tree(
 
 def _read_blobs(
     config: Config,
-    client: httpx.Client,
-    headers: Mapping[str, str],
+    session: Session,
     owner: str,
     name: str,
     paths: Sequence[str],
     blobs: Mapping[str, str],
 ) -> dict[str, str | None]:
-    fields = " ".join(
-        f"f{i}: object(oid: {json.dumps(blobs[path])}) {{ ... on Blob {{ text isBinary }} }}"
-        for i, path in enumerate(paths)
-    )
-    query = (
-        f"query {{ repository(owner: {json.dumps(owner)}, name: {json.dumps(name)}) "
-        f"{{ {fields} }} }}"
-    )
-    data = graphql(config, client, headers, query, f"{owner}/{name}: read {len(paths)} files")
+    fields = [blob_by_oid(f"f{i}", blobs[path]) for i, path in enumerate(paths)]
+    query = graphql_query([repository_field(owner, name, fields)])
+    label = f"{owner}/{name}: read {len(paths)} files"
+    data = graphql(session, config.github.graphql_url, query, label)
     repository = data.get("repository") or {}
     texts: dict[str, str | None] = {}
     for i, path in enumerate(paths):
         blob = repository.get(f"f{i}") if isinstance(repository, dict) else None
-        text = blob.get("text") if isinstance(blob, dict) and not blob.get("isBinary") else None
-        texts[path] = text if isinstance(text, str) else None
+        texts[path] = blob_text(blob)
     return texts

@@ -23,8 +23,7 @@ from bumper.audit.fix import FixError, FixResult, add_matrix_entries, fix_matrix
 from bumper.audit.lookups import Lookups, look_up
 from bumper.audit.remote import fetch_extract, remote_text
 from bumper.config.settings import Config
-from bumper.errors import PinError
-from bumper.github.api import RemoteError
+from bumper.errors import PinError, RemoteError
 from bumper.model import Location
 
 # The audit's public names, wherever they live now: `from bumper.audit import X` keeps working.

@@ -24,7 +24,7 @@ from bumper.config.settings import Config, Secret
 from bumper.errors import BumperError, ForgeError
 from bumper.github.forge import BaseHead, FileAtRef, Forge, PullInfo
 from bumper.model import Entry, Head, Result, Status
-from bumper.upstream.lookup import compare, resolve_upstream
+from bumper.upstream import compare, resolve_upstream
 
 MAX_ROUNDS = 6  # plan, look up, plan again...; a pin needs at most three, a race a few more
 

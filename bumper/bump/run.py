@@ -16,7 +16,7 @@ from bumper.config.settings import Config
 from bumper.errors import ConfigError
 from bumper.github.http import RequestCounter, new_client
 from bumper.model import Entry, Head, Result, Status
-from bumper.upstream.lookup import lookup_heads
+from bumper.upstream import lookup_heads
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,7 @@ from bumper.bump.prtext import render_branch
 from bumper.config.settings import Config, GitHubSettings, LookupSettings, Secret
 from bumper.github.forge import BaseHead, BranchInfo, FileAtRef, PullInfo
 from bumper.github.graphql import (
+    GraphQLReply,
     blob_at,
     branch_from_ref,
     branch_head,
@@ -45,22 +46,9 @@ from bumper.github.graphql import (
     pulls_page,
     unmerged_bodies,
 )
+from bumper.github.http import sanitize
 from bumper.model import Entry, is_sha
-from bumper.upstream.lookup import (
-    GRAPHQL_BATCH,
-    Answer,
-    GraphQLReply,
-    Pair,
-    Session,
-    Upstream,
-    git_lookups,
-    graphql_query,
-    head_answers,
-    head_fields,
-    plan_lookups,
-    post_graphql,
-    sanitize,
-)
+from bumper.upstream import Answer, Pair, Rider, lookup_heads_with
 
 log = logging.getLogger(__name__)
 
@@ -283,42 +271,33 @@ def read_pass(
     Never raises: an upstream's failure is its own answer (with the same git fallback), and a
     target that cannot be read this way gives None for publish to read itself.
     """
-    session = Session(client, lookup, sleep, token.reveal())
-    plan = plan_lookups(entries, github, lookup, use_graphql=True)
-    answers: dict[Pair, Answer] = dict(plan.answers)
-    over_git: list[tuple[Upstream, str]] = []
     owner, _, name = target.partition("/")
     read = TargetRead(
         owner, name, base, tuple(dict.fromkeys(paths)), heads=tuple(dict.fromkeys(branches))
     )
-    heads = plan.graphql
-    sent = 0
-    while True:
-        batch = heads[sent * GRAPHQL_BATCH : (sent + 1) * GRAPHQL_BATCH]
-        target_part = target_field(read)
-        if not batch and target_part is None:
-            break
-        sent += 1
-        fields = head_fields(batch) + ([target_part] if target_part is not None else [])
-        size = len(batch) + min(read.per_query, len(read.paths) - read.asked) + 1
-        reply = post_graphql(session, github, graphql_query(fields), size)
-        if target_part is not None:
-            read = take_target(read, reply)
-            if read.failed is not None:
-                why = sanitize(read.failed, session.secret)
-                log.info(
-                    "the target is read on its own: reading it with the look-ups failed (%s)", why
-                )
-            if reply.data is None and reply.refused and batch:
-                # GitHub refused the query itself, maybe for the target's part: heads alone
-                heads_only = graphql_query(head_fields(batch))
-                reply = post_graphql(session, github, heads_only, len(batch))
-        if batch:
-            found, failed = head_answers(batch, reply, session.secret or "")
-            answers.update(found)
-            over_git += failed
-    answers.update(git_lookups(plan, over_git, session))
-    return {pair: answers[pair] for pair in plan.pairs}, snapshot(read)
+
+    def field(read: TargetRead) -> tuple[str, int] | None:
+        part = target_field(read)
+        size = min(read.per_query, len(read.paths) - read.asked) + 1
+        return None if part is None else (part, size)
+
+    def take(read: TargetRead, reply: GraphQLReply) -> TargetRead:
+        read = take_target(read, reply)
+        if read.failed is not None:
+            why = sanitize(read.failed, token.reveal())
+            log.info("the target is read on its own: reading it with the look-ups failed (%s)", why)
+        return read
+
+    answers, read = lookup_heads_with(
+        entries,
+        Rider(read, field, take),
+        client=client,
+        github=github,
+        lookup=lookup,
+        token=token,
+        sleep=sleep,
+    )
+    return answers, snapshot(read)
 
 
 def reads_target(config: Config) -> bool:

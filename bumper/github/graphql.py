@@ -1,21 +1,25 @@
-"""PURE: GitHub GraphQL text and answers about the target repository: files and pull requests.
+"""PURE: every GitHub GraphQL text bumper sends, and the shapes of the answers it reads.
 
-The forge reads base files in batches with these, and a pass reads its whole target state
-(base head, files, open PRs) with them inside its upstream look-up queries (snapshot.py). Both
-turn an answer into the same FileAtRef and PullInfo the REST calls give, so publish cannot
-tell which path read them.
+Upstream heads, the target's files, pull requests and branches, the audit's tree and blobs,
+and pinned commits' dates are all asked with the fields built here. The forge reads base
+files in batches with these, and a pass reads its whole target state (base head, files, open
+PRs) inside its upstream look-up queries (snapshot.py); both turn an answer into the same
+FileAtRef and PullInfo the REST calls give, so publish cannot tell which path read them.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bumper import pins
 from bumper.github.forge import BranchInfo, CommitInfo, FileAtRef, PullInfo
 from bumper.model import is_sha
 
+GRAPHQL_BATCH = 100  # aliased look-ups per query; GitHub's node limit leaves room for far more
 BLOB = "... on Blob { text isBinary byteSize }"
 LABELS_LOOKED_AT = 100  # GitHub's page limit; a PR with more falls back to the REST listing
 PULL_FIELDS = (
@@ -27,14 +31,114 @@ _STATES = {"OPEN": "open", "CLOSED": "closed", "MERGED": "closed"}
 CLOSED_LOOKED_AT = 20  # closed PRs of one branch read with the snapshot; more: the REST look-up
 
 
+@dataclass(frozen=True, slots=True)
+class GraphQLReply:
+    """One GraphQL answer. ``data`` is None when the query failed as a whole: ``problem``
+    says why; ``rejected`` when the token was refused (401), ``refused`` when GitHub answered
+    GraphQL errors and no data (the query itself, not the service, is the problem)."""
+
+    data: Mapping[str, Any] | None
+    errors: tuple[Mapping[str, Any], ...] = ()
+    problem: str = ""
+    rejected: bool = False
+    refused: bool = False
+
+    def error_at(self, *prefix: str) -> tuple[str, str] | None:
+        """(type, message) of the first error whose path starts with ``prefix``."""
+        for error in self.errors:
+            path = error.get("path")
+            if isinstance(path, list) and tuple(str(p) for p in path[: len(prefix)]) == prefix:
+                return str(error.get("type") or "ERROR"), str(error.get("message") or "")
+        return None
+
+
 def literal(value: str) -> str:
     """A GraphQL string literal (JSON's escapes are a subset GraphQL reads)."""
     return json.dumps(value)
 
 
+def graphql_query(fields: Sequence[str]) -> str:
+    """A query document of top-level ``fields`` (each ``alias: field(...) {...}``)."""
+    return "query {\n  " + "\n  ".join(fields) + "\n}"
+
+
+def repository_field(owner: str, name: str, fields: Sequence[str], alias: str = "") -> str:
+    """A top-level field reading ``fields`` of repository ``owner/name``."""
+    prefix = f"{alias}: " if alias else ""
+    return (
+        f"{prefix}repository(owner: {literal(owner)}, name: {literal(name)})"
+        f" {{ {' '.join(fields)} }}"
+    )
+
+
+def head_field(alias: str, owner: str, name: str, branch: str) -> str:
+    """A top-level field reading the head of ``branch`` and the repository's current name."""
+    ref = literal(f"refs/heads/{branch}")
+    return repository_field(
+        owner, name, ["nameWithOwner", f"ref(qualifiedName: {ref}) {{ target {{ oid }} }}"], alias
+    )
+
+
+def object_oid(alias: str, expression: str) -> str:
+    """A field reading the id of the object ``expression`` (``rev:path``) names."""
+    return f"{alias}: object(expression: {literal(expression)}) {{ oid }}"
+
+
+def blob_by_oid(alias: str, oid: str) -> str:
+    """A field reading the blob with id ``oid``."""
+    return f"{alias}: object(oid: {literal(oid)}) {{ {BLOB} }}"
+
+
+def blob_text(blob: Any) -> str | None:
+    """The text of an answered blob field; None when missing, binary or not text."""
+    if not isinstance(blob, Mapping) or blob.get("isBinary"):
+        return None
+    text = blob.get("text")
+    return text if isinstance(text, str) else None
+
+
+def commit_date_field(alias: str, owner: str, name: str, sha: str) -> str:
+    """A top-level field reading when commit ``sha`` of ``owner/name`` was committed."""
+    commit = f"object(oid: {literal(sha)}) {{ ... on Commit {{ committedDate }} }}"
+    return repository_field(owner, name, [commit], alias)
+
+
+def committed_at(node: Any) -> float | None:
+    """The epoch time an answered ``commit_date_field`` holds; None when it does not say."""
+    found = node.get("object") if isinstance(node, Mapping) else None
+    stamp = found.get("committedDate") if isinstance(found, Mapping) else None
+    if not isinstance(stamp, str):
+        return None
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
 def blob_at(alias: str, commit: str, path: str) -> str:
-    """A field reading ``path`` at ``commit`` (a sha, so every file comes from one commit)."""
+    """A field reading ``path`` at ``commit`` (a sha, so every file comes from one commit;
+    a branch name reads the file at the branch's head)."""
     return f"{alias}: object(expression: {literal(f'{commit}:{path}')}) {{ {BLOB} }}"
+
+
+def files_query(owner: str, name: str, commit: str, paths: Sequence[str]) -> str:
+    """A query reading every one of ``paths`` at ``commit``, aliased ``f0``, ``f1``, ..."""
+    fields = [blob_at(f"f{i}", commit, path) for i, path in enumerate(paths)]
+    return graphql_query([repository_field(owner, name, fields)])
+
+
+def files_from(commit: str, paths: Sequence[str], data: Any) -> dict[str, FileAtRef] | None:
+    """The files an answer to ``files_query`` holds that can be trusted as they are (the
+    others are left out for the contents API); None when it holds no repository."""
+    repository = data.get("repository") if isinstance(data, Mapping) else None
+    if not isinstance(repository, Mapping):
+        return None
+    out: dict[str, FileAtRef] = {}
+    for i, path in enumerate(paths):
+        found = file_from_blob(path, commit, repository.get(f"f{i}"))
+        if found is not None:
+            out[path] = found
+    return out
 
 
 def file_in_commit(alias: str, path: str) -> str:

@@ -1,16 +1,14 @@
 """The Forge on GitHub (or the sandbox), through PyGithub.
 
 What is chosen on purpose here:
-- Calls go through PyGithub's Requester (auth, App installation tokens, pacing, retries,
-  redirects of renamed repositories) and read the JSON themselves. PyGithub's objects fetch
-  missing attributes with extra GETs and trust whatever came back; a pass must do neither.
-- Pacing: ``github.seconds_between_requests`` / ``seconds_between_writes`` (GitHub asks for a
-  second between content-creating requests); tests set 0.
-- Retries: a bounded ``GithubRetry`` (``github.retries`` attempts; rate-limit and Retry-After
-  sleeps capped by ``github.max_rate_limit_wait``). It retries POST and PATCH too, which is
-  safe only because every write here is idempotent or detects its own earlier success: trees
-  and commits are content-addressed, creating a branch that exists answers 422 and is reported
-  as "exists", and creating a PR that exists answers 422 "already exists" and is adopted.
+- Calls go through PyGithub's Requester, set up by ``pygithub_client.connect`` (auth, App
+  installation tokens, pacing, retries: all from the config's ``github`` section, there and
+  nowhere else), and read the JSON themselves. PyGithub's objects fetch missing attributes
+  with extra GETs and trust whatever came back; a pass must do neither.
+- Retried writes are safe only because every write here is idempotent or detects its own
+  earlier success: trees and commits are content-addressed, creating a branch that exists
+  answers 422 and is reported as "exists", and creating a PR that exists answers 422 "already
+  exists" and is adopted.
 - No clone: commits are built with the Git Data API (one tree with the file's text inline,
   one commit on the base head), then a ref is created or forced.
 - Base files are read in one GraphQL query per 100 files (contents API when GraphQL is not
@@ -20,248 +18,28 @@ What is chosen on purpose here:
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
-from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
-import httpx
 import requests
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from github import Auth, Github, GithubException, GithubIntegration, GithubRetry
-from urllib3 import Retry
+from github import Github, GithubException
 
 from bumper import pins
-from bumper.config.settings import Config, GitHubSettings, Secret
+from bumper.config.settings import Config, Secret
 from bumper.errors import ForgeError, PinError
 from bumper.github.forge import BaseHead, BranchInfo, CommitInfo, FileAtRef, PullInfo
-from bumper.github.graphql import blob_at, file_from_blob
-from bumper.github.http import RequestCounter, request_kind
+from bumper.github.graphql import GRAPHQL_BATCH, files_from, files_query
+from bumper.github.http import RequestCounter
+from bumper.github.pygithub_client import as_forge_error, close_client, connect
 from bumper.model import is_sha
 
 log = logging.getLogger(__name__)
 
-GRAPHQL_BATCH = 100  # aliases per query; GitHub's node limit leaves room for far more
 CLOSED_PULLS_LOOKED_AT = 100  # the newest closed PRs of a branch that rule 6 considers
-USER_AGENT = "bumper/0.1 (PyGithub)"
 T = TypeVar("T")
-
-
-class _CountingRetry(GithubRetry):
-    """GithubRetry that counts each retried attempt and caps every sleep it is asked for."""
-
-    def __init__(self, *, counter: RequestCounter, **kwargs: Any) -> None:
-        self.counter = counter
-        super().__init__(**kwargs)
-
-    def new(self, **kw: Any) -> _CountingRetry:
-        kw["counter"] = self.counter
-        return super().new(**kw)
-
-    def increment(  # type: ignore[override]
-        self,
-        method: str | None = None,
-        url: str | None = None,
-        response: Any = None,
-        error: Exception | None = None,
-        _pool: Any = None,
-        _stacktrace: TracebackType | None = None,
-    ) -> Retry:
-        kind = request_kind(httpx.URL(url or "/"))
-        if response is not None:
-            self.counter.answered(kind, int(response.status))
-        # raises when out of attempts
-        retry = super().increment(method, url, response, error, _pool, _stacktrace)
-        self.counter.sent(kind)  # the retried attempt about to go out
-        return retry
-
-    def parse_retry_after(self, retry_after: str) -> float:
-        # urllib3 would sleep whatever Retry-After says; a pass must not hang for an hour.
-        seconds = super().parse_retry_after(retry_after)
-        cap = self.max_rate_limit_wait
-        return min(seconds, cap) if cap is not None else seconds
-
-
-class _CountingAdapter(requests.adapters.HTTPAdapter):
-    """Counts each request PyGithub sends and each answer, by kind (rest or graphql)."""
-
-    def __init__(self, counter: RequestCounter, **kwargs: Any) -> None:
-        self.counter = counter
-        super().__init__(**kwargs)
-
-    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
-        kind = request_kind(httpx.URL(request.url or "/"))
-        self.counter.sent(kind)
-        response = super().send(request, *args, **kwargs)
-        self.counter.answered(kind, response.status_code)
-        return response
-
-
-def _count_requests(
-    gh: Github | GithubIntegration, counter: RequestCounter, retry: _CountingRetry
-) -> None:
-    """Put a counting adapter under PyGithub's session.
-
-    PyGithub has no public hook for this; its Requester keeps one persistent connection object
-    with a ``requests.Session``. If a PyGithub release changes that, counting stops (logged) and
-    bumper keeps working; tests/forge/test_github.py compares the counts with the sandbox log.
-    """
-    try:
-        connection = gh.requester._Requester__createConnection()  # type: ignore[attr-defined]
-        adapter = _CountingAdapter(
-            counter,
-            max_retries=retry,
-            pool_connections=connection.pool_size,
-            pool_maxsize=connection.pool_size,
-        )
-        connection.session.mount(f"{connection.protocol}://", adapter)
-        connection.adapter.close()
-        connection.adapter = adapter
-    except AttributeError as exc:  # pragma: no cover - only with an incompatible PyGithub
-        log.warning("cannot count GitHub requests with this PyGithub: %s", exc)
-
-
-def _auth(
-    github: GitHubSettings,
-    token: Secret | None,
-    target: str,
-    counter: RequestCounter,
-    retry: _CountingRetry,
-) -> Auth.Auth | None:
-    if github.app_id is not None and github.app_private_key:
-        app = Auth.AppAuth(github.app_id, _app_private_key(github.app_private_key))
-        installation = github.app_installation_id
-        if installation is None:
-            owner, name = target.split("/", 1)
-            # Paced, retried and counted like every other request of the pass.
-            integration = GithubIntegration(auth=app, **_client_options(github, retry))
-            _count_requests(integration, counter, retry)
-            what = f"GitHub App {github.app_id}: find its installation on {target}"
-            try:
-                with _as_forge_error(what), _app_hints(what):
-                    installation = integration.get_repo_installation(owner, name).id
-            finally:
-                integration.close()
-        # PyGithub renews the installation token 20 s before it expires.
-        return Auth.AppInstallationAuth(app, installation)
-    if token:
-        return Auth.Token(token.reveal())
-    return None
-
-
-def _app_private_key(path: str) -> str:
-    """The PEM text of an App's RSA private key; a ForgeError naming the file (never showing
-    its content) when it cannot be read or is not such a key."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ForgeError(f"github.app_private_key: cannot read {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        text = ""
-    try:
-        key = serialization.load_pem_private_key(text.encode(), password=None)
-    except (ValueError, TypeError, UnsupportedAlgorithm):
-        key = None
-    if not isinstance(key, rsa.RSAPrivateKey):
-        raise ForgeError(
-            f"github.app_private_key: {path} is not an unencrypted PEM RSA private key; "
-            "use the .pem file GitHub generated for the App"
-        )
-    return text
-
-
-def _client_options(github: GitHubSettings, retry: _CountingRetry) -> dict[str, Any]:
-    return dict(
-        base_url=github.api_url.rstrip("/"),
-        timeout=github.timeout_seconds,
-        user_agent=USER_AGENT,
-        per_page=100,
-        retry=retry,
-        seconds_between_requests=github.seconds_between_requests or None,
-        seconds_between_writes=github.seconds_between_writes or None,
-        lazy=True,
-    )
-
-
-def _token_integration(gh: Github) -> GithubIntegration | None:
-    """The connection PyGithub's AppInstallationAuth gets its installation tokens through
-    (private to it: if a PyGithub release renames it, those requests go uncounted)."""
-    auth = gh.requester.auth
-    if not isinstance(auth, Auth.AppInstallationAuth):
-        return None
-    found = getattr(auth, "_AppInstallationAuth__integration", None)
-    return found if isinstance(found, GithubIntegration) else None
-
-
-def _first_installation_token(
-    gh: Github, github: GitHubSettings, counter: RequestCounter, retry: _CountingRetry
-) -> None:
-    """Count the installation-token requests and get the first token now: a wrong key, App id
-    or installation then fails the pass with one line, before any entry is tried."""
-    auth = gh.requester.auth
-    if not isinstance(auth, Auth.AppInstallationAuth):
-        return
-    integration = _token_integration(gh)
-    if integration is not None:
-        _count_requests(integration, counter, retry)
-    what = f"GitHub App {github.app_id}: get a token for installation {auth.installation_id}"
-    try:
-        with _as_forge_error(what), _app_hints(what):
-            auth.token  # noqa: B018 - fetches and caches the token
-    except ForgeError:
-        _close(gh)
-        raise
-
-
-@contextlib.contextmanager
-def _app_hints(what: str) -> Iterator[None]:
-    """An App's 401 and 404 as a ForgeError that says which setting to check."""
-    try:
-        yield
-    except GithubException as exc:
-        hints = {
-            401: "is github.app_private_key the App's current key, and github.app_id its id?",
-            404: "is the App installed on the target's account (github.app_installation_id)?",
-        }
-        if exc.status not in hints:
-            raise
-        raise ForgeError(f"{what}: {_why(exc)}; {hints[exc.status]}") from None
-
-
-def _close(gh: Github) -> None:
-    integration = _token_integration(gh)
-    gh.close()
-    if integration is not None:
-        integration.close()
-
-
-def _why(exc: GithubException) -> str:
-    data = exc.data if isinstance(exc.data, dict) else {}
-    message = str(data.get("message") or "").strip()
-    details = [
-        str(e.get("message") or e.get("code"))
-        for e in data.get("errors") or []
-        if isinstance(e, dict)
-    ]
-    text = "; ".join(x for x in [message, *details] if x)
-    return f"HTTP {exc.status}" + (f": {text[:300]}" if text else "")
-
-
-@contextlib.contextmanager
-def _as_forge_error(what: str) -> Iterator[None]:
-    """PyGithub's and requests' errors as one ForgeError line naming the call."""
-    try:
-        yield
-    except GithubException as exc:
-        raise ForgeError(f"{what}: {_why(exc)}") from None
-    except requests.RequestException as exc:
-        raise ForgeError(f"{what}: {_short(exc)}") from None
 
 
 _BROKEN_ANSWER = (
@@ -329,29 +107,14 @@ class GitHubForge:
         target = config.target.repository
         if not target:
             raise ForgeError("target.repository is not set: bumper needs a repository to open PRs")
-        github = config.github
-        counter = RequestCounter()
-        retry = _CountingRetry(
-            counter=counter,
-            total=github.retries,
-            backoff_factor=0.5,  # the first retry goes at once, then 1 s, 2 s, ...
-            # PATCH too: every PATCH here (force a ref to a sha, set a PR's text) is idempotent.
-            allowed_methods=Retry.DEFAULT_ALLOWED_METHODS | {"GET", "POST", "PATCH"},
-            max_rate_limit_wait=github.max_rate_limit_wait,
-            secondary_rate_wait=min(60.0, github.max_rate_limit_wait),
-        )
-        gh = Github(
-            auth=_auth(github, token, target, counter, retry), **_client_options(github, retry)
-        )
-        _count_requests(gh, counter, retry)
-        _first_installation_token(gh, github, counter, retry)
+        gh, counter = connect(config, token, target)
         return cls(
             gh,
             target=target,
             base=config.target.base,
             push_to=config.target.push_to,
             counter=counter,
-            attempts=1 + github.retries,
+            attempts=1 + config.github.retries,
         )
 
     # -- housekeeping ---------------------------------------------------------------------
@@ -363,7 +126,7 @@ class GitHubForge:
         return self._counter.as_dict()
 
     def close(self) -> None:
-        _close(self._gh)
+        close_client(self._gh)
 
     def __enter__(self) -> GitHubForge:
         return self
@@ -398,7 +161,7 @@ class GitHubForge:
         def call() -> tuple[dict[str, Any], Any]:
             return self._requester.requestJsonAndCheck(verb, url, parameters=params, input=input)
 
-        with _as_forge_error(what):
+        with as_forge_error(what):
             try:
                 headers, data = _again_if_broken(call, self._attempts)
             except GithubException as exc:
@@ -454,26 +217,15 @@ class GitHubForge:
 
     def _graphql_files(self, commit: str, paths: Sequence[str]) -> dict[str, FileAtRef]:
         owner, name = self.target.split("/", 1)
-        fields = "\n".join(f"    {blob_at(f'f{i}', commit, path)}" for i, path in enumerate(paths))
-        query = (
-            "query($owner: String!, $name: String!) {\n"
-            "  repository(owner: $owner, name: $name) {\n" + fields + "\n  }\n}"
-        )
-        with _as_forge_error("GraphQL"):
+        query = files_query(owner, name, commit, paths)
+        with as_forge_error("GraphQL"):
             _, data = _again_if_broken(
-                lambda: self._requester.graphql_query(query, {"owner": owner, "name": name}),
-                self._attempts,
+                lambda: self._requester.graphql_query(query, {}), self._attempts
             )
-        answer = data.get("data") if isinstance(data, dict) else None
-        repository = answer.get("repository") if isinstance(answer, dict) else None
-        if not isinstance(repository, dict):
+        found = files_from(commit, paths, data.get("data") if isinstance(data, dict) else None)
+        if found is None:
             raise ForgeError("GraphQL: no repository in the answer")
-        out: dict[str, FileAtRef] = {}
-        for i, path in enumerate(paths):
-            found = file_from_blob(path, commit, repository.get(f"f{i}"))
-            if found is not None:  # else the contents API reads it
-                out[path] = found
-        return out
+        return found  # a path left out is read through the contents API
 
     def _contents_file(self, commit: str, path: str) -> FileAtRef:
         what = f"read {self.target}:{path}"
@@ -694,16 +446,3 @@ def _next_link(header: str) -> str | None:
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _short(exc: requests.RequestException) -> str:
-    """What went wrong on the wire, without requests' long text (which carries the URL)."""
-    if isinstance(exc, requests.exceptions.RetryError):
-        inner = exc.args[0] if exc.args else None
-        reason = getattr(inner, "reason", None)
-        return f"gave up after retries ({reason or 'no good answer'})"
-    if isinstance(exc, requests.Timeout):
-        return "timed out"
-    if isinstance(exc, requests.ConnectionError):
-        return "connection failed"
-    return type(exc).__name__

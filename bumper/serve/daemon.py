@@ -626,12 +626,10 @@ def _fmt_time(ts: float | None) -> str:
 
 def probe_rate_limit(config: Config, environ: Mapping[str, str]) -> int | None:
     """Requests left this hour, from GitHub's /rate_limit (which itself costs nothing)."""
-    from bumper.github.http import new_client
+    from bumper.github.http import REST_HEADERS, authorization, new_client
 
     token = config.github.token(dict(environ))
-    headers = {"Accept": "application/vnd.github+json"}
-    if token:
-        headers["Authorization"] = f"token {token.reveal()}"
+    headers = {**REST_HEADERS, **authorization(token.reveal() if token else None)}
     url = config.github.api_url.rstrip("/") + "/rate_limit"
     try:
         with new_client(timeout=5.0) as client:

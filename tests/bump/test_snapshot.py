@@ -20,11 +20,12 @@ from bumper.bump.run import run_pass
 from bumper.bump.snapshot import TargetRead, read_pass, snapshot, take_target, target_field
 from bumper.config.settings import Config, GitHubSettings, LookupSettings, Secret, TargetSettings
 from bumper.github.forge import BaseHead, BranchInfo, CommitInfo, FileAtRef
+from bumper.github.graphql import GraphQLReply, graphql_query
 from bumper.github.http import new_client
 from bumper.github.pygithub_forge import GitHubForge
 from bumper.model import Entry, Head, Status
 from bumper.sandbox.gql_parse import parse
-from bumper.upstream.lookup import GraphQLReply, graphql_query, lookup_heads
+from bumper.upstream import lookup_heads
 
 BASE = "b" * 40
 TREE = "c" * 40

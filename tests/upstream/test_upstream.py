@@ -16,7 +16,7 @@ from bumper.config.settings import GitHubSettings, LookupSettings, Secret
 from bumper.errors import UpstreamError
 from bumper.github.http import RequestCounter, new_client
 from bumper.model import Entry, Head
-from bumper.upstream.lookup import compare, lookup_heads
+from bumper.upstream import compare, lookup_heads
 
 UPLOAD_PACK = r"\.git/git-upload-pack$"
 
