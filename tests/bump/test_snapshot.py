@@ -7,7 +7,6 @@ snapshot must hold exactly what the forge's own REST and GraphQL reads give.
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -372,7 +371,6 @@ def test_a_target_not_readable_this_way_is_read_by_the_forge_as_before(small: Ta
 def test_nothing_changed_over_250_pins_with_open_prs_costs_3_requests_and_no_write(
     sandbox: Any,
 ) -> None:
-    started = time.monotonic()
     world = Target(sandbox, 250)
     try:
         world.open_bumper_prs()
@@ -388,7 +386,6 @@ def test_nothing_changed_over_250_pins_with_open_prs_costs_3_requests_and_no_wri
     # budget is 6 here (15 at 1,000 pins)
     assert api == [("POST", "/api/graphql")] * 3
     assert report.requests["graphql"] == 3 and report.requests["rest"] == 0
-    assert time.monotonic() - started < 30
 
 
 def test_git_hosted_upstreams_still_read_the_target_in_one_query(small: Target) -> None:
