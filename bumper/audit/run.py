@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 from bumper import pins
-from bumper.audit import scan
+from bumper.audit import repositories
 from bumper.audit.categorize import categorize, makefile_pins_of, upstreams
 from bumper.audit.files import Extract, clean_path, collect
 from bumper.audit.findings import CATEGORIES, PROBLEMS, Audit, Finding
@@ -170,5 +170,5 @@ def _probes(config: Config, extract: Extract) -> list[str]:
     for hits in extract.hits.values():
         for hit in hits:
             if hit.repository and not hit.managed_by and not hit.branch:
-                found.append(scan.normalize_repository(hit.repository, hosts))
+                found.append(repositories.normalize_repository(hit.repository, hosts))
     return [r for r in dict.fromkeys(found) if "://" not in r or r.startswith("https://")]

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from bumper import pins as makefile_pins
+from bumper.audit import repositories
+from bumper.audit.repositories import looks_like_url
 
 MANAGED = "Dependabot/Renovate"
 
@@ -28,11 +30,6 @@ _ANY_RE = re.compile(rf"\A{_ANY}\Z")
 _Q = "[\"']"  # either quote, in patterns below
 _CANDIDATE = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{7,64}(?![0-9A-Za-z])")
 
-_PIN_SUFFIXES: tuple[str, ...] = ("_VERSION", "_COMMIT", "_SHA", "_SHA1", "_REVISION", "_REV")
-_PIN_SUFFIXES += ("_REF", "_HASH", "_PIN", "_TAG", "_CHECKOUT")
-_REPO_SUFFIXES: tuple[str, ...] = ("_REPO", "_REPOSITORY", "_URL", "_GIT", "_GIT_URL", "_REPO_URL")
-_REPO_SUFFIXES += ("_REMOTE",)
-_REPO_SUFFIXES += ("_SOURCE", "_SRC")
 # Names that hold checksums, digests or secrets: 40 and 64 hex digits there are not commits.
 _NOT_COMMIT = re.compile(
     r"SHA(?:224|256|384|512)|SHA1?SUM|CHECKSUM|DIGEST|(?:^|_)SUMS?(?:_|$)|MD5|INTEGRITY|"
@@ -168,39 +165,7 @@ def _dedupe(hits: Iterable[Hit]) -> list[Hit]:
     return sorted(seen.values(), key=lambda h: (h.line, h.value))
 
 
-# --- repositories ----------------------------------------------------------------------------
-
-_GITHUB_PATH = re.compile(r"github\.com[/:]([\w.-]+)/([\w.-]+?)(?:\.git)?(?:[/#?@].*)?\Z")
-
-
-def normalize_repository(url: str, hosts: Iterable[str] = ()) -> str:
-    """`owner/name` for a github.com URL (or one under `hosts`), else the URL itself."""
-    url = url.strip().strip("\"'")
-    url = re.sub(r"\Agit\+", "", url)
-    for host in hosts:
-        base = host.rstrip("/")
-        if base and url.startswith(base + "/"):
-            rest = url[len(base) + 1 :]
-            match = re.match(r"([\w.-]+)/([\w.-]+?)(?:\.git)?(?:[/#?@].*)?\Z", rest)
-            if match:
-                return f"{match[1]}/{match[2]}"
-    match = _GITHUB_PATH.search(url)
-    if match and re.match(r"\A(?:[a-z+]+://(?:[^/@]+@)?(?:www\.)?|git@)github\.com", url):
-        return f"{match[1]}/{match[2]}"
-    return url.rstrip("/").removesuffix(".git")
-
-
-def variable_stem(variable: str) -> str:
-    """LLAMA for LLAMA_VERSION, '' when the name has no pin-like suffix."""
-    upper = variable.upper()
-    for suffix in sorted(_PIN_SUFFIXES, key=len, reverse=True):
-        if upper.endswith(suffix) and len(variable) > len(suffix):
-            return variable[: -len(suffix)]
-    return ""
-
-
-def _looks_like_url(value: str) -> bool:
-    return bool(re.match(r"\A(?:[a-z][a-z0-9+.-]*://|git@[\w.-]+:)\S+\Z", value))
+# --- shas and names ---------------------------------------------------------------------------
 
 
 def _is_rev(value: str, *, short: bool) -> bool:
@@ -617,9 +582,7 @@ def _git_command(facts: _Facts, words: list[_Word], base: int, lines: _Lines) ->
         return
     if sub not in _GIT_REV_COMMANDS:
         return
-    url = next(
-        (a.text for a in args if _looks_like_url(a.text) or _var_is_url(facts, a.text)), None
-    )
+    url = next((a.text for a in args if looks_like_url(a.text) or _var_is_url(facts, a.text)), None)
     if url is not None and sub in ("fetch", "pull"):
         facts.remotes.append(_Remote(base + words[i].start, url, None))
     for arg in args:
@@ -640,7 +603,7 @@ def _git_command(facts: _Facts, words: list[_Word], base: int, lines: _Lines) ->
 def _var_is_url(facts: _Facts, word: str) -> bool:
     names = _var_names(word)
     return bool(names) and any(
-        a.name == names[0] and _looks_like_url(a.value) for a in facts.assigns
+        a.name == names[0] and looks_like_url(a.value) for a in facts.assigns
     )
 
 
@@ -689,7 +652,7 @@ def _go_command(facts: _Facts, words: list[_Word], base: int, lines: _Lines) -> 
         pseudo = _GO_PSEUDO.fullmatch(version)
         rev = pseudo["rev"] if pseudo else version
         if _is_rev(rev, short=True):
-            repo = _go_repository(module)
+            repo = repositories.go_module_repository(module)
             facts.hits.append(
                 Hit(
                     lines.line(base + arg.start),
@@ -700,11 +663,6 @@ def _go_command(facts: _Facts, words: list[_Word], base: int, lines: _Lines) -> 
                     detail=f"`go {words[1].text} {module}@<sha>`",
                 )
             )
-
-
-def _go_repository(module: str) -> str | None:
-    match = re.match(r"github\.com/([\w.-]+)/([\w.-]+)", module)
-    return f"{match[1]}/{match[2]}" if match else None
 
 
 def _argument_pins(facts: _Facts, args: list[_Word], base: int, lines: _Lines) -> None:
@@ -783,7 +741,12 @@ def _resolve(facts: _Facts, text: str) -> list[Hit]:
                     detail=f"`git {use.sub} <sha>` in {facts.where}",
                 )
             )
-    templated = _templated_repositories(text)
+    templated = repositories.templated_repositories(text)
+
+    def value_of(name: str) -> str | None:
+        value = table.get(name)
+        return _expand(value, table) if value else None
+
     for assign in facts.assigns:
         value = assign.value
         if _FULL_RE.match(value):
@@ -799,12 +762,14 @@ def _resolve(facts: _Facts, text: str) -> list[Hit]:
             and "SHA" not in assign.name.upper()
         ):
             continue
-        repo = _sibling(assign.name, table) or templated.get(assign.name)
+        repo = repositories.sibling(assign.name, value_of) or templated.get(assign.name)
         branch = None
         if repo is None and assign.name in uses_by_var:
             repo, branch = repo_of_use(uses_by_var[assign.name][0])
         if repo is None:
-            repo = _only_repository_url(table)
+            repo = repositories.only_repository_url(
+                (other, _expand(known, table)) for other, known in table.items()
+            )
         hits.append(
             Hit(
                 assign.line,
@@ -823,14 +788,6 @@ _SHORT_GIT_NAME = re.compile(
     r"COMMIT|REVISION|(?:^|_)REV(?:_|$)|(?:^|_)SHA1?(?:_|$)|GIT_?HASH", re.I
 )
 _SHORT_SHA = re.compile(r"(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{7,16}")
-_URL_TEMPLATE = re.compile(
-    r"(?:github\.com/(?P<a>[\w.-]+/[\w.-]+?)(?:\.git)?/(?:archive|tarball|zipball|raw|blob|tree|"
-    r"commit)/(?:refs/heads/)?|raw\.githubusercontent\.com/(?P<b>[\w.-]+/[\w.-]+)/|"
-    r"codeload\.github\.com/(?P<c>[\w.-]+/[\w.-]+)/(?:tar\.gz|zip)/|"
-    r"git\+(?P<d>[a-z][a-z0-9+.-]*://[^\s\"'@]+?)@|"
-    r"(?:go|go\s+install|go\s+get)\s+(?P<e>github\.com/[\w.-]+/[\w.-]+)[^\s@]*@)"
-    r"\$\{?(?P<var>[A-Za-z_]\w*)"
-)
 
 
 def _abbreviated_commit(name: str, value: str, used_as_rev: bool) -> bool:
@@ -838,32 +795,6 @@ def _abbreviated_commit(name: str, value: str, used_as_rev: bool) -> bool:
     if not _SHORT_SHA.fullmatch(value) or _NOT_COMMIT.search(name):
         return False
     return used_as_rev or bool(_SHORT_GIT_NAME.search(name))
-
-
-def _templated_repositories(text: str) -> dict[str, str]:
-    """Variables interpolated as the revision of a GitHub URL or package spec, and its repo."""
-    if "$" not in text:
-        return {}
-    found: dict[str, str] = {}
-    for match in _URL_TEMPLATE.finditer(text):
-        repo = match["a"] or match["b"] or match["c"] or match["d"]
-        if match["e"]:
-            repo = match["e"].removeprefix("github.com/")
-        if repo:
-            found.setdefault(match["var"], repo)
-    return found
-
-
-def _only_repository_url(table: dict[str, str]) -> str | None:
-    """The one git repository URL a file names in a *_REPO / *_URL variable, if just one."""
-    urls = {
-        url
-        for name, value in table.items()
-        if re.search(r"REPO|REPOSITORY|GIT_URL|REMOTE", name, re.I)
-        and (url := _expand(value, table))
-        and re.search(r"github\.com[/:]|\.git\Z", url)
-    }
-    return urls.pop() if len(urls) == 1 else None
 
 
 def _checksum_variables(text: str) -> set[str]:
@@ -893,20 +824,6 @@ def _describe(assign: _Assign, where: str) -> str:
     return f"`{assign.name}=<sha>` in {where}"
 
 
-def _sibling(name: str, table: dict[str, str]) -> str | None:
-    stem = variable_stem(name)
-    if not stem:
-        return None
-    for suffix in _REPO_SUFFIXES:
-        candidate = stem + (suffix.lower() if stem.islower() else suffix)
-        value = table.get(candidate)
-        if value:
-            url = _expand(value, table)
-            if url and _looks_like_url(url):
-                return url
-    return None
-
-
 def _expand(value: str, table: dict[str, str], depth: int = 0) -> str | None:
     """Resolve `$X`, `${X}`, `${X:-default}` and `$(X)` against the file's own assignments."""
     value = value.strip().strip("\"'")
@@ -922,7 +839,7 @@ def _expand(value: str, table: dict[str, str], depth: int = 0) -> str | None:
         return _expand(known, table, depth + 1) if known else None
     if "$" in value:
         return None
-    return value if _looks_like_url(value) else None
+    return value if looks_like_url(value) else None
 
 
 def _nearest_remote(remotes: list[_Remote], offset: int, text: str) -> _Remote | None:
@@ -1442,7 +1359,7 @@ def _gomod(text: str, path: str) -> list[Hit]:
                     "go-mod",
                     match["rev"],
                     None,
-                    _go_repository(match["module"]) or match["module"],
+                    repositories.go_module_repository(match["module"]) or match["module"],
                     managed_by=MANAGED,
                     detail=f"pseudo-version {match['version']} in go.mod",
                 )

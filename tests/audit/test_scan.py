@@ -6,7 +6,8 @@ import hashlib
 
 import pytest
 
-from bumper.audit.scan import Hit, classify, is_shell_script, normalize_repository, scan
+from bumper.audit.repositories import normalize_repository
+from bumper.audit.scan import Hit, classify, is_shell_script, scan
 
 
 def sha(label: str) -> str:
