@@ -12,7 +12,6 @@ from dataclasses import replace
 from pathlib import PurePosixPath
 
 from bumper import pins
-from bumper.audit import scan
 from bumper.audit.files import Extract, clean_path
 from bumper.audit.findings import CATEGORIES, Finding
 from bumper.audit.lookups import GUESSED_BRANCHES, Lookups
@@ -22,6 +21,14 @@ from bumper.audit.repositories import (
     sibling_repository,
     variable_stem,
 )
+from bumper.audit.scanners import (
+    ABBREVIATED_SHA,
+    NOT_PINS,
+    Hit,
+    classify,
+    plausible_commit_variable,
+)
+from bumper.audit.scanners.makefile import recipe_repositories
 from bumper.errors import PinError, UpstreamError
 from bumper.model import Entry, Head, is_sha
 
@@ -236,9 +243,6 @@ def entry_yaml(repository: str, variable: str, branch: str, file: str) -> str:
     return f"- repository: {repository}\n  variable: {variable}\n  branch: {branch}\n  file: {file}"
 
 
-_ABBREVIATED = re.compile(r"(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{7,39}")
-
-
 def makefile_pins_of(text: str) -> list[pins.Pin]:
     """Full-sha pins, and pin-like names (X_VERSION, X_COMMIT, ...) set to an abbreviated sha."""
     found = []
@@ -246,10 +250,10 @@ def makefile_pins_of(text: str) -> list[pins.Pin]:
         name, value = assignment.variable, assignment.value
         if assignment.problem is None:
             # GO_SHA256?=<64 hex> is a checksum and EMPTY_TREE a git constant, not pins.
-            if scan.plausible_commit_variable(name, value) and value not in scan.NOT_PINS:
+            if plausible_commit_variable(name, value) and value not in NOT_PINS:
                 found.append(assignment)
         elif (
-            _ABBREVIATED.fullmatch(value)
+            ABBREVIATED_SHA.fullmatch(value)
             and variable_stem(name)
             and assignment.operator not in ("+=", "!=", "define")
             and not assignment.continued
@@ -266,7 +270,7 @@ def upstreams(text: str, variables: Sequence[str], hosts: Sequence[str]) -> dict
         if sibling:
             found[variable] = normalize_repository(sibling, hosts)
     missing = [v for v in variables if v not in found]
-    for variable, url in scan.recipe_repositories(text, missing).items():
+    for variable, url in recipe_repositories(text, missing).items():
         found[variable] = normalize_repository(url, hosts)
     missing = [v for v in variables if v not in found]
     if len(missing) == 1 and len({p.variable for p in makefile_pins_of(text)}) == 1:
@@ -310,7 +314,7 @@ _HOW_TO_PASS = {
 
 def _hidden(
     path: str,
-    hit: scan.Hit,
+    hit: Hit,
     hosts: Sequence[str],
     makefiles: Sequence[str],
     by_variable: Mapping[str, list[tuple[str, pins.Pin]]],
@@ -328,7 +332,7 @@ def _hidden(
         )
     variable = _suggested_variable(hit, repository, path)
     makefile = _nearest_makefile(path, makefiles)
-    kind_of_file = scan.classify(path) or "shell"
+    kind_of_file = classify(path) or "shell"
     short = "" if is_sha(hit.value) else " (an abbreviated sha)"
     message = f"{hit.detail}{short}: no matrix entry bumps it"
     if kind_of_file == "makefile":
@@ -393,7 +397,7 @@ def _nearest_makefile(path: str, makefiles: Sequence[str]) -> str:
         directory = directory.rpartition("/")[0]
 
 
-def _suggested_variable(hit: scan.Hit, repository: str | None, path: str) -> str:
+def _suggested_variable(hit: Hit, repository: str | None, path: str) -> str:
     if hit.variable and variable_stem(hit.variable):
         return hit.variable
     name = ""

@@ -1,4 +1,4 @@
-"""report.py: the JSON schema, SARIF 2.1.0 structure, markdown for a PR comment, the rich table."""
+"""render.py: the JSON schema, SARIF 2.1.0 structure, markdown for a PR comment, the rich table."""
 
 from __future__ import annotations
 
