@@ -8,8 +8,8 @@ from typing import Any
 import jsonschema
 import pytest
 
+from bumper.audit.findings import Audit, Finding
 from bumper.audit.render import JSON_SCHEMA, render, sarif_document, to_markdown, to_table
-from bumper.audit.run import Audit, Finding
 
 SHA = "a" * 40
 

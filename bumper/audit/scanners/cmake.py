@@ -6,12 +6,7 @@ from __future__ import annotations
 
 import re
 
-from bumper.audit.scanners.base import (
-    Hit,
-    Lines,
-    is_rev,
-    plausible_commit_variable,
-)
+from bumper.audit.scanners.base import Hit, Lines, is_rev, plausible_commit_variable
 from bumper.audit.scanners.urls import archive_hits
 
 _CMAKE_BLOCK = re.compile(

@@ -16,7 +16,7 @@ from bumper.audit.scanners.lexer import DEFAULT, Command, Word, commands, var_na
 from bumper.audit.scanners.urls import VCS_URL, archive_hits
 from bumper.model import is_sha
 
-ASSIGN_WORD = re.compile(r"\A([A-Za-z_][A-Za-z0-9_]*)(\+?)=(.*)\Z", re.S)
+_ASSIGN_WORD = re.compile(r"\A([A-Za-z_][A-Za-z0-9_]*)(\+?)=(.*)\Z", re.S)
 _PREFIXES = {"then", "do", "else", "elif", "if", "while", "until", "!", "{", "}", "time"}
 _PREFIXES |= {"exec", "nohup", "command", "builtin", "eval"}
 _WRAPPERS = {"timeout", "nice", "ionice", "stdbuf", "chronic", "unbuffer"}
@@ -41,7 +41,7 @@ def scan_shell_text(facts: Facts, text: str, base: int, lines: Lines) -> None:
 
 def _program(words: list[Word]) -> str:
     for word in words:
-        if word.text in _PREFIXES or word.text == "sudo" or ASSIGN_WORD.match(word.text):
+        if word.text in _PREFIXES or word.text == "sudo" or _ASSIGN_WORD.match(word.text):
             continue
         return word.text.rsplit("/", 1)[-1]
     return ""
@@ -67,12 +67,12 @@ def _analyse_command(facts: Facts, command: Command, text: str, base: int, lines
             i += 1
             while i < len(words) and (
                 words[i].text.startswith("-")
-                or ASSIGN_WORD.match(words[i].text)
+                or _ASSIGN_WORD.match(words[i].text)
                 or re.fullmatch(r"[A-Za-z_]\w*", words[i].text)
             ):
                 _assignment(facts, words[i], base, lines)
                 i += 1
-        elif ASSIGN_WORD.match(word):
+        elif _ASSIGN_WORD.match(word):
             _assignment(facts, words[i], base, lines)
             i += 1
         elif word == ":" and i + 1 < len(words):
@@ -113,7 +113,7 @@ def _analyse_command(facts: Facts, command: Command, text: str, base: int, lines
 
 
 def _assignment(facts: Facts, word: Word, base: int, lines: Lines) -> None:
-    match = ASSIGN_WORD.match(word.text)
+    match = _ASSIGN_WORD.match(word.text)
     if not match or match[2]:
         return
     name, value = match[1], match[3]

@@ -7,10 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from bumper.audit.scanners.base import (
-    Hit,
-    Lines,
-)
+from bumper.audit.scanners.base import Hit, Lines
 from bumper.audit.scanners.commands import scan_shell_text, url_hits
 from bumper.audit.scanners.facts import Assign, Facts, resolve
 from bumper.audit.scanners.lexer import DEFAULT, Word

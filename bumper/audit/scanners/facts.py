@@ -9,8 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bumper.audit import repositories
-from bumper.audit.repositories import looks_like_url
+from bumper.audit.repositories import (
+    looks_like_url,
+    only_repository_url,
+    sibling,
+    templated_repositories,
+)
 from bumper.audit.scanners.base import (
     NOT_COMMIT,
     Hit,
@@ -65,6 +69,7 @@ class Facts:
 
 
 def resolve(facts: Facts, text: str) -> list[Hit]:
+    """The hits of a file (`text`) whose commands left `facts`: each with its repository."""
     hits = list(facts.hits)
     table: dict[str, str] = {}
     for assign in facts.assigns:
@@ -98,7 +103,7 @@ def resolve(facts: Facts, text: str) -> list[Hit]:
                     detail=f"`git {use.sub} <sha>` in {facts.where}",
                 )
             )
-    templated = repositories.templated_repositories(text)
+    templated = templated_repositories(text)
 
     def value_of(name: str) -> str | None:
         value = table.get(name)
@@ -119,12 +124,12 @@ def resolve(facts: Facts, text: str) -> list[Hit]:
             and "SHA" not in assign.name.upper()
         ):
             continue
-        repo = repositories.sibling(assign.name, value_of) or templated.get(assign.name)
+        repo = sibling(assign.name, value_of) or templated.get(assign.name)
         branch = None
         if repo is None and assign.name in uses_by_var:
             repo, branch = repo_of_use(uses_by_var[assign.name][0])
         if repo is None:
-            repo = repositories.only_repository_url(
+            repo = only_repository_url(
                 (other, expand(known, table)) for other, known in table.items()
             )
         hits.append(

@@ -5,10 +5,7 @@ from __future__ import annotations
 import re
 
 from bumper.audit.repositories import go_module_repository
-from bumper.audit.scanners.base import (
-    MANAGED,
-    Hit,
-)
+from bumper.audit.scanners.base import MANAGED, Hit
 
 GO_PSEUDO = re.compile(r"v\d+\.\d+\.\d+-(?:[0-9A-Za-z]+\.)*?(?:0\.)?\d{14}-(?P<rev>[0-9a-f]{12})")
 _GOMOD_LINE = re.compile(

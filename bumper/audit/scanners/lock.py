@@ -7,10 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-from bumper.audit.scanners.base import (
-    MANAGED,
-    Hit,
-)
+from bumper.audit.scanners.base import MANAGED, Hit
 
 _LOCK_URL = re.compile(
     r"(?:git\+)?(?P<url>(?:https?|ssh|git)://[^\s\"'#?]+)(?:\?[^\s\"'#]*)?#(?P<rev>[0-9a-f]{40})\b"

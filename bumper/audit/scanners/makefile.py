@@ -8,11 +8,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from bumper import pins
-from bumper.audit.scanners.base import (
-    CANDIDATE,
-    Hit,
-    Lines,
-)
+from bumper.audit.scanners.base import CANDIDATE, Hit, Lines
 from bumper.audit.scanners.commands import scan_shell_text
 from bumper.audit.scanners.facts import Assign, Facts, expand, nearest_remote, resolve
 from bumper.audit.scanners.urls import archive_hits

@@ -6,12 +6,7 @@ from __future__ import annotations
 
 import re
 
-from bumper.audit.scanners.base import (
-    QUOTE,
-    SHA_TOKEN,
-    Hit,
-    is_rev,
-)
+from bumper.audit.scanners.base import QUOTE, SHA_TOKEN, Hit, is_rev
 from bumper.audit.scanners.urls import archive_hits, vcs_url_hits
 
 _MANIFEST_GIT = re.compile(

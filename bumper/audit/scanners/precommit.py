@@ -6,12 +6,7 @@ from __future__ import annotations
 
 import re
 
-from bumper.audit.scanners.base import (
-    FULL_SHA,
-    MANAGED,
-    QUOTE,
-    Hit,
-)
+from bumper.audit.scanners.base import FULL_SHA, MANAGED, QUOTE, Hit
 
 _PRECOMMIT_REPO = re.compile(r"\A[ \t]*-[ \t]+repo[ \t]*:[ \t]*[\"']?(?P<url>[^\s\"'#]+)")
 _PRECOMMIT_REV = re.compile(

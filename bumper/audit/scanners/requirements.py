@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bumper.audit.scanners.base import (
-    Hit,
-)
+from bumper.audit.scanners.base import Hit
 from bumper.audit.scanners.urls import archive_hits, vcs_url_hits
 
 _REQ_COMMENT = re.compile(r"(?:\A|[ \t])#.*\Z")

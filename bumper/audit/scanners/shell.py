@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from bumper.audit.scanners.base import (
-    Hit,
-    Lines,
-)
+from bumper.audit.scanners.base import Hit, Lines
 from bumper.audit.scanners.commands import scan_shell_text
 from bumper.audit.scanners.facts import Facts, resolve
 
