@@ -25,3 +25,7 @@ class UpstreamError(BumperError):
 
 class ForgeError(BumperError):
     """The GitHub (or sandbox) write side failed."""
+
+
+class FixError(BumperError):
+    """`bumper audit --fix` cannot edit the matrix safely; nothing was written."""

@@ -16,10 +16,11 @@ import pytest
 
 from bumper.audit.categorize import categorize
 from bumper.audit.files import Extract
-from bumper.audit.fix import FixError, add_matrix_entries
+from bumper.audit.fix import add_matrix_entries
 from bumper.audit.run import run_audit
 from bumper.cli import main
 from bumper.config.load import load_config
+from bumper.errors import FixError
 from bumper.model import Entry, Location
 
 CORPUS = Path(__file__).parent / "corpus"
