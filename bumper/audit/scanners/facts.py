@@ -157,20 +157,20 @@ def _checksum_variables(text: str) -> set[str]:
     return names
 
 
+# The report's words for each kind of assignment; `{where}` is the Facts' own.
+_DESCRIPTIONS = {
+    "shell-default": 'the default in `{name}="${{{name}:-<sha>}}"` in {where}',
+    "dockerfile-arg": "`ARG {name}=<sha>` in a Dockerfile",
+    "dockerfile-env": "`ENV {name}=<sha>` in a Dockerfile",
+    "command-arg": "`{name}=<sha>` passed on a command line in {where}",
+    "workflow-env": "`{name}: <sha>` in a workflow",
+    "cmake-set": "`set({name} <sha>)` in CMake",
+}
+
+
 def _describe(assign: Assign, where: str) -> str:
-    if assign.kind == "shell-default":
-        return f'the default in `{assign.name}="${{{assign.name}:-<sha>}}"` in {where}'
-    if assign.kind == "dockerfile-arg":
-        return f"`ARG {assign.name}=<sha>` in a Dockerfile"
-    if assign.kind == "dockerfile-env":
-        return f"`ENV {assign.name}=<sha>` in a Dockerfile"
-    if assign.kind == "command-arg":
-        return f"`{assign.name}=<sha>` passed on a command line in {where}"
-    if assign.kind == "workflow-env":
-        return f"`{assign.name}: <sha>` in a workflow"
-    if assign.kind == "cmake-set":
-        return f"`set({assign.name} <sha>)` in CMake"
-    return f"`{assign.name}=<sha>` in {where}"
+    template = _DESCRIPTIONS.get(assign.kind, "`{name}=<sha>` in {where}")
+    return template.format(name=assign.name, where=where)
 
 
 def expand(value: str, table: dict[str, str], depth: int = 0) -> str | None:
