@@ -29,3 +29,7 @@ class ForgeError(BumperError):
 
 class RemoteError(BumperError):
     """A read through GitHub's API failed: the target repository, or pinned commits' dates."""
+
+
+class FixError(BumperError):
+    """`bumper audit --fix` cannot edit the matrix safely; nothing was written."""

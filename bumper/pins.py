@@ -32,7 +32,6 @@ _CONDITIONAL = re.compile(r"[ \t]*(?:ifeq|ifneq|ifdef|ifndef|else|endif)\b")
 _DIRECTIVE = re.compile(r"[ \t]*(?:-?include|sinclude|vpath|export|unexport|undefine)\b")
 _COMMENT = re.compile(r"(?<!\\)(?:\\\\)*#")  # a '#' not escaped by a backslash
 _HEX = re.compile(r"[0-9a-fA-F]+")
-_URL = re.compile(r"[a-z][a-z0-9+.-]*://\S+|git@[^\s:]+:\S+")
 
 # Real Makefiles are a few KiB; a file this large is not one bumper should edit (and would
 # take seconds to scan twice).
@@ -67,10 +66,6 @@ def decode_makefile(data: bytes, filename: str, size: int | None = None) -> str:
             f"{filename}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x} at column"
             f" {column}); refusing to rewrite"
         ) from None
-
-
-_PIN_SUFFIXES = ("_VERSION", "_COMMIT", "_SHA", "_REVISION", "_REV", "_REF", "_HASH", "_PIN")
-_REPO_SUFFIXES = ("_REPO", "_REPOSITORY", "_URL", "_GIT", "_GIT_URL", "_REPO_URL", "_REMOTE")
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,27 +166,6 @@ def rewrite_pin(
     lines = {text.count("\n", 0, start) + 1 for start, _ in spans}
     _check(text, scan, result, variable, (pin.value, new), lines)
     return result
-
-
-def sibling_repository(text: str, variable: str) -> str | None:
-    """The URL in a neighbouring variable such as LLAMA_REPO for LLAMA_VERSION, if exactly one."""
-    stem = next((variable[: -len(s)] for s in _PIN_SUFFIXES if variable.upper().endswith(s)), "")
-    if not stem:
-        return None
-    values: dict[str, set[str]] = {}
-    for pin in find_assignments(text):
-        plain = pin.operator not in ("+=", "!=", "define") and not pin.continued
-        values.setdefault(pin.variable, set()).add(pin.value if plain else "")
-    for suffix in _REPO_SUFFIXES:
-        name = stem + (suffix.lower() if stem.islower() else suffix)
-        candidates = values.get(name, set())
-        if (
-            len(candidates) == 1
-            and _URL.fullmatch(url := next(iter(candidates)))
-            and "$" not in url
-        ):
-            return url
-    return None
 
 
 def unified_diff(path: str, before: str, after: str) -> str:

@@ -12,10 +12,23 @@ from dataclasses import replace
 from pathlib import PurePosixPath
 
 from bumper import pins
-from bumper.audit import scan
 from bumper.audit.files import Extract, clean_path
 from bumper.audit.findings import CATEGORIES, Finding
 from bumper.audit.lookups import GUESSED_BRANCHES, Lookups
+from bumper.audit.repositories import (
+    normalize_repository,
+    only_repository_url,
+    sibling_repository,
+    variable_stem,
+)
+from bumper.audit.scanners import (
+    ABBREVIATED_SHA,
+    NOT_PINS,
+    Hit,
+    classify,
+    plausible_commit_variable,
+)
+from bumper.audit.scanners.makefile import recipe_repositories
 from bumper.errors import PinError, UpstreamError
 from bumper.model import Entry, Head, is_sha
 
@@ -77,16 +90,16 @@ def categorize(
             findings.append(_broken(entry, config_file, message, fix))
             continue
         covered[(file, entry.variable)] = entry
-        sibling = pins.sibling_repository(text, entry.variable)
+        sibling = sibling_repository(text, entry.variable)
         findings.append(_entry_finding(entry, file, pin, sibling, hosts, lookups))
 
     for path, found in sorted(makefile_pins.items()):
         loose = [pin for pin in found if (path, pin.variable) not in covered]
         if not loose:
             continue
-        repositories = upstreams(extract.makefiles[path], [p.variable for p in loose], hosts)
+        upstream = upstreams(extract.makefiles[path], [p.variable for p in loose], hosts)
         for pin in loose:
-            findings.append(_untracked(path, pin, repositories.get(pin.variable), lookups))
+            findings.append(_untracked(path, pin, upstream.get(pin.variable), lookups))
 
     makefile_paths = sorted(extract.makefiles)
     for path, hits in sorted(extract.hits.items()):
@@ -152,8 +165,8 @@ def _entry_finding(
     )
     note = ""
     if sibling:
-        named = scan.normalize_repository(sibling, hosts)
-        if named.lower() != scan.normalize_repository(entry.repository, hosts).lower():
+        named = normalize_repository(sibling, hosts)
+        if named.lower() != normalize_repository(entry.repository, hosts).lower():
             note = f"; note: the Makefile's own repository variable points at {named}"
     if entry.hold is not None:
         return replace(
@@ -230,9 +243,6 @@ def entry_yaml(repository: str, variable: str, branch: str, file: str) -> str:
     return f"- repository: {repository}\n  variable: {variable}\n  branch: {branch}\n  file: {file}"
 
 
-_ABBREVIATED = re.compile(r"(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{7,39}")
-
-
 def makefile_pins_of(text: str) -> list[pins.Pin]:
     """Full-sha pins, and pin-like names (X_VERSION, X_COMMIT, ...) set to an abbreviated sha."""
     found = []
@@ -240,11 +250,11 @@ def makefile_pins_of(text: str) -> list[pins.Pin]:
         name, value = assignment.variable, assignment.value
         if assignment.problem is None:
             # GO_SHA256?=<64 hex> is a checksum and EMPTY_TREE a git constant, not pins.
-            if scan.plausible_commit_variable(name, value) and value not in scan.NOT_PINS:
+            if plausible_commit_variable(name, value) and value not in NOT_PINS:
                 found.append(assignment)
         elif (
-            _ABBREVIATED.fullmatch(value)
-            and scan.variable_stem(name)
+            ABBREVIATED_SHA.fullmatch(value)
+            and variable_stem(name)
             and assignment.operator not in ("+=", "!=", "define")
             and not assignment.continued
         ):
@@ -256,23 +266,18 @@ def upstreams(text: str, variables: Sequence[str], hosts: Sequence[str]) -> dict
     """The repository of each Makefile pin: a sibling X_REPO variable, else the recipe's clone."""
     found: dict[str, str] = {}
     for variable in variables:
-        sibling = pins.sibling_repository(text, variable)
+        sibling = sibling_repository(text, variable)
         if sibling:
-            found[variable] = scan.normalize_repository(sibling, hosts)
+            found[variable] = normalize_repository(sibling, hosts)
     missing = [v for v in variables if v not in found]
-    for variable, url in scan.recipe_repositories(text, missing).items():
-        found[variable] = scan.normalize_repository(url, hosts)
+    for variable, url in recipe_repositories(text, missing).items():
+        found[variable] = normalize_repository(url, hosts)
     missing = [v for v in variables if v not in found]
     if len(missing) == 1 and len({p.variable for p in makefile_pins_of(text)}) == 1:
         # One pin and one repository URL in the file (BUUN_VERSION beside LLAMA_REPO): a pair.
-        urls = {
-            a.value
-            for a in pins.find_assignments(text)
-            if re.search(r"REPO|GIT_URL|REMOTE", a.variable, re.I)
-            and re.fullmatch(r"(?:https?://|git@)\S*(?:github\.com[/:]\S+|\.git)", a.value)
-        }
-        if len(urls) == 1:
-            found[missing[0]] = scan.normalize_repository(urls.pop(), hosts)
+        lone = only_repository_url((a.variable, a.value) for a in pins.find_assignments(text))
+        if lone is not None:
+            found[missing[0]] = normalize_repository(lone, hosts)
     return found
 
 
@@ -309,14 +314,14 @@ _HOW_TO_PASS = {
 
 def _hidden(
     path: str,
-    hit: scan.Hit,
+    hit: Hit,
     hosts: Sequence[str],
     makefiles: Sequence[str],
     by_variable: Mapping[str, list[tuple[str, pins.Pin]]],
     covered: Mapping[tuple[str, str], Entry],
     lookups: Lookups,
 ) -> Finding:
-    repository = scan.normalize_repository(hit.repository, hosts) if hit.repository else None
+    repository = normalize_repository(hit.repository, hosts) if hit.repository else None
     base = Finding(path, hit.line, hit.kind, hit.variable, hit.value, repository, "hidden", "")
     if hit.managed_by:
         return replace(
@@ -327,7 +332,7 @@ def _hidden(
         )
     variable = _suggested_variable(hit, repository, path)
     makefile = _nearest_makefile(path, makefiles)
-    kind_of_file = scan.classify(path) or "shell"
+    kind_of_file = classify(path) or "shell"
     short = "" if is_sha(hit.value) else " (an abbreviated sha)"
     message = f"{hit.detail}{short}: no matrix entry bumps it"
     if kind_of_file == "makefile":
@@ -392,8 +397,8 @@ def _nearest_makefile(path: str, makefiles: Sequence[str]) -> str:
         directory = directory.rpartition("/")[0]
 
 
-def _suggested_variable(hit: scan.Hit, repository: str | None, path: str) -> str:
-    if hit.variable and scan.variable_stem(hit.variable):
+def _suggested_variable(hit: Hit, repository: str | None, path: str) -> str:
+    if hit.variable and variable_stem(hit.variable):
         return hit.variable
     name = ""
     if repository:

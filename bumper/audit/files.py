@@ -1,20 +1,20 @@
 """Which files of a checkout to read, and the commit pins in them.
 
-Makefile pins come from pins.py, every other file's from scan.py. `candidates` and
+Makefile pins come from pins.py, every other file's from the scanners package. `candidates` and
 `extract_texts` are pure (paths and texts in); `collect` reads a checkout from disk, and
-target_repo.fetch_extract the same files through the API.
+remote.fetch_extract the same files through the API.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from bumper.audit import scan
+from bumper.audit import scanners
+from bumper.audit.scanners import Hit, submodule
 
 MAX_BYTES = 1 << 20  # larger files are data, not build scripts
 BINARY_PROBE = 8192
@@ -28,7 +28,7 @@ class Extract:
     """What a checkout holds: Makefile texts and the hidden pins of every other file."""
 
     makefiles: Mapping[str, str]  # path -> text, every Makefile that assigns something
-    hits: Mapping[str, tuple[scan.Hit, ...]]  # path -> hidden (and, with managed, managed) pins
+    hits: Mapping[str, tuple[Hit, ...]]  # path -> hidden (and, with managed, managed) pins
     existing: frozenset[str]  # every listed path, to tell a missing entry file
     files_listed: int = 0
     files_read: int = 0
@@ -110,7 +110,7 @@ def candidates(paths: Iterable[str], wanted: Iterable[str] = ()) -> list[tuple[s
     wanted = set(wanted)
     chosen: list[tuple[str, str | None]] = []
     for path in paths:
-        kind = scan.classify(path)
+        kind = scanners.classify(path)
         if kind is None:
             name = path.rsplit("/", 1)[-1]
             if "." not in name and name not in _NOT_SCRIPTS and not _under_skipped(path):
@@ -133,7 +133,7 @@ def extract_texts(
     wanted = set(wanted)
     makefiles: dict[str, str] = {}
     extra: dict[str, str] = {}
-    hits: dict[str, tuple[scan.Hit, ...]] = {}
+    hits: dict[str, tuple[Hit, ...]] = {}
     for path, kind in candidates(paths, wanted):
         text = texts.get(path)
         if text is None:
@@ -141,7 +141,7 @@ def extract_texts(
         if path in wanted:
             extra[path] = text
         if kind == "shell?":
-            if not scan.is_shell_script(text[:200]):
+            if not scanners.is_shell_script(text[:200]):
                 continue
             kind = "shell"
         if kind is None:  # a matrix entry's file of another name: it holds make-style pins
@@ -149,7 +149,7 @@ def extract_texts(
             continue
         if kind == "makefile":
             makefiles[path] = text
-        found = scan.scan(path, text, kind, managed=managed)
+        found = scanners.scan(path, text, kind, managed=managed)
         if found:
             hits[path] = tuple(found)
     if managed and gitlinks:
@@ -157,39 +157,15 @@ def extract_texts(
         where = ".gitmodules"
         for path, sha in sorted(gitlinks.items()):
             key = where if modules else path
-            hits[key] = (*hits.get(key, ()), _submodule_hit(path, sha, modules))
+            hits[key] = (*hits.get(key, ()), submodule.scan(path, sha, modules))
     read = sum(1 for path in texts if path != ".gitmodules")
     return Extract(makefiles, hits, frozenset(paths), len(paths), read, extra)
 
 
 def _under_skipped(path: str) -> bool:
-    """Would scan.classify skip this path for where it lives (tests, vendor, ...)?"""
+    """Would scanners.classify skip this path for where it lives (tests, vendor, ...)?"""
     directory = path.rpartition("/")[0]
-    return scan.classify(f"{directory}/x.sh" if directory else "x.sh") is None
-
-
-def _submodule_hit(path: str, sha: str, modules: str) -> scan.Hit:
-    line, url = 1, None
-    lines = modules.split("\n")
-    for index, text in enumerate(lines):
-        match = re.match(r"\s*path\s*=\s*(.+?)\s*\Z", text)
-        if match and match[1] == path:
-            line = index + 1
-            for other in lines[max(0, index - 4) : index + 5]:
-                found = re.match(r"\s*url\s*=\s*(.+?)\s*\Z", other)
-                if found:
-                    url = found[1]
-                    break
-            break
-    return scan.Hit(
-        line,
-        "submodule",
-        sha,
-        None,
-        url,
-        managed_by=scan.MANAGED,
-        detail=f"the commit of submodule {path}",
-    )
+    return scanners.classify(f"{directory}/x.sh" if directory else "x.sh") is None
 
 
 def clean_path(path: str) -> str:

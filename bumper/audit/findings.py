@@ -1,4 +1,4 @@
-"""What an audit reports: a Finding per pin and the Audit holding them (report.py renders it)."""
+"""What an audit reports: a Finding per pin and the Audit holding them (render.py renders it)."""
 
 from __future__ import annotations
 

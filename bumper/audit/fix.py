@@ -10,12 +10,8 @@ from typing import Any
 
 from bumper.audit.findings import Finding
 from bumper.config.settings import Config
-from bumper.errors import BumperError
+from bumper.errors import FixError
 from bumper.model import Entry
-
-
-class FixError(BumperError):
-    """The matrix cannot be edited safely; nothing was written."""
 
 
 @dataclass(frozen=True, slots=True)

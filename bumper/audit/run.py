@@ -1,8 +1,8 @@
 """Audit: every commit pin in a checkout, and whether the bump matrix keeps it current.
 
-Extract (extract.py), optionally look upstreams up (audit_lookups.py), then categorize
-(categorize.py, pure). This module runs those steps; nothing here writes. `--fix` lives in
-audit_fix.py, reading the target repository without a checkout in target_repo.py.
+Extract (files.py, or remote.py without a checkout), optionally look upstreams up (lookups.py),
+then categorize (categorize.py, pure). This module runs those steps; nothing here writes.
+`--fix` lives in fix.py.
 """
 
 from __future__ import annotations
@@ -15,37 +15,18 @@ from pathlib import Path
 import httpx
 
 from bumper import pins
-from bumper.audit import scan
 from bumper.audit.categorize import categorize, makefile_pins_of, upstreams
 from bumper.audit.files import Extract, clean_path, collect
-from bumper.audit.findings import CATEGORIES, PROBLEMS, Audit, Finding
-from bumper.audit.fix import FixError, FixResult, add_matrix_entries, fix_matrix
+from bumper.audit.findings import Audit
 from bumper.audit.lookups import Lookups, look_up
-from bumper.audit.remote import fetch_extract, remote_text
+from bumper.audit.repositories import normalize_repository
 from bumper.config.settings import Config
+<<<<<<< HEAD
 from bumper.errors import PinError, RemoteError
+=======
+from bumper.errors import PinError
+>>>>>>> house/audit
 from bumper.model import Location
-
-# The audit's public names, wherever they live now: `from bumper.audit import X` keeps working.
-__all__ = [
-    "CATEGORIES",
-    "PROBLEMS",
-    "Audit",
-    "Extract",
-    "Finding",
-    "FixError",
-    "FixResult",
-    "Lookups",
-    "RemoteError",
-    "add_matrix_entries",
-    "categorize",
-    "collect",
-    "fetch_extract",
-    "fix_matrix",
-    "look_up",
-    "remote_text",
-    "run_audit",
-]
 
 
 def run_audit(
@@ -169,5 +150,5 @@ def _probes(config: Config, extract: Extract) -> list[str]:
     for hits in extract.hits.values():
         for hit in hits:
             if hit.repository and not hit.managed_by and not hit.branch:
-                found.append(scan.normalize_repository(hit.repository, hosts))
+                found.append(normalize_repository(hit.repository, hosts))
     return [r for r in dict.fromkeys(found) if "://" not in r or r.startswith("https://")]

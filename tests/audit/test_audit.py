@@ -14,15 +14,13 @@ from typing import Any
 
 import pytest
 
-from bumper.audit.run import (
-    Extract,
-    FixError,
-    add_matrix_entries,
-    categorize,
-    run_audit,
-)
+from bumper.audit.categorize import categorize
+from bumper.audit.files import Extract
+from bumper.audit.fix import add_matrix_entries
+from bumper.audit.run import run_audit
 from bumper.cli import main
 from bumper.config.load import load_config
+from bumper.errors import FixError
 from bumper.model import Entry, Location
 
 CORPUS = Path(__file__).parent / "corpus"

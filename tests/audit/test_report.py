@@ -1,4 +1,4 @@
-"""report.py: the JSON schema, SARIF 2.1.0 structure, markdown for a PR comment, the rich table."""
+"""render.py: the JSON schema, SARIF 2.1.0 structure, markdown for a PR comment, the rich table."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import jsonschema
 import pytest
 
+from bumper.audit.findings import Audit, Finding
 from bumper.audit.render import JSON_SCHEMA, render, sarif_document, to_markdown, to_table
-from bumper.audit.run import Audit, Finding
 
 SHA = "a" * 40
 

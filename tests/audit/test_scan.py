@@ -1,4 +1,4 @@
-"""scan.py: hidden commit pins found from their context, and prose, comments and data left alone."""
+"""scanners: hidden commit pins found from their context; prose, comments and data left alone."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import hashlib
 
 import pytest
 
-from bumper.audit.scan import Hit, classify, is_shell_script, normalize_repository, scan
+from bumper.audit.repositories import normalize_repository
+from bumper.audit.scanners import Hit, classify, is_shell_script, scan
 
 
 def sha(label: str) -> str:
