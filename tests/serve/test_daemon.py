@@ -28,7 +28,8 @@ from serving import NEVER, Daemons, Served, config_yaml, demo_matrix
 from bumper.config.settings import ScheduleSettings
 from bumper.logs import RedactingFilter, add_secret, redact, setup_logging
 from bumper.model import Entry, Result, Status
-from bumper.serve.daemon import crontab_weekdays, request_counts, schedule_trigger
+from bumper.serve.daemon import crontab_weekdays, schedule_trigger
+from bumper.serve.metrics import request_counts
 from bumper.serve.state import State
 from bumper.serve.statuspage import Snapshot, entry_views, render_html
 
