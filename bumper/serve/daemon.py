@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobExecutionEvent
@@ -41,11 +41,14 @@ from bumper.serve.metrics import Metrics
 from bumper.serve.state import State
 from bumper.serve.statuspage import Snapshot, entry_views
 
+if TYPE_CHECKING:
+    # Only for the type: the runner and all it imports load with the first pass.
+    from bumper.bump.run import PassReport
+
 log = logging.getLogger("bumper.daemon")
 
 JOB_ID = "pass"
 STOP_GRACE_SECONDS = 8.0  # SIGTERM to exit stays under Docker's default 10 s
-RunPass = Callable[..., Any]  # runner.run_pass's signature; see Daemon._run_pass
 
 
 # -- schedule ------------------------------------------------------------------------
@@ -151,6 +154,19 @@ def describe_schedule(schedule: ScheduleSettings) -> str:
 
 
 # -- the daemon ----------------------------------------------------------------------
+
+
+class RunPass(Protocol):
+    """How the daemon calls a pass: ``bumper.bump.run.run_pass``, or a test's stand-in."""
+
+    def __call__(
+        self,
+        config: Config,
+        *,
+        environ: Mapping[str, str],
+        on_result: Callable[[Result], None],
+        should_stop: Callable[[], bool],
+    ) -> PassReport: ...
 
 
 class Daemon:
@@ -372,11 +388,12 @@ class Daemon:
             extra={"outcome": outcome, "duration": round(duration, 3), **counts},
         )
 
-    def _call_run_pass(self, config: Config) -> Any:
-        if self._run_pass_fn is not None:
-            run_pass: RunPass = self._run_pass_fn
-        else:
-            from bumper.bump.run import run_pass
+    def _call_run_pass(self, config: Config) -> PassReport:
+        run_pass = self._run_pass_fn
+        if run_pass is None:
+            from bumper.bump.run import run_pass as default_run_pass
+
+            run_pass = default_run_pass
         return run_pass(
             config,
             environ=dict(self.environ),
