@@ -362,11 +362,12 @@ class Daemon:
             else:
                 outcome = "ok"
             self.metrics.count_requests(report.requests)
-            remaining = report.requests.get("rate_limit_remaining")
-            if remaining is None and not self._stopping.is_set():
+            # A pass does not report GitHub's rate limit, so the gauge asks after each one;
+            # not while stopping, when SIGTERM's grace is better spent closing.
+            if not self._stopping.is_set():
                 remaining = probe_rate_limit(config, self.environ)
-            if remaining is not None:
-                self._rate_limit_remaining = int(remaining)
+                if remaining is not None:
+                    self._rate_limit_remaining = remaining
         duration = time.time() - started
         self.state.finish_pass(
             pass_id, duration=duration, outcome=outcome, counts=counts, error=error
