@@ -581,6 +581,31 @@ def test_state_keeps_the_last_error_after_recovery_and_the_failing_streak() -> N
     state.close()
 
 
+def test_a_state_file_with_the_old_etag_and_meta_tables_opens_with_its_history(
+    tmp_path: Path,
+) -> None:
+    # Files written before those unused tables were dropped from the schema still have them.
+    path = tmp_path / "state.sqlite"
+    entry = Entry("acme/lib", "X_VERSION", "main", "Makefile")
+    state = State.open(path)
+    state.record_result(Result(entry, Status.UP_TO_DATE, "a" * 40, "a" * 40), 100.0)
+    state.finish_pass(state.begin_pass("schedule", 90.0), duration=10.0, outcome="ok", counts={})
+    state.close()
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            "CREATE TABLE etags (key TEXT PRIMARY KEY, etag TEXT NOT NULL,"
+            " body BLOB NOT NULL, stored_at REAL NOT NULL);"
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        )
+    db.close()
+
+    state = State.open(path)
+    assert state.path == path
+    assert state.entries()[entry.key].checked_at == 100.0
+    assert [p.outcome for p in state.passes()] == ["ok"]
+    state.close()
+
+
 def test_log_filter_redacts_registered_and_token_shaped_secrets() -> None:
     add_secret("s3cret-value-for-test")
     github_like = "ghp_" + "A1b2C3d4" * 5
