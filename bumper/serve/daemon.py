@@ -405,9 +405,7 @@ class Daemon:
     def _on_result(self, result: Result) -> None:
         # What is stored is shown on the page: no token, even if a message carried one.
         result = dataclasses.replace(result, message=logs.redact(result.message))
-        # The runner may add a commit count; the page shows "behind" without one.
-        behind = getattr(result, "behind", None)
-        self.state.record_result(result, time.time(), behind=behind)
+        self.state.record_result(result, time.time())
         level = logging.WARNING if result.status is Status.FAILED else logging.INFO
         text = f"{result.entry.name}: {result.status.value}"
         if result.message:

@@ -120,7 +120,7 @@ class State:
             yield self._conn
 
     # -- entries ------------------------------------------------------------------
-    def record_result(self, result: Result, at: float, behind: int | None = None) -> None:
+    def record_result(self, result: Result, at: float) -> None:
         """Store one entry's result in its own transaction."""
         entry = result.entry
         failed = result.status is Status.FAILED
@@ -151,7 +151,7 @@ class State:
                     result.status.value,
                     result.old,
                     result.new,
-                    behind,
+                    result.behind,
                     result.message,
                     result.pr,
                     result.pr_url,

@@ -581,6 +581,14 @@ def test_state_keeps_the_last_error_after_recovery_and_the_failing_streak() -> N
     state.close()
 
 
+def test_state_stores_how_far_behind_the_result_says_the_pin_is() -> None:
+    entry = Entry("acme/lib", "X_VERSION", "main", "Makefile")
+    state = State.open(None)
+    state.record_result(Result(entry, Status.BUMPED, "a" * 40, "b" * 40, pr=1, behind=3), 1.0)
+    assert state.entries()[entry.key].behind == 3
+    state.close()
+
+
 def test_a_state_file_with_the_old_etag_and_meta_tables_opens_with_its_history(
     tmp_path: Path,
 ) -> None:
