@@ -1,7 +1,8 @@
-"""`bumper serve` around the runner: schedule, one pass at a time, health, metrics, status page.
+"""`bumper serve`'s lifecycle: schedule, one pass at a time, signals, reload.
 
-No bump logic lives here: a pass is ``runner.run_pass``. This module decides only when a pass
-runs, what people and Prometheus see of it, and how the process stops and reloads.
+No bump logic lives here: a pass is ``bumper.bump.run.run_pass``. This module decides when a
+pass runs, what it records of it, and how the process stops and reloads; what people and
+Prometheus see of that is in ``http``, ``metrics`` and ``statuspage``.
 
 Threads: the main thread waits for signals (SIGTERM/SIGINT stop, SIGHUP reloads); APScheduler
 runs passes in its pool; the HTTP server answers from its own threads.
@@ -10,23 +11,17 @@ runs passes in its pool; the HTTP server answers from its own threads.
 from __future__ import annotations
 
 import dataclasses
-import hmac
-import json
 import logging
 import os
 import queue
-import re
 import signal
 import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
-from typing import Any
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobExecutionEvent
@@ -36,31 +31,24 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from prometheus_client import (
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    disable_created_metrics,
-)
-from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.exposition import choose_encoder
-from prometheus_client.registry import Collector
 
 from bumper import logs
 from bumper.config.settings import Config, ScheduleSettings
 from bumper.errors import BumperError, ConfigError
 from bumper.model import Result, Status
+from bumper.serve.http import Server
+from bumper.serve.metrics import Metrics
 from bumper.serve.state import State
-from bumper.serve.statuspage import Snapshot, entry_views, render_html, status_json
+from bumper.serve.statuspage import Snapshot, entry_views
+
+if TYPE_CHECKING:
+    # Only for the type: the runner and all it imports load with the first pass.
+    from bumper.bump.run import PassReport
 
 log = logging.getLogger("bumper.daemon")
 
 JOB_ID = "pass"
 STOP_GRACE_SECONDS = 8.0  # SIGTERM to exit stays under Docker's default 10 s
-PASS_OUTCOMES = ("ok", "failed", "stopped", "crashed", "skipped")
-ENTRY_STATES = ("bumped", "up-to-date", "held", "failed", "skipped", "pending")
-RunPass = Callable[..., Any]  # runner.run_pass's signature; see Daemon._run_pass
 
 
 # -- schedule ------------------------------------------------------------------------
@@ -165,111 +153,20 @@ def describe_schedule(schedule: ScheduleSettings) -> str:
     return text
 
 
-# -- metrics -------------------------------------------------------------------------
-
-_STATUS_KEY = re.compile(r"\A([a-z]+)_(\d{3})\Z")
-
-
-def request_counts(requests: Mapping[str, int]) -> dict[tuple[str, str], int]:
-    """``{"git": 3, "git_200": 2}`` -> ``{("git", "200"): 2, ("git", "error"): 1}``.
-
-    A kind's bare count is every request sent; the part no status accounts for got no answer.
-    """
-    out: dict[tuple[str, str], int] = {}
-    answered: dict[str, int] = {}
-    for key, count in requests.items():
-        match = _STATUS_KEY.match(key)
-        if match:
-            out[(match[1], match[2])] = count
-            answered[match[1]] = answered.get(match[1], 0) + count
-    for kind in {k for k in requests if k.isalpha()}:
-        unanswered = requests[kind] - answered.get(kind, 0)
-        if unanswered > 0:
-            out[(kind, "error")] = unanswered
-    return out
-
-
-class _Metrics:
-    """Prometheus metrics in a registry of their own; gauges of the present are read live."""
-
-    def __init__(self, daemon: Daemon) -> None:
-        # `*_created` series double the output and no dashboard reads them.
-        disable_created_metrics()
-        self.registry = CollectorRegistry()
-        r = self.registry
-        self.passes = Counter("bumper_passes", "Passes by result", ["result"], registry=r)
-        for outcome in PASS_OUTCOMES:
-            self.passes.labels(outcome)
-        self.duration = Histogram(
-            "bumper_pass_duration_seconds",
-            "Wall time of finished passes",
-            buckets=(0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800),
-            registry=r,
-        )
-        self.requests = Counter(
-            "bumper_requests",
-            "Requests passes sent, by kind (git: upstream look-ups; rest, graphql: GitHub API) "
-            "and HTTP status (error: no answer)",
-            ["kind", "status"],
-            registry=r,
-        )
-        self.reloads = Counter(
-            "bumper_config_reloads", "Config reloads (SIGHUP) by result", ["result"], registry=r
-        )
-        for result in ("ok", "failed"):
-            self.reloads.labels(result)
-        self.last_pass = Gauge(
-            "bumper_last_pass_timestamp_seconds", "When the last pass finished", registry=r
-        )
-        self.last_success = Gauge(
-            "bumper_last_success_timestamp_seconds",
-            "When a pass last finished with no failed entry",
-            registry=r,
-        )
-        r.register(_LiveCollector(daemon))
-
-
-class _LiveCollector(Collector):
-    def __init__(self, daemon: Daemon) -> None:
-        self.daemon = daemon
-
-    def collect(self) -> Any:
-        snap = self.daemon.snapshot()
-        entries = GaugeMetricFamily("bumper_entries", "Matrix entries by state", labels=["state"])
-        counts = snap.counts()
-        for state in ENTRY_STATES:
-            entries.add_metric([state], counts.get(state, 0))
-        yield entries
-        open_prs = {v.pr for v in snap.entries if v.pr is not None and _open(v.status)}
-        yield GaugeMetricFamily(
-            "bumper_open_pull_requests",
-            "Pull requests bumper has open, as of the last pass",
-            value=len(open_prs),
-        )
-        if snap.rate_limit_remaining is not None:
-            yield GaugeMetricFamily(
-                "bumper_rate_limit_remaining",
-                "GitHub API requests left in this hour's window, after the last pass",
-                value=snap.rate_limit_remaining,
-            )
-        yield GaugeMetricFamily(
-            "bumper_pass_running", "1 while a pass runs", value=int(snap.pass_running)
-        )
-        yield GaugeMetricFamily("bumper_ready", "1 when /readyz answers 200", value=int(snap.ready))
-        if snap.next_pass_at is not None:
-            yield GaugeMetricFamily(
-                "bumper_next_pass_timestamp_seconds",
-                "When the next scheduled pass is due",
-                value=snap.next_pass_at,
-            )
-
-
-def _open(status: str) -> bool:
-    # bumped: this pass opened or updated it; up-to-date with a PR: the PR already has the sha.
-    return status in ("bumped", "up-to-date")
-
-
 # -- the daemon ----------------------------------------------------------------------
+
+
+class RunPass(Protocol):
+    """How the daemon calls a pass: ``bumper.bump.run.run_pass``, or a test's stand-in."""
+
+    def __call__(
+        self,
+        config: Config,
+        *,
+        environ: Mapping[str, str],
+        on_result: Callable[[Result], None],
+        should_stop: Callable[[], bool],
+    ) -> PassReport: ...
 
 
 class Daemon:
@@ -306,7 +203,7 @@ class Daemon:
         self._running_pass: tuple[int, float] | None = None  # (id, started_at)
         self.commands: queue.SimpleQueue[str] = queue.SimpleQueue()
 
-        self.metrics = _Metrics(self)
+        self.metrics = Metrics(self.snapshot)
         self.scheduler = BackgroundScheduler(
             # Two workers so a due job can start, find a pass running, and be skipped at once.
             executors={"default": ThreadPoolExecutor(2)},
@@ -314,7 +211,7 @@ class Daemon:
             timezone=ZoneInfo(config.schedule.timezone),
         )
         self.scheduler.add_listener(self._on_job_event, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
-        self._http = _Server((host, port), self)
+        self._http = Server((host, port), self)
         self._http_thread: threading.Thread | None = None
 
     # -- lifecycle ------------------------------------------------------------------
@@ -464,13 +361,13 @@ class Daemon:
                 outcome = "stopped"
             else:
                 outcome = "ok"
-            for (kind, status), n in request_counts(report.requests).items():
-                self.metrics.requests.labels(kind, status).inc(n)
-            remaining = report.requests.get("rate_limit_remaining")
-            if remaining is None and not self._stopping.is_set():
+            self.metrics.count_requests(report.requests)
+            # A pass does not report GitHub's rate limit, so the gauge asks after each one;
+            # not while stopping, when SIGTERM's grace is better spent closing.
+            if not self._stopping.is_set():
                 remaining = probe_rate_limit(config, self.environ)
-            if remaining is not None:
-                self._rate_limit_remaining = int(remaining)
+                if remaining is not None:
+                    self._rate_limit_remaining = remaining
         duration = time.time() - started
         self.state.finish_pass(
             pass_id, duration=duration, outcome=outcome, counts=counts, error=error
@@ -492,11 +389,12 @@ class Daemon:
             extra={"outcome": outcome, "duration": round(duration, 3), **counts},
         )
 
-    def _call_run_pass(self, config: Config) -> Any:
-        if self._run_pass_fn is not None:
-            run_pass: RunPass = self._run_pass_fn
-        else:
-            from bumper.bump.run import run_pass
+    def _call_run_pass(self, config: Config) -> PassReport:
+        run_pass = self._run_pass_fn
+        if run_pass is None:
+            from bumper.bump.run import run_pass as default_run_pass
+
+            run_pass = default_run_pass
         return run_pass(
             config,
             environ=dict(self.environ),
@@ -507,9 +405,7 @@ class Daemon:
     def _on_result(self, result: Result) -> None:
         # What is stored is shown on the page: no token, even if a message carried one.
         result = dataclasses.replace(result, message=logs.redact(result.message))
-        # The runner may add a commit count; the page shows "behind" without one.
-        behind = getattr(result, "behind", None)
-        self.state.record_result(result, time.time(), behind=behind)
+        self.state.record_result(result, time.time())
         level = logging.WARNING if result.status is Status.FAILED else logging.INFO
         text = f"{result.entry.name}: {result.status.value}"
         if result.message:
@@ -647,110 +543,3 @@ def probe_rate_limit(config: Config, environ: Mapping[str, str]) -> int | None:
         return int(value) if value is not None else None
     except ValueError:
         return None
-
-
-# -- HTTP ----------------------------------------------------------------------------
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-    def __init__(self, address: tuple[str, int], daemon: Daemon) -> None:
-        self.bumper = daemon
-        super().__init__(address, _Handler)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    server_version = "bumper"
-    sys_version = ""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("http: " + format, *args)
-
-    def do_HEAD(self) -> None:
-        self._get(head=True)
-
-    def do_GET(self) -> None:
-        self._get(head=False)
-
-    def _get(self, *, head: bool) -> None:
-        daemon = self.server.bumper
-        path = urlsplit(self.path).path
-        if path == "/healthz":
-            self._send(200, b"ok\n", "text/plain; charset=utf-8", head)
-        elif path == "/readyz":
-            ready, reasons = daemon.readiness()
-            body = {"ready": ready, "reasons": reasons}
-            self._json(200 if ready else 503, body, head)
-        elif path == "/metrics":
-            # Prometheus asks for OpenMetrics in Accept; anything else gets the text format.
-            encoder, content_type = choose_encoder(self.headers.get("Accept", ""))
-            self._send(200, encoder(daemon.metrics.registry), content_type, head)
-        elif path == "/status.json":
-            self._json(200, status_json(daemon.snapshot()), head)
-        elif path in ("/", "/index.html"):
-            page = render_html(daemon.snapshot()).encode()
-            self._send(200, page, "text/html; charset=utf-8", head)
-        elif path == "/run":
-            self._json(405, {"error": "use POST /run"}, head, {"Allow": "POST"})
-        else:
-            self._json(404, {"error": "not found"}, head)
-
-    def do_POST(self) -> None:
-        daemon = self.server.bumper
-        if urlsplit(self.path).path != "/run":
-            self._json(404, {"error": "not found"})
-            return
-        expected = daemon.admin_token()
-        if expected is None:
-            self._json(
-                403,
-                {"error": "triggering a pass over HTTP is off: set schedule.admin_token_env"},
-            )
-            return
-        scheme, _, given = self.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            given.strip().encode(), expected.encode()
-        ):
-            self._json(401, {"error": "needs Authorization: Bearer <admin token>"})
-            return
-        if not daemon.request_pass("http"):
-            self._json(409, {"error": "a pass is running (or bumper is stopping)"})
-            return
-        self._json(202, {"started": True})
-
-    def _json(
-        self,
-        status: int,
-        payload: Any,
-        head: bool = False,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        data = (json.dumps(payload, indent=1) + "\n").encode()
-        self._send(status, data, "application/json", head, headers)
-
-    def _send(
-        self,
-        status: int,
-        data: bytes,
-        content_type: str,
-        head: bool = False,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        self.send_response(status, HTTPStatus(status).phrase)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        if content_type.startswith("text/html"):
-            # Inline styles only; no script, nothing loaded from elsewhere.
-            self.send_header(
-                "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"
-            )
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        if not head:
-            self.wfile.write(data)

@@ -1,9 +1,9 @@
-"""The daemon's SQLite state: last results, pass history and ETags. A cache, never a source.
+"""The daemon's SQLite state: last results and pass history. A cache, never a source.
 
 GitHub is the source of truth. Nothing here feeds a decision: deleting the file loses the
-status page's history and makes the next look-ups unconditional, and that is all. So a
-file that cannot be opened, is corrupt, or has another schema is replaced, not repaired.
-Every write is one transaction, so a kill at any moment leaves the last committed state.
+status page's history, and that is all. So a file that cannot be opened, is corrupt, or has
+another schema is replaced, not repaired. Every write is one transaction, so a kill at any
+moment leaves the last committed state.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from bumper.model import Result, Status
 
 log = logging.getLogger("bumper.state")
 
+# Still 1 though the etags and meta tables are gone: no version read or wrote them, so a
+# file that has them is the same schema (they stay, empty and ignored) and opens as it is.
 SCHEMA_VERSION = 1
 KEEP_PASSES = 200
 _SCHEMA = """
@@ -51,16 +53,6 @@ CREATE TABLE passes (
     outcome TEXT NOT NULL,
     counts TEXT NOT NULL DEFAULT '{}',
     error TEXT
-);
-CREATE TABLE etags (
-    key TEXT PRIMARY KEY,
-    etag TEXT NOT NULL,
-    body BLOB NOT NULL,
-    stored_at REAL NOT NULL
-);
-CREATE TABLE meta (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
 );
 """
 
@@ -128,7 +120,7 @@ class State:
             yield self._conn
 
     # -- entries ------------------------------------------------------------------
-    def record_result(self, result: Result, at: float, behind: int | None = None) -> None:
+    def record_result(self, result: Result, at: float) -> None:
         """Store one entry's result in its own transaction."""
         entry = result.entry
         failed = result.status is Status.FAILED
@@ -159,7 +151,7 @@ class State:
                     result.status.value,
                     result.old,
                     result.new,
-                    behind,
+                    result.behind,
                     result.message,
                     result.pr,
                     result.pr_url,
@@ -220,29 +212,6 @@ class State:
                 (limit,),
             ).fetchall()
         return [PassRecord(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6]) for r in rows]
-
-    # -- conditional requests -----------------------------------------------------
-    def etag(self, key: str) -> tuple[str, bytes] | None:
-        """The stored ETag and body for a URL (or any key), for If-None-Match."""
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT etag, body FROM etags WHERE key = ?", (key,)
-            ).fetchone()
-        return (row[0], bytes(row[1])) if row else None
-
-    def put_etag(self, key: str, etag: str, body: bytes, at: float) -> None:
-        with self._tx() as db:
-            db.execute("INSERT OR REPLACE INTO etags VALUES (?, ?, ?, ?)", (key, etag, body, at))
-
-    # -- small values -------------------------------------------------------------
-    def get_meta(self, key: str) -> str | None:
-        with self._lock:
-            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return str(row[0]) if row else None
-
-    def set_meta(self, key: str, value: str) -> None:
-        with self._tx() as db:
-            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
 
 def _connect(target: str) -> sqlite3.Connection:

@@ -28,7 +28,8 @@ from serving import NEVER, Daemons, Served, config_yaml, demo_matrix
 from bumper.config.settings import ScheduleSettings
 from bumper.logs import RedactingFilter, add_secret, redact, setup_logging
 from bumper.model import Entry, Result, Status
-from bumper.serve.daemon import crontab_weekdays, request_counts, schedule_trigger
+from bumper.serve.daemon import crontab_weekdays, schedule_trigger
+from bumper.serve.metrics import request_counts
 from bumper.serve.state import State
 from bumper.serve.statuspage import Snapshot, entry_views, render_html
 
@@ -577,6 +578,39 @@ def test_state_keeps_the_last_error_after_recovery_and_the_failing_streak() -> N
     state.record_result(Result(entry, Status.UP_TO_DATE, "a" * 40, "a" * 40), 300.0)
     row = state.entries()[entry.key]
     assert (row.status, row.last_error, row.failing_since) == ("up-to-date", "HTTP 503", None)
+    state.close()
+
+
+def test_state_stores_how_far_behind_the_result_says_the_pin_is() -> None:
+    entry = Entry("acme/lib", "X_VERSION", "main", "Makefile")
+    state = State.open(None)
+    state.record_result(Result(entry, Status.BUMPED, "a" * 40, "b" * 40, pr=1, behind=3), 1.0)
+    assert state.entries()[entry.key].behind == 3
+    state.close()
+
+
+def test_a_state_file_with_the_old_etag_and_meta_tables_opens_with_its_history(
+    tmp_path: Path,
+) -> None:
+    # Files written before those unused tables were dropped from the schema still have them.
+    path = tmp_path / "state.sqlite"
+    entry = Entry("acme/lib", "X_VERSION", "main", "Makefile")
+    state = State.open(path)
+    state.record_result(Result(entry, Status.UP_TO_DATE, "a" * 40, "a" * 40), 100.0)
+    state.finish_pass(state.begin_pass("schedule", 90.0), duration=10.0, outcome="ok", counts={})
+    state.close()
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            "CREATE TABLE etags (key TEXT PRIMARY KEY, etag TEXT NOT NULL,"
+            " body BLOB NOT NULL, stored_at REAL NOT NULL);"
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        )
+    db.close()
+
+    state = State.open(path)
+    assert state.path == path
+    assert state.entries()[entry.key].checked_at == 100.0
+    assert [p.outcome for p in state.passes()] == ["ok"]
     state.close()
 
 
