@@ -21,11 +21,7 @@ from bumper.audit.findings import Audit
 from bumper.audit.lookups import Lookups, look_up
 from bumper.audit.repositories import normalize_repository
 from bumper.config.settings import Config
-<<<<<<< HEAD
-from bumper.errors import PinError, RemoteError
-=======
 from bumper.errors import PinError
->>>>>>> house/audit
 from bumper.model import Location
 
 
