@@ -15,25 +15,8 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
-from bumper.config.matrix import (
-    Problems,
-    Report,
-    Row,
-    check_branch,
-    check_entries,
-    check_file,
-    check_owner,
-    check_owner_name,
-    check_url,
-    close_match,
-    expected,
-    kind,
-    line_of,
-    line_of_key,
-    parse_yaml,
-    unknown_key,
-    workflow_rows,
-)
+from bumper.config.matrix import Row, check_entries, workflow_rows
+from bumper.config.problems import Problems, Report, close_match, expected, kind, unknown_key
 from bumper.config.settings import (
     Config,
     GitHubSettings,
@@ -42,6 +25,15 @@ from bumper.config.settings import (
     ScheduleSettings,
     TargetSettings,
 )
+from bumper.config.values import (
+    check_author,
+    check_branch,
+    check_file,
+    check_owner,
+    check_owner_name,
+    check_url,
+)
+from bumper.config.yaml import line_of, line_of_key, parse_yaml
 from bumper.errors import BumperError, ConfigError
 from bumper.files import line_and_column
 from bumper.model import Entry
@@ -680,16 +672,6 @@ def _template(*, stable: bool = False) -> Callable[[Any], str]:
         return text
 
     return convert
-
-
-_AUTHOR_RE = re.compile(r"\A[^<>\n]+ <[^<>\s@]+@[^<>\s@]+>\Z")
-
-
-def check_author(value: str) -> str | None:
-    """`Name <email>`, as a Signed-off-by trailer spells it."""
-    if _AUTHOR_RE.match(value):
-        return None
-    return "expected `Name <email>`, as in a Signed-off-by line"
 
 
 def _token_env(value: Any) -> str:
