@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import stat
 import string
-import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
@@ -17,6 +16,7 @@ from typing import Any, TypeVar
 
 from bumper.config.matrix import Row, check_entries, workflow_rows
 from bumper.config.problems import Problems, Report, close_match, expected, kind, unknown_key
+from bumper.config.schedule import check_cron, check_timezone
 from bumper.config.settings import (
     Config,
     GitHubSettings,
@@ -776,75 +776,3 @@ def _job_name(value: Any) -> str:
     if not text.strip():
         raise _Invalid("is empty")
     return text
-
-
-# --- schedule ------------------------------------------------------------------------------
-
-_CRON_FIELDS = (
-    ("minute", 0, 59, ()),
-    ("hour", 0, 23, ()),
-    ("day of month", 1, 31, ()),
-    (
-        "month",
-        1,
-        12,
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
-    ),
-    ("day of week", 0, 7, ("sun", "mon", "tue", "wed", "thu", "fri", "sat")),
-)
-
-
-def check_cron(value: str) -> str | None:
-    """A problem with a five-field cron expression (minute hour day month weekday), or None."""
-    fields = value.split()
-    if value.strip().startswith("@"):
-        return f"`{value.strip()}` shortcuts are not supported; write five fields like 0 3 * * *"
-    if len(fields) != 5:
-        return (
-            f"a cron expression has 5 fields (minute hour day month weekday), this has "
-            f"{len(fields)}; e.g. 0 3 * * *"
-        )
-    for text, (name, low, high, names) in zip(fields, _CRON_FIELDS, strict=True):
-        for part in text.split(","):
-            problem = _cron_part(part.lower(), name, low, high, names)
-            if problem:
-                return problem
-    return None
-
-
-def _cron_part(part: str, name: str, low: int, high: int, names: tuple[str, ...]) -> str | None:
-    def number(token: str) -> int | str:
-        if token in names:
-            return names.index(token) + (1 if low == 1 else 0)
-        if not token.isdigit():
-            return f"{name}: `{token}` is not a number"
-        if not low <= int(token) <= high:
-            return f"{name} {token} is out of range {low}-{high}"
-        return int(token)
-
-    span, _, step = part.partition("/")
-    if step and (not step.isdigit() or int(step) == 0):
-        return f"{name}: step `/{step}` must be a positive number"
-    if span == "*":
-        return None
-    first, dash, last = span.partition("-")
-    start = number(first)
-    if isinstance(start, str):
-        return start
-    if dash:
-        end = number(last)
-        if isinstance(end, str):
-            return end
-        if end < start:
-            return f"{name}: range {span} runs backwards"
-    return None
-
-
-def check_timezone(value: str) -> str | None:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        match = close_match(value, sorted(zoneinfo.available_timezones()))
-        hint = f"; did you mean `{match}`?" if match else "; use an IANA name like Europe/Paris"
-        return f"unknown time zone `{value}`{hint}"
-    return None
