@@ -20,11 +20,11 @@ def default_state_path() -> Path:
 
 def main(args: argparse.Namespace) -> int:
     setup_logging(args.log_format)
-    from bumper.config.run import load_run_config
+    from bumper.config import load_config
     from bumper.serve.daemon import Daemon
     from bumper.serve.state import State
 
-    config = load_run_config(args.config, None)
+    config = load_config(args.config, None)
     state_path = args.state if args.state is not None else default_state_path()
     state = State.open(state_path)
     try:

@@ -1,7 +1,10 @@
-"""Load config/bumper.yaml into a Config, reporting every problem as FILE:LINE: key: message.
+"""The one way in: config/bumper.yaml (and any workflow its `matrix_from` names) to a Config.
 
-Reading bytes and the checkout is the edge (load_config); parse_config takes text. Problems are
-collected across the whole file (and an imported workflow) and raised once as ConfigError.
+Every command loads its config with load_config, which reads the file and, for
+`matrix_from: {workflow: PATH, job: NAME}`, the workflow: from the checkout when there is one,
+else from the target repository; this is the one place that decides which. parse_config is
+the core: text in, Config out, every problem collected as FILE:LINE: key: message and raised
+once as ConfigError.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import stat
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bumper.config.matrix import Row, check_duplicates, check_entries, workflow_rows
 from bumper.config.problems import Problems, Report, expected
@@ -20,6 +24,9 @@ from bumper.config.yaml import line_of, line_of_key, parse_yaml
 from bumper.errors import BumperError, ConfigError
 from bumper.files import BadByte, decode_utf8, line_and_column
 
+if TYPE_CHECKING:
+    import httpx
+
 MAX_CONFIG_BYTES = 2 * 1024 * 1024  # ~20,000 rows; ruamel needs ~0.4 ms per row
 
 # Given the config parsed so far and the workflow path from `matrix_from`, return its text
@@ -27,22 +34,41 @@ MAX_CONFIG_BYTES = 2 * 1024 * 1024  # ~20,000 rows; ruamel needs ~0.4 ms per row
 WorkflowFetcher = Callable[[Config, str], str]
 
 
-# --- the edge: bytes on disk ---------------------------------------------------------------
+# --- the edge: bytes on disk, and the target repository -------------------------------------
 
 
 def load_config(
     path: Path,
     checkout: Path | None = None,
+    environ: Mapping[str, str] | None = None,
     *,
-    workflow_text: str | WorkflowFetcher | None = None,
     allow_duplicates: bool = False,
+    client: httpx.Client | None = None,
 ) -> Config:
-    """Read, parse and check a config file. Raises ConfigError listing every problem.
+    """Read and check the config at `path`; a ConfigError lists every problem.
 
+    With a checkout, the workflow is read from it. Without one, a single GraphQL request
+    reads it from `target.repository` at `target.base`, authenticated with the token that
+    `github.token_env` names in `environ` (default: os.environ). No request is made when the
+    config has no `matrix_from`. `client` (one that counts requests, say) is used when given.
     `allow_duplicates` keeps entries that pin the same variable twice (audit reports them).
     """
     text = read_text_file(path, str(path))
-    return parse_config(text, str(path), checkout, workflow_text, allow_duplicates)
+    if checkout is not None:
+        return parse_config(text, str(path), checkout, None, allow_duplicates)
+
+    def fetch(partial: Config, workflow: str) -> str:
+        # Imported here: the audit's remote reader brings its scanners, which serve never needs.
+        from bumper.audit.remote import remote_text
+
+        if client is not None:
+            return remote_text(partial, workflow, client=client, environ=environ)
+        from bumper.github.http import new_client
+
+        with new_client(timeout=partial.github.timeout_seconds) as own:
+            return remote_text(partial, workflow, client=own, environ=environ)
+
+    return parse_config(text, str(path), None, fetch, allow_duplicates)
 
 
 def read_text_file(path: Path, shown_as: str) -> str:

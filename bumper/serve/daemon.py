@@ -464,9 +464,9 @@ class Daemon:
     def _load(self, path: Path) -> Config:
         if self._load_config_fn is not None:
             return self._load_config_fn(path)
-        from bumper.config.run import load_run_config
+        from bumper.config.load import load_config
 
-        return load_run_config(path, None, self.environ)
+        return load_config(path, None, self.environ)
 
     def _register_secrets(self, config: Config) -> None:
         logs.add_secret(self.environ.get(config.github.token_env))
