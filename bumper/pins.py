@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from bumper.errors import PinError
-from bumper.files import line_and_column
+from bumper.files import BadByte, decode_utf8
 from bumper.model import is_sha
 
 _OPERATOR = r":::=|::=|:=|\?=|\+=|!=|="
@@ -58,14 +58,10 @@ def decode_makefile(data: bytes, filename: str, size: int | None = None) -> str:
         raise PinError(problem)
     if b"\0" in data[:8192]:  # git's own test for a binary file
         raise PinError(f"{filename}: is a binary file, not a Makefile")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line, column = line_and_column(data, exc.start)
-        raise PinError(
-            f"{filename}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x} at column"
-            f" {column}); refusing to rewrite"
-        ) from None
+    text = decode_utf8(data)
+    if isinstance(text, BadByte):
+        raise PinError(f"{filename}:{text.line}: not UTF-8 text ({text}); refusing to rewrite")
+    return text
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from bumper.audit.findings import Audit
 from bumper.audit.fix import fix_matrix
 from bumper.audit.remote import fetch_extract
 from bumper.audit.run import run_audit
-from bumper.config.run import load_run_config
+from bumper.config import load_config
 from bumper.errors import BumperError
 
 
@@ -36,7 +36,7 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _local(args: argparse.Namespace, checkout: Path) -> Audit:
-    config = load_run_config(args.config, checkout, allow_duplicates=True)
+    config = load_config(args.config, checkout, allow_duplicates=True)
     lookup = not args.no_lookup
     audit, extract, lookups = run_audit(config, checkout, lookup=lookup, managed=args.all)
     if not args.fix:
@@ -52,7 +52,7 @@ def _local(args: argparse.Namespace, checkout: Path) -> Audit:
         print(f"bumper: --fix left {finding.variable} ({finding.file}): {reason}", file=sys.stderr)
     if not result.added:
         return audit
-    config = load_run_config(args.config, checkout, allow_duplicates=True)
+    config = load_config(args.config, checkout, allow_duplicates=True)
     audit, _, _ = run_audit(
         config, checkout, lookup=lookup, managed=args.all, extract=extract, lookups=lookups
     )
@@ -67,9 +67,7 @@ def _remote(args: argparse.Namespace) -> Audit:
 
     counter = RequestCounter()
     with new_client(timeout=30.0, counter=counter) as client:
-        config = load_run_config(
-            args.config, None, os.environ, allow_duplicates=True, client=client
-        )
+        config = load_config(args.config, None, os.environ, allow_duplicates=True, client=client)
         extract = fetch_extract(config, client=client, managed=args.all, environ=os.environ)
     audit, _, _ = run_audit(
         config, None, lookup=not args.no_lookup, managed=args.all, extract=extract

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bumper.bump.run import PassReport, run_pass
 from bumper.commands.run_once import result_line
-from bumper.config.run import load_run_config
+from bumper.config import load_config
 from bumper.config.settings import Config
 from bumper.github.http import KINDS
 from bumper.model import Status
@@ -27,7 +27,7 @@ def main(args: argparse.Namespace) -> int:
         config_path = Path(tmp) / "bumper.yaml"
         config_path.write_text(demo_config_yaml(sb.url, TOKEN_ENV), encoding="utf-8")
         environ = {TOKEN_ENV: sb.token}
-        config = load_run_config(config_path, None, environ)
+        config = load_config(config_path, None, environ)
         print(f"sandbox at {sb.url}: target {TARGET}, {len(config.matrix)} pins in the matrix\n")
 
         print("== pass 1: every pin that moved gets a pull request")

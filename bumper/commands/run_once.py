@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from bumper.bump.run import PassReport, run_pass
-from bumper.config.run import load_run_config
+from bumper.config import load_config
 from bumper.config.settings import Config
 from bumper.github.http import KINDS
 from bumper.model import Result, Status
@@ -23,7 +23,7 @@ _MARK = {
 
 
 def main(args: argparse.Namespace) -> int:
-    config = load_run_config(args.config, args.checkout)
+    config = load_config(args.config, args.checkout)
     report = _run(config, args)
     if args.json:
         print(json.dumps(report_json(report), indent=2))

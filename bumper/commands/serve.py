@@ -1,4 +1,4 @@
-"""`bumper serve`: the long-running container (see bumper/daemon.py)."""
+"""`bumper serve`: the long-running container (see bumper/serve/daemon.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import os
 import sys
 from pathlib import Path
 
-from bumper.errors import ConfigError
 from bumper.logs import setup_logging
 
 log = logging.getLogger("bumper.serve")
@@ -21,15 +20,11 @@ def default_state_path() -> Path:
 
 def main(args: argparse.Namespace) -> int:
     setup_logging(args.log_format)
-    from bumper.config.run import load_run_config
-    from bumper.serve.daemon import Daemon, schedule_trigger
+    from bumper.config import load_config
+    from bumper.serve.daemon import Daemon
     from bumper.serve.state import State
 
-    config = load_run_config(args.config, None)
-    try:
-        schedule_trigger(config.schedule)
-    except ValueError as exc:
-        raise ConfigError([f"{args.config}: schedule: {exc}"]) from None
+    config = load_config(args.config, None)
     state_path = args.state if args.state is not None else default_state_path()
     state = State.open(state_path)
     try:

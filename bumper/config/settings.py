@@ -1,4 +1,8 @@
-"""Typed settings that config.py builds from config/bumper.yaml. Defaults live here."""
+"""Typed settings read from config/bumper.yaml: each key once, with its default and its rule.
+
+A section's keys are its dataclass's fields; ``setting(default, converter)`` says how the key
+is read (see convert.py), so adding a setting is adding a field here.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bumper.config import convert as c
+from bumper.config.convert import setting
+from bumper.config.values import check_author, check_branch, check_owner, check_owner_name
 from bumper.model import Entry
 
 
@@ -31,21 +38,22 @@ class Secret:
 
 @dataclass(frozen=True, slots=True)
 class GitHubSettings:
-    api_url: str = "https://api.github.com"
-    git_url: str = "https://github.com"
-    web_url: str = "https://github.com"  # compare links in PR bodies
-    token_env: str = "GITHUB_TOKEN"
-    app_id: int | None = None
-    app_private_key: str | None = None  # path to a PEM file
-    app_installation_id: int | None = None
+    api_url: str = setting("https://api.github.com", c.url)
+    git_url: str = setting("https://github.com", c.url)
+    web_url: str = setting("https://github.com", c.url)  # compare links; default: git_url
+    token_env: str = setting("GITHUB_TOKEN", c.token_env)
+    app_id: int | None = setting(None, c.optional(c.int_range(1, None)))
+    app_private_key: str | None = setting(None, c.pem_path)  # path to a PEM file
+    app_installation_id: int | None = setting(None, c.optional(c.int_range(1, None)))
     # PyGithub's pacing and retries, chosen on purpose (its defaults sleep 0.25 s per read and
     # retry 10 times): GitHub asks for a second between content-creating requests and for
     # serial requests, which a pass makes; reads need no pause. Tests set both to 0.
-    seconds_between_requests: float = 0.0
-    seconds_between_writes: float = 1.0
-    retries: int = 3  # per request, on 5xx, dropped connections and rate limits
-    max_rate_limit_wait: float = 60.0  # longest rate-limit or Retry-After sleep; beyond: fail
-    timeout_seconds: int = 30
+    seconds_between_requests: float = setting(0.0, c.number_range(0, 60))
+    seconds_between_writes: float = setting(1.0, c.number_range(0, 60))
+    retries: int = setting(3, c.int_range(0, 20))  # per request: 5xx, dropped, rate limits
+    # The longest rate-limit or Retry-After sleep; beyond it, fail.
+    max_rate_limit_wait: float = setting(60.0, c.number_range(0, 86_400))
+    timeout_seconds: int = setting(30, c.int_range(1, 600))
 
     @property
     def graphql_url(self) -> str:
@@ -62,42 +70,49 @@ class GitHubSettings:
 
 @dataclass(frozen=True, slots=True)
 class TargetSettings:
-    repository: str | None = None  # owner/name of the repository holding the Makefiles
-    base: str = "main"
-    push_to: str | None = None  # owner of a fork to push branches to
+    # owner/name of the repository holding the Makefiles
+    repository: str | None = setting(None, c.checked(check_owner_name))
+    base: str = setting("main", c.checked(check_branch))
+    push_to: str | None = setting(None, c.checked(check_owner))  # owner of a fork to push to
 
 
 @dataclass(frozen=True, slots=True)
 class PrSettings:
-    branch: str = "update/{variable}"
-    title: str = "chore: :arrow_up: Update {repository} to `{sha}`"
-    commit_message: str = ":arrow_up: Update {repository}"
-    body: str | None = None  # extra text placed above the generated body
-    labels: tuple[str, ...] = ("dependencies",)
-    signoff: bool = False
-    max_open: int = 50
-    max_new_per_run: int = 50
-    max_commits_listed: int = 20
-    author: str | None = None  # "Name <email>" for Signed-off-by; default: the token's account
+    branch: str = setting("update/{variable}", c.template(stable=True))
+    title: str = setting("chore: :arrow_up: Update {repository} to `{sha}`", c.template())
+    commit_message: str = setting(":arrow_up: Update {repository}", c.template())
+    # Extra text placed above the generated body.
+    body: str | None = setting(None, c.optional(c.template()))
+    labels: tuple[str, ...] = setting(("dependencies",), c.labels)
+    signoff: bool = setting(False, c.boolean)
+    # "Name <email>" for Signed-off-by; default: the token's account.
+    author: str | None = setting(None, c.optional(c.checked(check_author)))
+    max_open: int = setting(50, c.int_range(0, None))
+    max_new_per_run: int = setting(50, c.int_range(0, None))
+    max_commits_listed: int = setting(20, c.int_range(0, 250))
 
 
 @dataclass(frozen=True, slots=True)
 class ScheduleSettings:
-    cron: str = "0 3 * * *"  # standard crontab: day-of-week 0 and 7 are Sunday
-    timezone: str = "UTC"
-    jitter_seconds: int = 0
-    interval_seconds: float | None = None  # when set, replaces cron (tests, demos)
-    admin_token_env: str | None = None  # names the variable; POST /run is off without it
+    cron: str = setting("0 3 * * *", c.cron)  # standard crontab: day-of-week 0 and 7 are Sunday
+    timezone: str = setting("UTC", c.timezone)
+    jitter_seconds: int = setting(0, c.int_range(0, 86_400))
+    # When set, replaces cron (tests, demos).
+    interval_seconds: float | None = setting(None, c.optional(c.number_range(0.01, 7 * 86_400)))
+    # Names the variable holding the admin token; POST /run is off without it.
+    admin_token_env: str | None = setting(None, c.optional(c.token_env))
 
 
 @dataclass(frozen=True, slots=True)
 class LookupSettings:
-    concurrency: int = 8
-    timeout_seconds: float = 20.0
-    retries: int = 4
-    max_wait_seconds: float = 60.0  # longest Retry-After / rate-limit reset we sleep for
-    backoff_seconds: float = 1.0  # first retry's wait; it doubles per attempt (tests: ~0)
-    allow_http: bool = False  # plain-http upstreams are refused unless allowed
+    concurrency: int = setting(8, c.int_range(1, 64))
+    timeout_seconds: float = setting(20.0, c.number_range(0.1, 600))
+    retries: int = setting(4, c.int_range(0, 20))
+    # The longest Retry-After / rate-limit reset we sleep for.
+    max_wait_seconds: float = setting(60.0, c.number_range(0, 86_400))
+    # The first retry's wait; it doubles per attempt (tests: ~0).
+    backoff_seconds: float = setting(1.0, c.number_range(0, 600))
+    allow_http: bool = setting(False, c.boolean)  # plain-http upstreams are refused unless allowed
 
 
 @dataclass(frozen=True, slots=True)

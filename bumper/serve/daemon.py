@@ -22,18 +22,15 @@ from datetime import datetime
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.combining import OrTrigger
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 
 from bumper import logs
-from bumper.config.settings import Config, ScheduleSettings
+from bumper.config.schedule import describe_schedule, schedule_trigger
+from bumper.config.settings import Config
 from bumper.errors import BumperError, ConfigError
 from bumper.model import Result, Status
 from bumper.serve.http import Server
@@ -49,108 +46,6 @@ log = logging.getLogger("bumper.daemon")
 
 JOB_ID = "pass"
 STOP_GRACE_SECONDS = 8.0  # SIGTERM to exit stays under Docker's default 10 s
-
-
-# -- schedule ------------------------------------------------------------------------
-
-_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # crontab numbering: 0 = Sunday
-
-
-def crontab_weekdays(field: str) -> str:
-    """A crontab day-of-week field in APScheduler 3's terms.
-
-    APScheduler 3 numbers Monday 0 where crontab numbers Sunday 0 (and 7), so ``1-5`` would
-    run Tuesday to Saturday. Spelling the days out as names removes the ambiguity.
-    """
-    if field == "*":
-        return field
-    days: set[int] = set()
-    for item in field.lower().split(","):
-        base, _, step_text = item.partition("/")
-        step = _cron_number(step_text, "step") if step_text else 1
-        if step < 1:
-            raise ValueError(f"day of week {field!r}: step must be at least 1")
-        if base == "*":
-            first, last = 0, 6
-        elif "-" in base:
-            low, _, high = base.partition("-")
-            first, last = _weekday(low, field), _weekday(high, field)
-            if high.strip() in ("7", "sun") and first > 0:
-                last = 7  # "5-7" and "fri-sun" run through Sunday
-            if last < first:
-                raise ValueError(f"day of week {field!r}: range {base!r} runs backwards")
-        else:
-            first = last = _weekday(base, field)
-        days.update(d % 7 for d in range(first, last + 1, step))
-    return ",".join(_WEEKDAYS[d] for d in sorted(days))
-
-
-def _weekday(text: str, field: str) -> int:
-    text = text.strip()
-    if text in _WEEKDAYS:
-        return _WEEKDAYS.index(text)
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(f"day of week {field!r}: {text!r} is not 0-7 or sun-sat") from None
-    if not 0 <= value <= 7:
-        raise ValueError(f"day of week {field!r}: {value} is not 0-7")
-    return value % 7
-
-
-def _cron_number(text: str, what: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError(f"{what} {text!r} is not a number") from None
-
-
-def schedule_trigger(schedule: ScheduleSettings) -> BaseTrigger:
-    """The APScheduler trigger for a schedule; ValueError says what is wrong with it.
-
-    A crontab restricting both day of month and day of week runs when either matches, as
-    cron does; APScheduler alone would require both.
-    """
-    try:
-        zone = ZoneInfo(schedule.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"timezone {schedule.timezone!r} is not a known time zone") from None
-    jitter = schedule.jitter_seconds or None
-    if schedule.interval_seconds is not None:
-        if schedule.interval_seconds <= 0:
-            raise ValueError("interval_seconds must be positive")
-        return IntervalTrigger(seconds=schedule.interval_seconds, timezone=zone, jitter=jitter)
-    fields = schedule.cron.split()
-    if len(fields) != 5:
-        raise ValueError(
-            f"cron {schedule.cron!r} has {len(fields)} fields; expected 5 "
-            "(minute hour day-of-month month day-of-week)"
-        )
-    minute, hour, day, month, weekday = fields
-    try:
-        weekdays = crontab_weekdays(weekday)
-        common = {"minute": minute, "hour": hour, "month": month, "timezone": zone}
-        if day != "*" and weekday != "*":
-            return OrTrigger(
-                [
-                    CronTrigger(day=day, day_of_week="*", **common),
-                    CronTrigger(day="*", day_of_week=weekdays, **common),
-                ],
-                jitter=jitter,
-            )
-        return CronTrigger(day=day, day_of_week=weekdays, jitter=jitter, **common)
-    except ValueError as exc:
-        raise ValueError(f"cron {schedule.cron!r}: {exc}") from None
-
-
-def describe_schedule(schedule: ScheduleSettings) -> str:
-    if schedule.interval_seconds is not None:
-        text = f"every {schedule.interval_seconds:g} s"
-    else:
-        text = f"cron {schedule.cron} ({schedule.timezone})"
-    if schedule.jitter_seconds:
-        text += f", up to {schedule.jitter_seconds} s late"
-    return text
 
 
 # -- the daemon ----------------------------------------------------------------------
@@ -465,9 +360,9 @@ class Daemon:
     def _load(self, path: Path) -> Config:
         if self._load_config_fn is not None:
             return self._load_config_fn(path)
-        from bumper.config.run import load_run_config
+        from bumper.config.load import load_config
 
-        return load_run_config(path, None, self.environ)
+        return load_config(path, None, self.environ)
 
     def _register_secrets(self, config: Config) -> None:
         logs.add_secret(self.environ.get(config.github.token_env))

@@ -18,7 +18,7 @@ import pytest
 from serving import NEVER, Daemons
 
 from bumper.cli import main
-from bumper.config.run import load_run_config
+from bumper.config import load_config
 
 OLD = "1" * 40
 TOKEN_ENV = "BUMPER_TARGET_TOKEN"
@@ -134,7 +134,7 @@ def test_the_workflow_costs_one_graphql_request_and_nothing_without_matrix_from(
     sandbox: Any, heads: dict[str, str], tmp_path: Path
 ) -> None:
     sandbox.clear_requests()
-    config = load_run_config(_config(tmp_path, sandbox), None, {TOKEN_ENV: sandbox.token})
+    config = load_config(_config(tmp_path, sandbox), None, {TOKEN_ENV: sandbox.token})
     assert [(e.variable, e.hold) for e in config.matrix] == [
         ("LIB_VERSION", None),
         ("TOOL_VERSION", None),
@@ -143,7 +143,7 @@ def test_the_workflow_costs_one_graphql_request_and_nothing_without_matrix_from(
     assert [(r["method"], r["path"]) for r in sandbox.requests()] == [("POST", "/api/graphql")]
 
     sandbox.clear_requests()
-    plain = load_run_config(_config(tmp_path, sandbox, matrix_from=False), None, {})
+    plain = load_config(_config(tmp_path, sandbox, matrix_from=False), None, {})
     assert plain.matrix == ()
     assert sandbox.requests() == []
 

@@ -19,16 +19,13 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from serving import NEVER, Daemons, Served, config_yaml, demo_matrix
 
-from bumper.config.settings import ScheduleSettings
 from bumper.logs import RedactingFilter, add_secret, redact, setup_logging
 from bumper.model import Entry, Result, Status
-from bumper.serve.daemon import crontab_weekdays, schedule_trigger
 from bumper.serve.metrics import request_counts
 from bumper.serve.state import State
 from bumper.serve.statuspage import Snapshot, entry_views, render_html
@@ -441,79 +438,6 @@ def test_json_logs_are_one_object_a_line_and_never_show_the_token(
 
 
 # -- pure parts --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("crontab", "apscheduler"),
-    [
-        ("*", "*"),
-        ("0", "sun"),
-        ("7", "sun"),
-        ("1-5", "mon,tue,wed,thu,fri"),
-        ("5-7", "sun,fri,sat"),
-        ("sat,sun", "sun,sat"),
-        ("*/2", "sun,tue,thu,sat"),
-        ("MON-wed", "mon,tue,wed"),
-    ],
-)
-def test_crontab_weekdays_mean_what_cron_means(crontab: str, apscheduler: str) -> None:
-    assert crontab_weekdays(crontab) == apscheduler
-
-
-@pytest.mark.parametrize("bad", ["8", "fri-mon", "x", "1/0"])
-def test_impossible_weekdays_are_refused(bad: str) -> None:
-    with pytest.raises(ValueError, match="day of week"):
-        crontab_weekdays(bad)
-
-
-def _fire_times(cron: str, count: int, tz: str = "UTC") -> list[datetime]:
-    trigger = schedule_trigger(ScheduleSettings(cron=cron, timezone=tz))
-    now = datetime(2026, 1, 1, tzinfo=ZoneInfo(tz))  # a Thursday
-    times: list[datetime] = []
-    previous = None
-    for _ in range(count):
-        nxt = trigger.get_next_fire_time(previous, now)
-        times.append(nxt)
-        previous, now = nxt, nxt
-    return times
-
-
-def test_weekday_schedule_fires_on_the_crontab_weekday() -> None:
-    fires = _fire_times("30 6 * * 1-5", 5)
-    assert [f.strftime("%a %H:%M") for f in fires] == [
-        "Thu 06:30",
-        "Fri 06:30",
-        "Mon 06:30",
-        "Tue 06:30",
-        "Wed 06:30",
-    ]
-
-
-def test_day_of_month_or_weekday_fires_on_either_as_cron_does() -> None:
-    fires = _fire_times("0 0 1 * 0", 3)  # the 1st, and every Sunday
-    assert [f.strftime("%a %d") for f in fires] == ["Thu 01", "Sun 04", "Sun 11"]
-
-
-def test_schedule_uses_its_timezone() -> None:
-    (fire,) = _fire_times("0 3 * * *", 1, tz="Europe/Rome")
-    assert fire.utcoffset() is not None and fire.hour == 3
-    assert fire.astimezone(ZoneInfo("UTC")).hour == 2
-
-
-def test_jitter_delays_a_pass_by_at_most_the_jitter() -> None:
-    trigger = schedule_trigger(ScheduleSettings(cron="0 3 * * *", jitter_seconds=600))
-    now = datetime(2026, 1, 1, tzinfo=ZoneInfo("UTC"))
-    delays = {
-        (trigger.get_next_fire_time(None, now) - now.replace(hour=3)).total_seconds()
-        for _ in range(50)
-    }
-    assert all(0 <= d <= 600 for d in delays)
-    assert len(delays) > 1
-
-
-def test_bad_timezone_is_named() -> None:
-    with pytest.raises(ValueError, match="Mars/Olympus"):
-        schedule_trigger(ScheduleSettings(timezone="Mars/Olympus"))
 
 
 def test_request_counts_split_kind_and_status_and_count_the_unanswered() -> None:
