@@ -26,6 +26,39 @@ class Location:
 
 
 @dataclass(frozen=True, slots=True)
+class Repository:
+    """A matrix ``repository``, parsed once (``bumper.upstream.resolve_upstream``): where its
+    git lives and, when it is on the configured GitHub, its owner and name. Every place that
+    needs a URL or an owner/name asks this value instead of reading the string again."""
+
+    text: str  # as written in the matrix: the key of every look-up answer
+    display: str  # for messages: owner/name, or host/path of a URL without its scheme
+    git_url: str  # the repository's smart-HTTP base URL, no trailing slash
+    owner_name: tuple[str, str] | None = None  # set when hosted on the configured GitHub
+    github_git_base: str | None = None  # {github.git_url} without a trailing slash
+
+    @property
+    def is_url(self) -> bool:
+        return "://" in self.text
+
+    def web_url(self, web_base: str) -> str | None:
+        """Where a person sees it: on the configured GitHub's web host, or its URL as written."""
+        if self.owner_name is not None:
+            owner, name = self.owner_name
+            return f"{web_base.rstrip('/')}/{owner}/{name}"
+        if self.is_url:
+            return self.text.rstrip("/").removesuffix(".git")
+        return None
+
+    def compare_url(self, web_base: str, old: str, new: str) -> str | None:
+        """GitHub's compare view of ``old...new``; None off the configured GitHub, whose hosts
+        lay their pages out in ways bumper does not know."""
+        if self.owner_name is None:
+            return None
+        return f"{self.web_url(web_base)}/compare/{old}...{new}"
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One row of the bump matrix."""
 

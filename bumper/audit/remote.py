@@ -30,14 +30,13 @@ GRAPHQL_BYTES_PER_QUERY = 4 << 20
 
 
 def _target(config: Config) -> tuple[str, str]:
-    repository = config.target.repository
-    if not repository or repository.count("/") != 1:
+    owner_name = config.target.owner_name
+    if owner_name is None:
         raise RemoteError(
             "without --checkout the target repository is read through the API: set "
             "`target.repository` in the config (owner/name), or pass --checkout DIR"
         )
-    owner, name = repository.split("/")
-    return owner, name
+    return owner_name
 
 
 def _session(config: Config, client: httpx.Client, environ: Mapping[str, str] | None) -> Session:

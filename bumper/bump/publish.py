@@ -24,7 +24,7 @@ from bumper.config.settings import Config, Secret
 from bumper.errors import BumperError, ForgeError
 from bumper.github.forge import BaseHead, FileAtRef, Forge, PullInfo
 from bumper.model import Entry, Head, Result, Status
-from bumper.upstream import compare, resolve_upstream
+from bumper.upstream import compare, compare_url
 
 MAX_ROUNDS = 6  # plan, look up, plan again...; a pin needs at most three, a race a few more
 
@@ -393,20 +393,9 @@ class _Pass:
             self.config.pr,
             facts.entry,
             marker,
-            compare_url=self._compare_url(repository, facts.pin, facts.upstream),
+            compare_url=compare_url(repository, self.config.github, facts.pin, facts.upstream),
             commits=[UpstreamCommit(c.sha, c.title) for c in comparison.commits]
             if comparison
             else None,
             ahead_by=comparison.ahead_by if comparison else None,
         )
-
-    def _compare_url(self, repository: str, old: str, new: str) -> str | None:
-        try:
-            upstream = resolve_upstream(repository, self.config.github, allow_http=True)
-        except BumperError:
-            return None
-        if upstream.owner_name is None:
-            return None
-        owner, name = upstream.owner_name
-        web = self.config.github.web_url.rstrip("/")
-        return f"{web}/{owner}/{name}/compare/{old}...{new}"

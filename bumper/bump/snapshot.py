@@ -305,9 +305,8 @@ def reads_target(config: Config) -> bool:
     taken with it can stand in for the forge's own reads: not when a GitHub App writes (its
     installation may see other repositories than the token does), and only for an
     ``owner/name`` target on the configured GitHub."""
-    repository = config.target.repository or ""
     app = config.github.app_id is not None and bool(config.github.app_private_key)
-    return repository.count("/") == 1 and not app
+    return config.target.owner_name is not None and not app
 
 
 def branches_to_read(config: Config, entries: Sequence[Entry]) -> list[str]:

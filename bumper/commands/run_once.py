@@ -12,6 +12,7 @@ from bumper.config import load_config
 from bumper.config.settings import Config
 from bumper.github.http import KINDS
 from bumper.model import Result, Status
+from bumper.upstream import compare_url
 
 _MARK = {
     Status.BUMPED: "bumped",
@@ -97,19 +98,14 @@ def report_json(report: PassReport) -> dict[str, Any]:
     }
 
 
-def compare_url(config: Config, repository: str, old: str, new: str) -> str:
-    if "://" in repository:
-        return f"{repository.removesuffix('.git')}/compare/{old}...{new}"
-    return f"{config.github.web_url.rstrip('/')}/{repository}/compare/{old}...{new}"
-
-
 def summary_markdown(config: Config, report: PassReport) -> str:
     """Markdown for the PR body a CI job creates after `run-once --checkout`."""
     lines = ["| variable | repository | change |", "|---|---|---|"]
     for r in report.results:
         if r.status is Status.BUMPED and r.old and r.new:
-            link = compare_url(config, r.entry.repository, r.old, r.new)
-            change = f"[`{r.old[:12]}...{r.new[:12]}`]({link})"
+            link = compare_url(r.entry.repository, config.github, r.old, r.new)
+            shas = f"`{r.old[:12]}...{r.new[:12]}`"
+            change = f"[{shas}]({link})" if link else shas
         else:
             change = f"{_MARK[r.status]}" + (f": {r.message}" if r.message else "")
         lines.append(f"| `{r.entry.variable}` | {r.entry.repository} | {change} |")

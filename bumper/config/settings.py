@@ -12,7 +12,13 @@ from pathlib import Path
 
 from bumper.config import convert as c
 from bumper.config.convert import setting
-from bumper.config.values import check_author, check_branch, check_owner, check_owner_name
+from bumper.config.values import (
+    check_author,
+    check_branch,
+    check_owner,
+    check_owner_name,
+    split_owner_name,
+)
 from bumper.model import Entry
 
 
@@ -74,6 +80,12 @@ class TargetSettings:
     repository: str | None = setting(None, c.checked(check_owner_name))
     base: str = setting("main", c.checked(check_branch))
     push_to: str | None = setting(None, c.checked(check_owner))  # owner of a fork to push to
+
+    @property
+    def owner_name(self) -> tuple[str, str] | None:
+        """``repository`` as (owner, name); None when it is not set (the loader checks its
+        form, so this is the one place it is split)."""
+        return None if self.repository is None else split_owner_name(self.repository)
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,6 +90,15 @@ def check_url(value: str, *, allow_http: bool, what: str = "URL") -> str | None:
     return None
 
 
+def split_owner_name(value: str) -> tuple[str, str] | None:
+    """``owner/name`` as (owner, name) when GitHub allows it, else None: the one parse of that
+    form, for matrix repositories, the target and renamed upstreams alike."""
+    if check_owner_name(value) is not None:
+        return None
+    owner, name = value.split("/")
+    return owner, name
+
+
 def check_repository(value: str, *, allow_http: bool) -> str | None:
     """`owner/name` on the configured GitHub host, or an https URL of any git server."""
     if not value.strip():

@@ -398,7 +398,7 @@ class Daemon:
             rate_limit_remaining=self._rate_limit_remaining,
             admin_enabled=self.admin_token() is not None,
             passes=tuple(self.state.passes(20)),
-            entries=entry_views(config.matrix, self.state.entries(), config.github.web_url),
+            entries=entry_views(config.matrix, self.state.entries(), config.github),
         )
 
 

@@ -13,8 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bumper.config.settings import GitHubSettings
 from bumper.model import Entry
 from bumper.serve.state import EntryState, PassRecord
+from bumper.upstream import compare_url, web_url
 
 PENDING = "pending"  # in the matrix, not reached by a pass yet
 STATUS_ORDER = ("failed", "held", "skipped", "bumped", "up-to-date", PENDING)
@@ -27,6 +29,7 @@ class EntryView:
     repository: str
     branch: str
     repository_url: str | None
+    compare_url: str | None  # pinned...upstream on the web, where the host's layout is known
     status: str
     hold: str | None
     pinned: str | None
@@ -71,17 +74,8 @@ class Snapshot:
         return out
 
 
-def repository_url(repository: str, web_url: str) -> str | None:
-    """Where a person sees a matrix repository: its https URL, or owner/name on the web host."""
-    if "://" in repository:
-        return repository.removesuffix(".git").rstrip("/")
-    if repository.count("/") == 1:
-        return f"{web_url.rstrip('/')}/{repository}"
-    return None
-
-
 def entry_views(
-    matrix: Iterable[Entry], stored: Mapping[tuple[str, str], EntryState], web_url: str
+    matrix: Iterable[Entry], stored: Mapping[tuple[str, str], EntryState], github: GitHubSettings
 ) -> tuple[EntryView, ...]:
     """One view per matrix entry, in matrix order, from the config and the stored results.
 
@@ -97,13 +91,17 @@ def entry_views(
         behind = row.behind if row else None
         if behind is None and row and row.old and row.old == row.new:
             behind = 0
+        compare = None
+        if row and row.old and row.new and row.old != row.new:
+            compare = compare_url(entry.repository, github, row.old, row.new)
         views.append(
             EntryView(
                 variable=entry.variable,
                 file=entry.file,
                 repository=entry.repository,
                 branch=entry.branch,
-                repository_url=repository_url(entry.repository, web_url),
+                repository_url=web_url(entry.repository, github),
+                compare_url=compare,
                 status=status,
                 hold=entry.hold,
                 pinned=row.old if row else None,
@@ -235,9 +233,8 @@ def _behind(view: EntryView) -> str:
         text = "up to date" if view.behind == 0 else f"{view.behind} commits"
         if view.behind == 1:
             text = "1 commit"
-        if view.behind and view.repository_url and view.pinned and view.upstream:
-            url = f"{view.repository_url}/compare/{view.pinned}...{view.upstream}"
-            return _link(url, text, "compare on the web")
+        if view.behind and view.compare_url:
+            return _link(view.compare_url, text, "compare on the web")
         return _e(text)
     if view.pinned and view.upstream and view.pinned != view.upstream:
         return '<span title="the pass did not count the commits">behind</span>'

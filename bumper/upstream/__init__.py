@@ -5,7 +5,7 @@ The names below are the package's public surface; the modules behind them are it
 
 from bumper.upstream.compare import ComparedCommit, Comparison, commit_dates, compare
 from bumper.upstream.lookup import Rider, lookup_heads, lookup_heads_with
-from bumper.upstream.resolve import Answer, Pair, Upstream, resolve_upstream
+from bumper.upstream.resolve import Answer, Pair, compare_url, resolve_upstream, web_url
 
 __all__ = [
     "Answer",
@@ -13,10 +13,11 @@ __all__ = [
     "Comparison",
     "Pair",
     "Rider",
-    "Upstream",
     "commit_dates",
     "compare",
+    "compare_url",
     "lookup_heads",
     "lookup_heads_with",
     "resolve_upstream",
+    "web_url",
 ]

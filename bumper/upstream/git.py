@@ -16,9 +16,9 @@ import httpx
 
 from bumper.errors import UpstreamError
 from bumper.github.http import REDIRECTS, Session, authorization, follow, sanitize, shown_url
-from bumper.model import Head
+from bumper.model import Head, Repository
 from bumper.upstream import pktline
-from bumper.upstream.resolve import Answer, Pair, Upstream, moved_name
+from bumper.upstream.resolve import Answer, Pair, moved_name
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ NOT_V2 = frozenset({400, 405, 406, 411, 415, 422, 501})
 
 
 def git_lookups(
-    repositories: Mapping[str, tuple[Upstream, Sequence[str]]],
+    repositories: Mapping[str, tuple[Repository, Sequence[str]]],
     session: Session,
     *,
     concurrency: int,
@@ -68,34 +68,32 @@ def _describe_answer(response: httpx.Response) -> str:
     return f"upstream answered {kind}, not git (HTTP {response.status_code})"
 
 
-def _git_auth(upstream: Upstream, secret: str | None) -> dict[str, str]:
+def _git_auth(upstream: Repository, secret: str | None) -> dict[str, str]:
     """The token for the configured GitHub host only; no other host ever sees it."""
     return authorization(secret, git=True) if upstream.owner_name is not None else {}
 
 
-def _git_lookup(upstream: Upstream, branches: list[str], session: Session) -> dict[Pair, Answer]:
+def _git_lookup(upstream: Repository, branches: list[str], session: Session) -> dict[Pair, Answer]:
     try:
         refs, base = _git_refs(upstream, branches, session, _git_auth(upstream, session.secret))
     except UpstreamError as exc:
-        return {(upstream.repository, b): UpstreamError(str(exc)) for b in branches}
+        return {(upstream.text, b): UpstreamError(str(exc)) for b in branches}
     moved_to = moved_name(upstream, base) if base != upstream.git_url else None
     answers: dict[Pair, Answer] = {}
     for branch in branches:
         sha = refs.get(f"refs/heads/{branch}")
         if sha is None:
             note = f" (moved to {moved_to}: update the matrix)" if moved_to else ""
-            answers[(upstream.repository, branch)] = UpstreamError(
+            answers[(upstream.text, branch)] = UpstreamError(
                 f"{upstream.display}: no branch {branch!r}{note}"
             )
         else:
-            answers[(upstream.repository, branch)] = Head(
-                upstream.repository, branch, sha, moved_to
-            )
+            answers[(upstream.text, branch)] = Head(upstream.text, branch, sha, moved_to)
     return answers
 
 
 def _git_refs(
-    upstream: Upstream, branches: list[str], session: Session, auth: dict[str, str]
+    upstream: Repository, branches: list[str], session: Session, auth: dict[str, str]
 ) -> tuple[dict[str, str], str]:
     """(ref name -> validated sha, the base URL that answered) for these branches."""
     display = upstream.display
@@ -171,7 +169,7 @@ def _status_reason(response: httpx.Response, auth: Mapping[str, str]) -> str:
 
 def _follow(
     session: Session,
-    upstream: Upstream,
+    upstream: Repository,
     base: str,
     service: str,
     query: str,

@@ -12,19 +12,20 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from bumper.config.values import split_owner_name
 from bumper.errors import UpstreamError
 from bumper.github.graphql import GraphQLReply, head_field
 from bumper.github.http import sanitize
-from bumper.model import Head, is_sha
+from bumper.model import Head, Repository, is_sha
 from bumper.upstream import pktline
-from bumper.upstream.resolve import OWNER_NAME, Answer, Pair, Upstream, moved_name
+from bumper.upstream.resolve import Answer, Pair, moved_name
 
 log = logging.getLogger(__name__)
 
 PREFIX = "r"  # the aliases of head fields: r0, r1, ...
 
 
-def head_fields(batch: Sequence[tuple[Upstream, str]]) -> list[str]:
+def head_fields(batch: Sequence[tuple[Repository, str]]) -> list[str]:
     """One aliased field per (upstream, branch), ``r{i}``, for ``graphql_query``."""
     fields = []
     for i, (upstream, branch) in enumerate(batch):
@@ -35,8 +36,8 @@ def head_fields(batch: Sequence[tuple[Upstream, str]]) -> list[str]:
 
 
 def head_answers(
-    batch: Sequence[tuple[Upstream, str]], reply: GraphQLReply, secret: str
-) -> tuple[dict[Pair, Answer], list[tuple[Upstream, str]]]:
+    batch: Sequence[tuple[Repository, str]], reply: GraphQLReply, secret: str
+) -> tuple[dict[Pair, Answer], list[tuple[Repository, str]]]:
     """(answers, pairs to ask over git instead) from the reply to head_fields(batch)."""
     if reply.rejected:  # the token is wrong: git would be refused just the same
         return _fail_all(batch, reply.problem), []
@@ -47,14 +48,14 @@ def head_answers(
     answers: dict[Pair, Answer] = {}
     for i, (upstream, branch) in enumerate(batch):
         alias = f"{PREFIX}{i}"
-        answers[(upstream.repository, branch)] = _graphql_answer(
+        answers[(upstream.text, branch)] = _graphql_answer(
             upstream, branch, reply.data.get(alias), reply.error_at(alias), secret
         )
     return answers, []
 
 
 def _graphql_answer(
-    upstream: Upstream, branch: str, node: Any, error: tuple[str, str] | None, secret: str
+    upstream: Repository, branch: str, node: Any, error: tuple[str, str] | None, secret: str
 ) -> Answer:
     display = upstream.display
     if not isinstance(node, dict):
@@ -76,10 +77,10 @@ def _graphql_answer(
     assert upstream.owner_name is not None
     current = node.get("nameWithOwner")
     asked = "/".join(upstream.owner_name)
-    if isinstance(current, str) and current.lower() != asked.lower() and OWNER_NAME.match(current):
+    if isinstance(current, str) and current.lower() != asked.lower() and split_owner_name(current):
         moved_to = moved_name(upstream, f"{upstream.github_git_base}/{current}.git")
-    return Head(upstream.repository, branch, oid, moved_to)
+    return Head(upstream.text, branch, oid, moved_to)
 
 
-def _fail_all(batch: Sequence[tuple[Upstream, str]], reason: str) -> dict[Pair, Answer]:
-    return {(u.repository, b): UpstreamError(f"{u.display}: {reason}") for u, b in batch}
+def _fail_all(batch: Sequence[tuple[Repository, str]], reason: str) -> dict[Pair, Answer]:
+    return {(u.text, b): UpstreamError(f"{u.display}: {reason}") for u, b in batch}

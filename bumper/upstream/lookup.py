@@ -9,7 +9,6 @@ validated sha leaves here; every failure is an UpstreamError for its own entry.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,18 +17,17 @@ from typing import Generic, TypeVar
 import httpx
 
 from bumper.config.settings import GitHubSettings, LookupSettings, Secret
+from bumper.config.values import check_branch
 from bumper.errors import UpstreamError
 from bumper.github.api import post_graphql
 from bumper.github.graphql import GRAPHQL_BATCH, GraphQLReply, graphql_query
 from bumper.github.http import RetryPolicy, Session, sanitize
-from bumper.model import Entry
+from bumper.model import Entry, Repository
 from bumper.upstream.git import git_lookups
 from bumper.upstream.graphql_heads import head_answers, head_fields
-from bumper.upstream.resolve import Answer, Pair, Upstream, resolve_upstream
+from bumper.upstream.resolve import Answer, Pair, resolve_upstream
 
 S = TypeVar("S")
-
-_BAD_BRANCH = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|\.lock\Z|\A[-/.]|[/.]\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +36,8 @@ class LookupPlan:
 
     pairs: tuple[Pair, ...]  # every pair asked, once each, in the order first asked
     answers: Mapping[Pair, Answer]  # known without asking
-    graphql: tuple[tuple[Upstream, str], ...]
-    git: Mapping[str, tuple[Upstream, tuple[str, ...]]]  # by repository as written
+    graphql: tuple[tuple[Repository, str], ...]
+    git: Mapping[str, tuple[Repository, tuple[str, ...]]]  # by repository as written
 
 
 def plan_lookups(
@@ -48,8 +46,8 @@ def plan_lookups(
     """PURE: how each entry's (repository, branch) will be looked up."""
     pairs = tuple(dict.fromkeys((e.repository, e.branch) for e in entries))
     answers: dict[Pair, Answer] = {}
-    graphql: list[tuple[Upstream, str]] = []
-    git: dict[str, tuple[Upstream, tuple[str, ...]]] = {}
+    graphql: list[tuple[Repository, str]] = []
+    git: dict[str, tuple[Repository, tuple[str, ...]]] = {}
     by_repository: dict[str, list[str]] = {}
     for repository, branch in pairs:
         by_repository.setdefault(repository, []).append(branch)
@@ -61,7 +59,7 @@ def plan_lookups(
             continue
         valid = []
         for branch in branches:
-            if not branch or _BAD_BRANCH.search(branch):
+            if check_branch(branch) is not None:
                 answers[(repository, branch)] = UpstreamError(
                     f"{upstream.display}: invalid branch name {sanitize(branch)!r}"
                 )
@@ -127,7 +125,7 @@ def lookup_heads_with(
     session = Session(client, RetryPolicy.of(lookup), secret, sleep)
     plan = plan_lookups(entries, github, lookup, use_graphql=bool(token))
     answers = dict(plan.answers)
-    over_git: list[tuple[Upstream, str]] = []
+    over_git: list[tuple[Repository, str]] = []
     state = rider.state
     sent = 0
     while secret:
@@ -160,13 +158,13 @@ def _label(size: int) -> str:
 
 
 def _by_repository(
-    plan: LookupPlan, more: Sequence[tuple[Upstream, str]]
-) -> dict[str, tuple[Upstream, list[str]]]:
+    plan: LookupPlan, more: Sequence[tuple[Repository, str]]
+) -> dict[str, tuple[Repository, list[str]]]:
     """The plan's git pairs and ``more`` (GraphQL's leftovers), by repository."""
-    git: dict[str, tuple[Upstream, list[str]]] = {
+    git: dict[str, tuple[Repository, list[str]]] = {
         repository: (upstream, list(branches))
         for repository, (upstream, branches) in plan.git.items()
     }
     for upstream, branch in more:
-        git.setdefault(upstream.repository, (upstream, []))[1].append(branch)
+        git.setdefault(upstream.text, (upstream, []))[1].append(branch)
     return git

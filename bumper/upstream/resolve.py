@@ -4,44 +4,26 @@ answers."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bumper.config.settings import GitHubSettings
+from bumper.config.values import split_owner_name
 from bumper.errors import UpstreamError
 from bumper.github.http import sanitize
-from bumper.model import Head
+from bumper.model import Head, Repository
 
 Pair = tuple[str, str]  # (repository as written in the matrix, branch)
 Answer = Head | UpstreamError
 
-OWNER_NAME = re.compile(r"\A([A-Za-z0-9][A-Za-z0-9-]*)/([A-Za-z0-9._-]+)\Z")
 
-
-@dataclass(frozen=True, slots=True)
-class Upstream:
-    """Where one matrix repository is read from."""
-
-    repository: str  # as written in the matrix
-    display: str  # for messages: owner/name, or host/path of a URL without its scheme
-    git_url: str  # the repository's smart-HTTP base URL, no trailing slash
-    owner_name: tuple[str, str] | None = None  # set when hosted on the configured GitHub
-    github_git_base: str | None = None  # {github.git_url} without a trailing slash
-
-    @property
-    def is_url(self) -> bool:
-        return "://" in self.repository
-
-
-def resolve_upstream(repository: str, github: GitHubSettings, *, allow_http: bool) -> Upstream:
+def resolve_upstream(repository: str, github: GitHubSettings, *, allow_http: bool) -> Repository:
     """Where a matrix ``repository`` (owner/name on GitHub, or a URL) is read; UpstreamError if
     it cannot be used."""
     git_base = github.git_url.rstrip("/")
-    match = OWNER_NAME.match(repository)
-    if match and match[2] not in (".", ".."):
-        owner, name = match[1], match[2]
-        return Upstream(
+    found = split_owner_name(repository)
+    if found is not None:
+        owner, name = found
+        return Repository(
             repository, repository, f"{git_base}/{owner}/{name}.git", (owner, name), git_base
         )
     if "://" not in repository:
@@ -62,23 +44,41 @@ def resolve_upstream(repository: str, github: GitHubSettings, *, allow_http: boo
     url = repository.rstrip("/")
     base = git_base.lower() + "/"
     if url.lower().startswith(base):
-        rest = OWNER_NAME.match(url[len(base) :].removesuffix(".git"))
-        if rest:
-            owner, name = rest[1], rest[2]
-            return Upstream(
+        rest = split_owner_name(url[len(base) :].removesuffix(".git"))
+        if rest is not None:
+            owner, name = rest
+            return Repository(
                 repository, display, f"{git_base}/{owner}/{name}.git", (owner, name), git_base
             )
     # Used as written, like `git ls-remote URL`: not every server accepts an added ".git".
-    return Upstream(repository, display, url)
+    return Repository(repository, display, url)
 
 
-def moved_name(upstream: Upstream, base: str) -> str:
+def moved_name(upstream: Repository, base: str) -> str:
     """How to write the new location in the matrix, in the same form as the old one."""
     if upstream.owner_name is not None and upstream.github_git_base is not None:
         prefix = upstream.github_git_base + "/"
         rest = base[len(prefix) :].removesuffix(".git")
-        if base.lower().startswith(prefix.lower()) and OWNER_NAME.match(rest):
+        if base.lower().startswith(prefix.lower()) and split_owner_name(rest):
             if not upstream.is_url:
                 return rest
             base = f"{upstream.github_git_base}/{rest}.git"
-    return base if upstream.repository.endswith(".git") else base.removesuffix(".git")
+    return base if upstream.text.endswith(".git") else base.removesuffix(".git")
+
+
+def compare_url(repository: str, github: GitHubSettings, old: str, new: str) -> str | None:
+    """The web page comparing two commits of a matrix ``repository``, where bumper knows one:
+    PR bodies, `run-once --summary` and the status page all link through here."""
+    try:
+        parsed = resolve_upstream(repository, github, allow_http=True)
+    except UpstreamError:
+        return None
+    return parsed.compare_url(github.web_url, old, new)
+
+
+def web_url(repository: str, github: GitHubSettings) -> str | None:
+    """Where a person sees a matrix ``repository``, or None when it cannot be used."""
+    try:
+        return resolve_upstream(repository, github, allow_http=True).web_url(github.web_url)
+    except UpstreamError:
+        return None

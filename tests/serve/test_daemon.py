@@ -24,6 +24,7 @@ import httpx
 import pytest
 from serving import NEVER, Daemons, Served, config_yaml, demo_matrix
 
+from bumper.config.settings import GitHubSettings
 from bumper.logs import RedactingFilter, add_secret, redact, setup_logging
 from bumper.model import Entry, Result, Status
 from bumper.serve.metrics import request_counts
@@ -465,7 +466,7 @@ def _snapshot(entries: tuple[Entry, ...], state: State) -> Snapshot:
         rate_limit_remaining=None,
         admin_enabled=False,
         passes=(),
-        entries=entry_views(entries, state.entries(), "https://github.com"),
+        entries=entry_views(entries, state.entries(), GitHubSettings()),
     )
 
 
