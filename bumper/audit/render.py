@@ -14,18 +14,10 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
+from bumper import __version__
 from bumper.audit.findings import CATEGORIES, PROBLEMS, Audit, Finding
 
 FORMATS = ("table", "json", "markdown", "sarif")
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("bumper")
-    except PackageNotFoundError:
-        return "0+unknown"
 
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -314,8 +306,8 @@ def sarif_document(audit: Audit) -> dict[str, Any]:
                 "tool": {
                     "driver": {
                         "name": "bumper",
-                        "version": _version(),
-                        "semanticVersion": _version(),
+                        "version": __version__,
+                        "semanticVersion": __version__,
                         "rules": rules,
                     }
                 },
