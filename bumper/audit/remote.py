@@ -1,8 +1,7 @@
-"""Reading the target repository through GitHub's API, without cloning it (I/O).
+"""Auditing the target repository through GitHub's API, without cloning it (I/O).
 
-`remote_text` fetches one file (the workflow `matrix_from` names); `fetch_extract` reads
-every candidate file of `target.base` and extracts its pins as `extract.collect` does for
-a checkout.
+`fetch_extract` reads every candidate file of `target.base` and extracts its pins as
+`files.collect` does for a checkout.
 """
 
 from __future__ import annotations
@@ -17,53 +16,16 @@ from bumper.errors import RemoteError
 from bumper.github.api import api_json, graphql
 from bumper.github.graphql import (
     GRAPHQL_BATCH,
-    blob_at,
     blob_by_oid,
     blob_text,
     graphql_query,
     object_oid,
     repository_field,
 )
-from bumper.github.http import RetryPolicy, Session
+from bumper.github.http import Session
+from bumper.github.target import target_owner_name, target_session
 
 GRAPHQL_BYTES_PER_QUERY = 4 << 20
-
-
-def _target(config: Config) -> tuple[str, str]:
-    owner_name = config.target.owner_name
-    if owner_name is None:
-        raise RemoteError(
-            "without --checkout the target repository is read through the API: set "
-            "`target.repository` in the config (owner/name), or pass --checkout DIR"
-        )
-    return owner_name
-
-
-def _session(config: Config, client: httpx.Client, environ: Mapping[str, str] | None) -> Session:
-    token = config.github.token(dict(environ) if environ is not None else None)
-    if not token:
-        raise RemoteError(
-            f"without --checkout the target repository is read through GitHub's GraphQL API, "
-            f"which needs a token in ${config.github.token_env}; set it, or pass --checkout DIR"
-        )
-    return Session(client, RetryPolicy.of(config.lookup), token.reveal())
-
-
-def remote_text(
-    config: Config, path: str, *, client: httpx.Client, environ: Mapping[str, str] | None = None
-) -> str:
-    """One file of the target repository at `target.base` (the imported workflow)."""
-    owner, name = _target(config)
-    session = _session(config, client, environ)
-    query = graphql_query(
-        [repository_field(owner, name, [blob_at("object", config.target.base, path)])]
-    )
-    label = f"{owner}/{name}: {path}"
-    data = graphql(session, config.github.graphql_url, query, label)
-    text = blob_text((data.get("repository") or {}).get("object"))
-    if text is None:
-        raise RemoteError(f"{label}: no such text file on {config.target.base}")
-    return text
 
 
 def fetch_extract(
@@ -79,8 +41,8 @@ def fetch_extract(
     candidate files' texts come back from batched GraphQL queries (by blob id, so every file
     is read from the same commit).
     """
-    owner, name = _target(config)
-    session = _session(config, client, environ)
+    owner, name = target_owner_name(config)
+    session = target_session(config, client, environ)
     label = f"{owner}/{name}"
     data = graphql(
         session,

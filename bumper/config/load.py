@@ -58,8 +58,9 @@ def load_config(
         return parse_config(text, str(path), checkout, None, allow_duplicates)
 
     def fetch(partial: Config, workflow: str) -> str:
-        # Imported here: the audit's remote reader brings its scanners, which serve never needs.
-        from bumper.audit.remote import remote_text
+        # Imported here, the one place config reaches up to GitHub: only a config without a
+        # checkout whose matrix comes from the target's workflow needs the HTTP stack.
+        from bumper.github.target import remote_text
 
         if client is not None:
             return remote_text(partial, workflow, client=client, environ=environ)
