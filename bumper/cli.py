@@ -12,48 +12,92 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from bumper import __version__
 from bumper.errors import BumperError, ConfigError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 
 
+DESCRIPTION = """\
+Keep the commit pins of third-party code current: look up each pin's upstream branch, rewrite
+exactly that pin, and open one pull request per pin, updated in place, never duplicated."""
+
+EPILOG = """\
+exit codes:
+  0  every entry succeeded (held and skipped entries included)
+  1  some entry failed, or `audit --strict` found a problem
+  2  bad config or arguments (every problem is listed as FILE:LINE: field: message)
+  3  a bug in bumper (a traceback follows; please report it)
+
+examples:
+  bumper run-once --config config/bumper.yaml --dry-run
+  bumper audit --config .github/bumper.yaml --checkout . --strict --no-lookup
+"""
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bumper", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="bumper",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"bumper {__version__}", help="print the version"
+    )
     sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
 
-    run = sub.add_parser("run-once", help="one pass: look up every pin, bump what moved")
-    run.add_argument("--config", type=Path, required=True)
+    def verb(name: str, summary: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=summary, description=summary)
+
+    config_help = "the bumper config file (YAML; see config/README.md)"
+    run = verb("run-once", "one pass: look up every pin, bump what moved")
+    run.add_argument("--config", type=Path, required=True, help=config_help)
     run.add_argument("--checkout", type=Path, help="rewrite pins in this working tree, open no PR")
     run.add_argument("--dry-run", action="store_true", help="print diffs, write nothing")
     run.add_argument("--only", nargs="+", metavar="VAR", help="limit the pass to these variables")
     run.add_argument("--json", action="store_true", help="print machine-readable results")
     run.add_argument("--summary", type=Path, help="write a markdown summary with compare links")
 
-    sandbox = sub.add_parser("sandbox", help="serve a GitHub-compatible sandbox on loopback")
-    sandbox.add_argument("--host", default="127.0.0.1")
-    sandbox.add_argument("--port", type=int, default=0)
+    sandbox = verb("sandbox", "serve a GitHub-compatible sandbox on loopback")
+    sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    sandbox.add_argument("--port", type=int, default=0, help="port to listen on (0: any free)")
     sandbox.add_argument("--data", type=Path, help="keep repositories here (default: a temp dir)")
     sandbox.add_argument("--seed", choices=["demo"], help="create demo repositories")
     sandbox.add_argument("--token", default="sandbox-token", help="the one token that may write")
 
-    sub.add_parser("demo", help="try bumper end to end on a seeded sandbox; leaves nothing")
+    verb("demo", "try bumper end to end on a seeded sandbox; leaves nothing")
 
-    serve = sub.add_parser("serve", help="run passes on a schedule, with health and metrics")
-    serve.add_argument("--config", type=Path, required=True)
-    serve.add_argument("--port", type=int, default=8080)
-    serve.add_argument("--host", default="0.0.0.0")
+    serve = verb("serve", "run passes on a schedule, with health and metrics")
+    serve.add_argument("--config", type=Path, required=True, help=config_help)
+    serve.add_argument("--port", type=int, default=8080, help="HTTP port (0: any free)")
+    serve.add_argument("--host", default="0.0.0.0", help="address to listen on")
     serve.add_argument("--run-now", action="store_true", help="run a pass at start")
     serve.add_argument("--state", type=Path, help="SQLite state file (a cache)")
-    serve.add_argument("--log-format", choices=["text", "json"], default=None)
+    serve.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        default=None,
+        help="log lines as text (the default) or JSON",
+    )
 
-    audit = sub.add_parser("audit", help="report every pin in a checkout, tracked or not")
-    audit.add_argument("--config", type=Path, required=True)
-    audit.add_argument("--checkout", type=Path)
-    audit.add_argument("--format", choices=["table", "json", "markdown", "sarif"], default="table")
+    audit = verb("audit", "report every pin in a checkout, tracked or not")
+    audit.add_argument("--config", type=Path, required=True, help=config_help)
+    audit.add_argument(
+        "--checkout", type=Path, help="the working tree to read (default: the target via the API)"
+    )
+    audit.add_argument(
+        "--format",
+        choices=["table", "json", "markdown", "sarif"],
+        default="table",
+        help="output format (default: table)",
+    )
     audit.add_argument("--strict", action="store_true", help="exit 1 on untracked/hidden/broken")
     audit.add_argument("--fix", action="store_true", help="add suggested entries to the matrix")
     audit.add_argument("--no-lookup", action="store_true", help="do not ask upstreams")
     audit.add_argument("--all", action="store_true", help="also list pins other tools manage")
+
+    verb("schema", "print the JSON Schema of the config file (draft 2020-12)")
     return parser
 
 
@@ -83,6 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bumper.commands import audit
 
             return audit.main(args)
+        if args.verb == "schema":
+            from bumper.commands import schema
+
+            return schema.main(args)
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"bumper: {problem}", file=sys.stderr)

@@ -1,0 +1,44 @@
+"""What `bumper --help` and `--version` tell a newcomer."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+
+import pytest
+
+from bumper import __version__
+from bumper.cli import _parser, main
+
+
+def test_version_prints_the_version_and_exits_0() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bumper", "--version"], capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, done.stdout) == (0, f"bumper {__version__}\n")
+
+
+def test_help_says_what_bumper_does_its_verbs_exit_codes_and_examples(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["--help"]) == 0
+    text = capsys.readouterr().out
+    assert "one pull request per pin" in text
+    for verb in ("run-once", "serve", "audit", "sandbox", "demo", "schema"):
+        assert f"    {verb} " in text
+    assert "exit codes:" in text and "3  a bug" in text
+    assert "examples:" in text and "bumper run-once --config" in text
+
+
+def test_every_option_of_every_verb_has_help() -> None:
+    parser = _parser()
+    verbs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    missing = [
+        f"{name} {'/'.join(action.option_strings)}"
+        for name, sub in verbs.choices.items()
+        for action in sub._actions
+        if action.option_strings and not action.help
+    ]
+    assert verbs.choices, "no verbs found"
+    assert missing == []
