@@ -23,7 +23,7 @@ RUN apt-get update \
 # Only the wheels built above (--no-index), whose versions pyproject.toml already bounds.
 # hadolint ignore=DL3013
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
-    pip install --no-cache-dir --no-index --find-links=/wheels bumper \
+    pip install --no-cache-dir --no-index --find-links=/wheels bumper-pins \
     && useradd --system --uid 10001 --user-group --home-dir /var/lib/bumper --create-home \
        --shell /usr/sbin/nologin bumper \
     && mkdir -p /etc/bumper
