@@ -145,7 +145,8 @@ class RetryPolicy:
 
     @classmethod
     def of(cls, lookup: LookupSettings) -> RetryPolicy:
-        return cls(max(1, lookup.retries), lookup.backoff_seconds, lookup.max_wait_seconds)
+        # `lookup.retries: N` retries N times: N + 1 attempts in all
+        return cls(lookup.retries + 1, lookup.backoff_seconds, lookup.max_wait_seconds)
 
 
 class _Retryable(Exception):

@@ -164,11 +164,18 @@ def test_server_errors_are_retried_with_growing_waits(h: Harness) -> None:
     assert h.sleeps == [0.5, 1.0]
 
 
-def test_gives_up_after_the_configured_attempts(h: Harness) -> None:
+def test_retries_n_means_n_retries_after_the_first_attempt(h: Harness) -> None:
     h.repo("up/a")
     h.sb.add_fault(UPLOAD_PACK, status=503, times=10)
-    assert h.error("up/a", "main", retries=3) == "up/a: HTTP 503 after 3 attempts"
-    assert len(h.log()) == 3
+    assert h.error("up/a", "main", retries=3) == "up/a: HTTP 503 after 4 attempts"
+    assert len(h.log()) == 4
+
+
+def test_retries_zero_tries_once(h: Harness) -> None:
+    h.repo("up/a")
+    h.sb.add_fault(UPLOAD_PACK, status=503, times=10)
+    assert h.error("up/a", "main", retries=0) == "up/a: HTTP 503 after 1 attempt"
+    assert len(h.log()) == 1
 
 
 @pytest.mark.parametrize("kind", ["drop", "truncate"])
@@ -418,7 +425,7 @@ def test_the_token_never_shows_in_messages_logs_or_urls(
     caplog.set_level(logging.DEBUG)
     h.repo("up/a")
     token = h.token.reveal()
-    h.sb.add_fault(r"/api/graphql$", status=500, times=4, body=f'{{"message": "{token}"}}')
+    h.sb.add_fault(r"/api/graphql$", status=500, times=5, body=f'{{"message": "{token}"}}')
     h.sb.fault_rate_limit(UPLOAD_PACK, reset_in=3600)
     answers = h.heads(("up/a", "main"), ("up/nothing", "x"), ("up/a", "y"), token=h.token)
     answers.update(h.heads(("up/a", "main"), token=Secret(token + "-bad")))
