@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bumper.bump.checkout import rewrite_checkout
 from bumper.bump.snapshot import TargetSnapshot, branches_to_read, read_pass, reads_target
+from bumper.config.problems import close_match
 from bumper.config.settings import Config
 from bumper.errors import ConfigError
 from bumper.github.http import RequestCounter, new_client
@@ -39,8 +40,13 @@ def select_entries(matrix: Sequence[Entry], only: Sequence[str]) -> list[Entry]:
     known = {e.variable for e in matrix}
     unknown = [v for v in only if v not in known]
     if unknown:
+        problems = []
+        for name in unknown:
+            match = close_match(name, sorted(known))
+            hint = f"; did you mean {match}?" if match else ""
+            problems.append(f"--only: no matrix entry for {name}{hint}")
         names = ", ".join(sorted(known)) or "none"
-        raise ConfigError([f"--only: no matrix entry for {', '.join(unknown)} (entries: {names})"])
+        raise ConfigError([*problems[:-1], f"{problems[-1]} (entries: {names})"])
     return [e for e in matrix if e.variable in only]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -42,3 +43,20 @@ def test_every_option_of_every_verb_has_help() -> None:
     ]
     assert verbs.choices, "no verbs found"
     assert missing == []
+
+
+def test_only_with_a_misspelt_variable_suggests_the_entry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "bumper.yaml"
+    config.write_text(
+        "matrix:\n  - repository: o/n\n    variable: LLAMA_VERSION\n"
+        "    branch: master\n    file: Makefile\n"
+    )
+    (tmp_path / "Makefile").write_text("LLAMA_VERSION?=" + "1" * 40 + "\n")
+    code = main(
+        ["run-once", "--config", str(config), "--checkout", str(tmp_path), "--only", "LLAMA_VERSIN"]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "--only: no matrix entry for LLAMA_VERSIN; did you mean LLAMA_VERSION?" in err
