@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from bumper.bump.run import PassReport, run_pass
+from bumper.commands import count
 from bumper.commands.run_once import result_line
 from bumper.config import load_config
 from bumper.config.settings import Config
@@ -51,9 +52,9 @@ def main(args: argparse.Namespace) -> int:
         writes = [r for r in sb.requests() if r["method"] not in ("GET", "HEAD")]
         graphql = [r for r in writes if r["path"].endswith("/graphql")]
         print(
-            f"   {_count(len(sb.requests()), 'request')}, "
-            f"{_count(len(writes) - len(graphql), 'write')} "
-            f"({_count(len(graphql), 'GraphQL read')})"
+            f"   {count(len(sb.requests()), 'request')}, "
+            f"{count(len(writes) - len(graphql), 'write')} "
+            f"({count(len(graphql), 'GraphQL read')})"
         )
         failed = first.failed or second.failed or third.failed
     print("\nsandbox stopped, temporary data removed")
@@ -65,7 +66,7 @@ def _pass(config: Config, environ: dict[str, str], sb: Sandbox) -> PassReport:
     for result in report.results:
         print("   " + result_line(result))
     total = sum(report.requests.get(kind, 0) for kind in KINDS)
-    print(f"   ({report.duration:.2f}s, {_count(total, 'request')})")
+    print(f"   ({report.duration:.2f}s, {count(total, 'request')})")
     return report
 
 
@@ -87,7 +88,3 @@ def _show_pr(sb: Sandbox, config: Config, number: int) -> None:
             print(f"   | {line}")
     finally:
         gh.close()
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

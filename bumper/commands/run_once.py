@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from bumper.bump.run import PassReport, run_pass
+from bumper.commands import count
 from bumper.config import load_config
 from bumper.config.settings import Config
 from bumper.github.http import KINDS
@@ -75,7 +76,7 @@ def summary_line(report: PassReport) -> str:
         counts[result.status.value] = counts.get(result.status.value, 0) + 1
     parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no entries"
     total = sum(report.requests.get(kind, 0) for kind in KINDS)
-    return f"{parts} in {report.duration:.1f}s, {total} requests"
+    return f"{parts} in {report.duration:.1f}s, {count(total, 'request')}"
 
 
 def report_json(report: PassReport) -> dict[str, Any]:

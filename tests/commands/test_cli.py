@@ -6,6 +6,7 @@ import argparse
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,3 +61,20 @@ def test_only_with_a_misspelt_variable_suggests_the_entry(
     err = capsys.readouterr().err
     assert code == 2
     assert "--only: no matrix entry for LLAMA_VERSIN; did you mean LLAMA_VERSION?" in err
+
+
+def test_a_pass_of_one_request_says_request_in_the_singular(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sandbox: Any
+) -> None:
+    sandbox.store.create_repo("o", "n", auto_init=True)
+    head = sandbox.store.ref("o/n", "main")
+    config = tmp_path / "bumper.yaml"
+    config.write_text(
+        f"github:\n  git_url: {sandbox.git_url}\nlookup:\n  allow_http: true\n"
+        "matrix:\n  - repository: o/n\n    variable: X_VERSION\n"
+        "    branch: main\n    file: Makefile\n"
+    )
+    (tmp_path / "Makefile").write_text(f"X_VERSION?={head}\n")
+    assert main(["run-once", "--config", str(config), "--checkout", str(tmp_path)]) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.startswith("1 up-to-date in ") and last.endswith("s, 1 request")
