@@ -35,6 +35,9 @@ def main(args: argparse.Namespace) -> int:
         for result in report.results:
             print(result_line(result))
         print(summary_line(report))
+    offline = offline_line(report)
+    if offline:
+        print(offline, file=sys.stderr)
     if args.summary is not None:
         args.summary.write_text(summary_markdown(config, report), encoding="utf-8")
     return 1 if report.failed else 0
@@ -77,6 +80,20 @@ def summary_line(report: PassReport) -> str:
     parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no entries"
     total = sum(report.requests.get(kind, 0) for kind in KINDS)
     return f"{parts} in {report.duration:.1f}s, {count(total, 'request')}"
+
+
+def offline_line(report: PassReport) -> str | None:
+    """One line when no server answered at all (every look-up failed to connect): the cause
+    is the network or the configured URLs, not each of the entries that report it."""
+    sent = sum(report.requests.get(kind, 0) for kind in KINDS)
+    answered = sum(n for key, n in report.requests.items() if key.rpartition("_")[2].isdigit())
+    failed = [r for r in report.results if r.status is Status.FAILED]
+    if sent == 0 or answered or len(failed) < 2:
+        return None
+    return (
+        f"bumper: no server answered any of {count(sent, 'request')}: {len(failed)} entries "
+        "failed to connect; check the network, a proxy, or github.api_url / github.git_url"
+    )
 
 
 def report_json(report: PassReport) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -78,3 +79,24 @@ def test_a_pass_of_one_request_says_request_in_the_singular(
     assert main(["run-once", "--config", str(config), "--checkout", str(tmp_path)]) == 0
     last = capsys.readouterr().out.splitlines()[-1]
     assert last.startswith("1 up-to-date in ") and last.endswith("s, 1 request")
+
+
+def test_offline_ends_with_one_line_naming_the_cause(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as s:  # a loopback port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    rows = "".join(
+        f"  - repository: o/n{i}\n    variable: X{i}_VERSION\n    branch: main\n"
+        "    file: Makefile\n"
+        for i in range(3)
+    )
+    config = tmp_path / "bumper.yaml"
+    config.write_text(
+        f"github:\n  git_url: {dead}\nlookup:\n  allow_http: true\n  retries: 0\nmatrix:\n{rows}"
+    )
+    (tmp_path / "Makefile").write_text("".join(f"X{i}_VERSION?={'1' * 40}\n" for i in range(3)))
+    assert main(["run-once", "--config", str(config), "--checkout", str(tmp_path)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1].startswith("bumper: no server answered any of 3 requests: 3 entries failed")
