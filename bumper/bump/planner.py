@@ -40,6 +40,7 @@ class Facts:
     entry: Entry
     branch_name: str  # where the PR's branch lives (templated from the entry)
     base: str  # the base branch head
+    base_branch: str  # the base branch's name (target.base)
     pin: str  # the pin's value in the base
     upstream: str  # the upstream branch head
     title: str  # the title the PR should have
@@ -84,6 +85,12 @@ def plan(facts: Facts) -> Action:
 
 
 def _plan_open(facts: Facts, pr: PullInfo) -> Action:
+    if pr.base != facts.base_branch:
+        # A maintainer moved it (a release backport?): a commit built on our base would
+        # rewrite their PR's branch.
+        return Action(
+            Do.SKIP, 12, f"PR #{pr.number} was retargeted to {pr.base}; left alone", pr=pr.number
+        )
     content = _content(facts, pr)
     up_to_date = facts.pin == facts.upstream
     if content == _UNKNOWN:

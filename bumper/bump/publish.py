@@ -100,11 +100,13 @@ def publish(
         return [results[i] for i in range(len(entries))]
 
     owner = forge.head_owner.lower()
-    ours = {
-        pr.head_branch: pr
-        for pr in open_pulls
-        if pr.head_owner.lower() == owner and pr.head_branch in branches.values()
-    }
+    ours: dict[str, PullInfo] = {}
+    for listed in open_pulls:
+        if listed.head_owner.lower() == owner and listed.head_branch in branches.values():
+            # A PR from the branch into another base wins: the branch is shared with it then.
+            known = ours.get(listed.head_branch)
+            if known is None or known.base == config.target.base:
+                ours[listed.head_branch] = listed
     markers = {pr.number: prtext.parse_marker(pr.body) for pr in open_pulls}
     # A PR bumper opened from a branch it no longer uses (a changed template or fork):
     # it still counts as this pin's one PR.
@@ -199,6 +201,7 @@ class _Pass:
             entry=entry,
             branch_name=branch,
             base=self.base.sha,
+            base_branch=self.config.target.base,
             pin=pin.value,
             upstream=head.sha,
             title=prtext.render_title(self.config.pr, entry, pin.value, head.sha),

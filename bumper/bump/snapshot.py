@@ -63,7 +63,7 @@ class TargetSnapshot:
 
     base: BaseHead
     files: Mapping[str, FileAtRef]  # a path may be missing: publish reads it through the forge
-    pulls: tuple[PullInfo, ...]  # every open PR into the base, newest first as REST lists them
+    pulls: tuple[PullInfo, ...]  # every open PR (any base), newest first as REST lists them
     # bumper's branches in the target, as far as they were read (a name missing: look it up)
     branches: Mapping[str, BranchInfo | None] = field(default_factory=dict)
     # per branch, the bodies of its PRs closed without merging (rule 6), where all were read
@@ -121,7 +121,7 @@ def target_field(read: TargetRead) -> str | None:
     else:
         parts += [blob_at(f"f{read.asked + i}", read.base.sha, p) for i, p in enumerate(chunk)]
     if not read.pulls_done:
-        parts.append(f"pulls: {pulls_page(read.branch, read.cursor, read.per_query)}")
+        parts.append(f"pulls: {pulls_page(read.cursor, read.per_query)}")
     for i, name in enumerate(read.heads[read.heads_asked : read.heads_asked + read.per_query]):
         n = read.heads_asked + i
         parts += [branch_head(f"b{n}", name), closed_from(f"c{n}", name)]

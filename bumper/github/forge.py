@@ -91,7 +91,8 @@ class Forge(Protocol):
         ...
 
     def open_pulls(self) -> list[PullInfo]:
-        """Every open PR into the base branch (one paginated listing)."""
+        """Every open PR, whatever its base: one bumper opened may have been moved to another
+        (one paginated listing)."""
         ...
 
     def closed_pulls(self, branch: str) -> list[PullInfo]:

@@ -254,7 +254,7 @@ class GitHubForge:
             return FileAtRef(path, commit, None, refused=str(exc))
 
     def open_pulls(self) -> list[PullInfo]:
-        return self._pulls(f"list open PRs of {self.target}", {"state": "open", "base": self.base})
+        return self._pulls(f"list open PRs of {self.target}", {"state": "open"})
 
     def closed_pulls(self, branch: str) -> list[PullInfo]:
         query = {

@@ -66,6 +66,7 @@ def facts(**changes: Any) -> Facts:
         entry=ENTRY,
         branch_name="update/LIB_VERSION",
         base=BASE,
+        base_branch="main",
         pin=OLD,
         upstream=NEW,
         title=TITLE,
@@ -134,6 +135,13 @@ TABLE = [
         Do.SKIP,
         False,
     ),
+    (
+        12,
+        "bumper's PR was moved to another base",
+        facts(upstream=NEWER, pr=pull(base="release"), marker=marker()),
+        Do.SKIP,
+        False,
+    ),
 ]
 
 
@@ -151,7 +159,7 @@ def test_rule(rule: int, situation: str, given: Facts, expected: Do, push: bool)
 
 def test_every_rule_but_nine_has_a_row() -> None:
     # Rule 9 (422 "already exists" on create) is the forge's answer, tested end to end.
-    assert {row[0] for row in TABLE} == {1, 2, 3, 4, 5, 6, 7, 8, 10, 11}
+    assert {row[0] for row in TABLE} == {1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12}
 
 
 def test_nothing_changed_needs_no_look_up() -> None:

@@ -551,3 +551,20 @@ def test_stop_request_finishes_the_entry_under_way_and_starts_no_other(world: Wo
         )
     assert [(r.entry, r.status) for r in results] == [(LIB, Status.BUMPED)]
     assert [pr.head.ref for pr in world.pulls()] == ["update/LIB_VERSION"]
+
+
+def test_pr_retargeted_to_another_base_is_left_alone_and_gets_no_twin(world: World) -> None:
+    world.upstream_commit()
+    first = one(world.run())
+    world.store.commit_files(TARGET, "release", {"R": "r\n"}, "release branch")
+    world.gh.get_repo(TARGET).get_pull(first.pr).edit(base="release")
+    pushed = world.ref(TARGET, "update/LIB_VERSION")
+    world.upstream_commit(title="Later")
+    world.sb.clear_requests()
+    result = one(world.run())
+    assert result.status is Status.SKIPPED, result.message
+    assert result.pr == first.pr
+    assert result.message == f"PR #{first.pr} was retargeted to release; left alone"
+    assert [(pr.number, pr.base.ref) for pr in world.pulls()] == [(first.pr, "release")]
+    assert world.ref(TARGET, "update/LIB_VERSION") == pushed
+    assert world.writes() == []
