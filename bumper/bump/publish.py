@@ -172,6 +172,7 @@ class _Pass:
     limits: Limits
     state: TargetSnapshot | None = None  # what it read of the branches and their closed PRs
     _signoff: str | None = field(default=None, init=False)
+    _login: str | None = field(default=None, init=False)
     _behind: dict[tuple[str, str], int] = field(default_factory=dict, init=False)
 
     def with_behind(self, result: Result) -> Result:
@@ -226,6 +227,8 @@ class _Pass:
                 )
             elif action.do is Do.LOOK_UP_CLOSED:
                 facts = dataclasses.replace(facts, closed_unmerged=self._closed_unmerged(facts))
+            elif action.do is Do.LOOK_UP_CHANGE:
+                facts = self._with_change(facts, file.text)
             else:
                 done = self._apply(action, facts, file.text, head)
                 if done is not None:
@@ -233,6 +236,28 @@ class _Pass:
                 # the branch appeared meanwhile (another pass): look again
                 facts = dataclasses.replace(facts, branch_known=False, branch=None)
         raise ForgeError(f"branch {branch} kept changing under this pass; try again")
+
+    def _with_change(self, facts: Facts, base_text: str) -> Facts:
+        """What the branch head changed, the file at its parent, and bumper's login: one
+        commit read, plus one file read when the head sits on an older base."""
+        assert facts.branch is not None
+        head = facts.branch.head
+        parent, path = head.parents[0], facts.entry.file
+        text = base_text if parent == self.base.sha else None
+        if text is None:
+            text = self.forge.read_files(parent, [path])[path].text
+        return dataclasses.replace(
+            facts,
+            change=self.forge.commit_change(head.sha),
+            parent_text=text,
+            account=self._account(),
+        )
+
+    def _account(self) -> str:
+        if self._login is None:
+            known = self.state.account if self.state is not None else ""
+            self._login = known or self.forge.account()
+        return self._login
 
     def _closed_unmerged(self, facts: Facts) -> frozenset[str]:
         closed = self.forge.closed_pulls(facts.branch_name)

@@ -447,9 +447,16 @@ def test_rules_6_and_8_hold_when_the_snapshot_says_what_the_branches_hold(small:
     assert "from the existing branch" in again.results[1].message
     assert "by a person" in again.results[2].message
     api = small.api_requests()
-    assert _rest_reads(api) == [f"/api/v3/repos/up/lib/compare/{small.old}...{small.new}"]
+    kept = small.store.ref("acme/app", "update/LIB001_VERSION")
+    # its head carries bumper's trailer: one read of what it changed proves it is bumper's
+    # (the account rode the GraphQL query)
+    assert _rest_reads(api) == [
+        f"/api/v3/repos/acme/app/commits/{kept}",
+        f"/api/v3/repos/up/lib/compare/{small.old}...{small.new}",
+    ]
     # the kept branch is opened as it is: no commit, no branch write
     assert sorted(method for method, path in api if path != "/api/graphql") == [
+        "GET",
         "GET",
         "POST",
         "POST",
