@@ -9,10 +9,13 @@ no look-ups at all, and every rule in docs/pr-rules.md is decided here, in one p
 from __future__ import annotations
 
 import enum
+import hashlib
 from dataclasses import dataclass
 
+from bumper import pins
 from bumper.bump.prtext import Marker, Trailer, parse_trailer
-from bumper.github.forge import BranchInfo, PullInfo
+from bumper.errors import PinError
+from bumper.github.forge import BranchInfo, CommitChange, PullInfo
 from bumper.model import Entry
 
 
@@ -25,6 +28,7 @@ class Do(enum.StrEnum):
     SKIP = "skip"  # leave it alone on purpose; the reason says why
     LOOK_UP_BRANCH = "look-up-branch"  # need Facts.branch
     LOOK_UP_CLOSED = "look-up-closed"  # need Facts.closed_unmerged
+    LOOK_UP_CHANGE = "look-up-change"  # need Facts.change, parent_text and account
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,7 @@ class Facts:
     entry: Entry
     branch_name: str  # where the PR's branch lives (templated from the entry)
     base: str  # the base branch head
+    base_branch: str  # the base branch's name (target.base)
     pin: str  # the pin's value in the base
     upstream: str  # the upstream branch head
     title: str  # the title the PR should have
@@ -51,6 +56,11 @@ class Facts:
     branch_known: bool = False
     branch: BranchInfo | None = None  # when branch_known: the branch, None when it is absent
     closed_unmerged: frozenset[str] | None = None  # upstream shas of PRs closed unmerged
+    # Whether a branch head carrying bumper's trailer is bumper's: what it changed and who
+    # made it, the entry's file at its parent (None: not there), the login bumper writes as.
+    change: CommitChange | None = None
+    parent_text: str | None = None
+    account: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +85,7 @@ class _Content:
 
 _PERSON = "person"
 _UNKNOWN = "unknown"
+_UNPROVEN = "unproven"  # it carries bumper's trailer; what it changed is not read yet
 
 
 def plan(facts: Facts) -> Action:
@@ -84,10 +95,18 @@ def plan(facts: Facts) -> Action:
 
 
 def _plan_open(facts: Facts, pr: PullInfo) -> Action:
+    if pr.base != facts.base_branch:
+        # A maintainer moved it (a release backport?): a commit built on our base would
+        # rewrite their PR's branch.
+        return Action(
+            Do.SKIP, 12, f"PR #{pr.number} was retargeted to {pr.base}; left alone", pr=pr.number
+        )
     content = _content(facts, pr)
     up_to_date = facts.pin == facts.upstream
     if content == _UNKNOWN:
         return Action(Do.LOOK_UP_BRANCH, 0, "the branch head is not the commit bumper pushed")
+    if content == _UNPROVEN:
+        return Action(Do.LOOK_UP_CHANGE, 0, "is the branch head exactly what bumper builds?")
     if content == _PERSON:
         if up_to_date:
             return Action(
@@ -162,7 +181,9 @@ def _plan_new(facts: Facts) -> Action:
     if facts.branch is None:
         return Action(Do.CREATE, 0, f"{change}: opened PR {{pr}}", push=True)
     trailer = _bumper_trailer(facts, facts.branch)
-    if trailer is None:
+    if trailer == _UNPROVEN:
+        return Action(Do.LOOK_UP_CHANGE, 0, "is the branch head exactly what bumper builds?")
+    if not isinstance(trailer, Trailer):
         return Action(
             Do.SKIP,
             5,
@@ -198,17 +219,48 @@ def _content(facts: Facts, pr: PullInfo) -> _Content | str:
         # The PR's branch is gone (GitHub closes such PRs): push it again.
         return _Content("", None, "")
     trailer = _bumper_trailer(facts, facts.branch)
-    if trailer is None:
-        return _PERSON
+    if not isinstance(trailer, Trailer):
+        return trailer
     head = facts.branch.head
     return _Content(trailer.upstream, _parent(head.parents), head.sha)
 
 
-def _bumper_trailer(facts: Facts, branch: BranchInfo) -> Trailer | None:
-    trailer = parse_trailer(branch.head.message)
-    if trailer is None or trailer.key != facts.entry.key or len(branch.head.parents) != 1:
+def _bumper_trailer(facts: Facts, branch: BranchInfo) -> Trailer | str:
+    """The head's trailer when the head is bumper's commit for this pin; else _PERSON, or
+    _UNPROVEN until what it changed has been looked up.
+
+    A trailer alone proves nothing: `git commit --amend`, `cherry-pick -x` and squashes keep
+    it. The head is bumper's only when it is exactly what bumper builds: made by bumper's
+    account, and changing the entry's file alone, to the parent's text with the pin rewritten.
+    """
+    head = branch.head
+    trailer = parse_trailer(head.message)
+    if trailer is None or trailer.key != facts.entry.key or len(head.parents) != 1:
+        return _PERSON
+    change = facts.change
+    if change is None or change.sha != head.sha:
+        return _UNPROVEN
+    me = facts.account.lower()
+    if not me or change.author.lower() != me or change.committer.lower() != me:
+        return _PERSON
+    if facts.parent_text is None or [path for path, _ in change.files] != [facts.entry.file]:
+        return _PERSON
+    expected = _rewritten(facts, facts.parent_text, trailer.upstream)
+    return trailer if expected is not None and change.files[0][1] == expected else _PERSON
+
+
+def _rewritten(facts: Facts, text: str, upstream: str) -> str | None:
+    """The git blob sha of ``text`` with the entry's pin set to ``upstream``."""
+    entry = facts.entry
+    pin = pins.read_pin(text, entry.variable, filename=entry.file)
+    if pin.problem is not None:
         return None
-    return trailer
+    try:
+        new = pins.rewrite_pin(text, entry.variable, pin.value, upstream, filename=entry.file)
+    except PinError:
+        return None
+    data = new.encode()
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def _parent(parents: tuple[str, ...]) -> str | None:

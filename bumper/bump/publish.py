@@ -100,11 +100,13 @@ def publish(
         return [results[i] for i in range(len(entries))]
 
     owner = forge.head_owner.lower()
-    ours = {
-        pr.head_branch: pr
-        for pr in open_pulls
-        if pr.head_owner.lower() == owner and pr.head_branch in branches.values()
-    }
+    ours: dict[str, PullInfo] = {}
+    for listed in open_pulls:
+        if listed.head_owner.lower() == owner and listed.head_branch in branches.values():
+            # A PR from the branch into another base wins: the branch is shared with it then.
+            known = ours.get(listed.head_branch)
+            if known is None or known.base == config.target.base:
+                ours[listed.head_branch] = listed
     markers = {pr.number: prtext.parse_marker(pr.body) for pr in open_pulls}
     # A PR bumper opened from a branch it no longer uses (a changed template or fork):
     # it still counts as this pin's one PR.
@@ -170,6 +172,7 @@ class _Pass:
     limits: Limits
     state: TargetSnapshot | None = None  # what it read of the branches and their closed PRs
     _signoff: str | None = field(default=None, init=False)
+    _login: str | None = field(default=None, init=False)
     _behind: dict[tuple[str, str], int] = field(default_factory=dict, init=False)
 
     def with_behind(self, result: Result) -> Result:
@@ -199,6 +202,7 @@ class _Pass:
             entry=entry,
             branch_name=branch,
             base=self.base.sha,
+            base_branch=self.config.target.base,
             pin=pin.value,
             upstream=head.sha,
             title=prtext.render_title(self.config.pr, entry, pin.value, head.sha),
@@ -223,6 +227,8 @@ class _Pass:
                 )
             elif action.do is Do.LOOK_UP_CLOSED:
                 facts = dataclasses.replace(facts, closed_unmerged=self._closed_unmerged(facts))
+            elif action.do is Do.LOOK_UP_CHANGE:
+                facts = self._with_change(facts, file.text)
             else:
                 done = self._apply(action, facts, file.text, head)
                 if done is not None:
@@ -230,6 +236,28 @@ class _Pass:
                 # the branch appeared meanwhile (another pass): look again
                 facts = dataclasses.replace(facts, branch_known=False, branch=None)
         raise ForgeError(f"branch {branch} kept changing under this pass; try again")
+
+    def _with_change(self, facts: Facts, base_text: str) -> Facts:
+        """What the branch head changed, the file at its parent, and bumper's login: one
+        commit read, plus one file read when the head sits on an older base."""
+        assert facts.branch is not None
+        head = facts.branch.head
+        parent, path = head.parents[0], facts.entry.file
+        text = base_text if parent == self.base.sha else None
+        if text is None:
+            text = self.forge.read_files(parent, [path])[path].text
+        return dataclasses.replace(
+            facts,
+            change=self.forge.commit_change(head.sha),
+            parent_text=text,
+            account=self._account(),
+        )
+
+    def _account(self) -> str:
+        if self._login is None:
+            known = self.state.account if self.state is not None else ""
+            self._login = known or self.forge.account()
+        return self._login
 
     def _closed_unmerged(self, facts: Facts) -> frozenset[str]:
         closed = self.forge.closed_pulls(facts.branch_name)

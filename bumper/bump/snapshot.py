@@ -53,6 +53,7 @@ from bumper.upstream import Answer, Pair, Rider, lookup_heads_with
 log = logging.getLogger(__name__)
 
 TARGET = "t"  # the target repository's alias in every query
+VIEWER = "tv"  # the login the token writes as, read with the first query
 FILES_PER_QUERY = 100
 MAX_PULL_PAGES = 100  # the REST listing's limit too: 10,000 open PRs
 
@@ -63,11 +64,12 @@ class TargetSnapshot:
 
     base: BaseHead
     files: Mapping[str, FileAtRef]  # a path may be missing: publish reads it through the forge
-    pulls: tuple[PullInfo, ...]  # every open PR into the base, newest first as REST lists them
+    pulls: tuple[PullInfo, ...]  # every open PR (any base), newest first as REST lists them
     # bumper's branches in the target, as far as they were read (a name missing: look it up)
     branches: Mapping[str, BranchInfo | None] = field(default_factory=dict)
     # per branch, the bodies of its PRs closed without merging (rule 6), where all were read
     closed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    account: str = ""  # the login the token writes as ("" when not read)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,7 @@ class TargetRead:
     heads_asked: int = 0
     branches: Mapping[str, BranchInfo | None] = field(default_factory=dict)
     closed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    account: str = ""
 
     @property
     def done(self) -> bool:
@@ -121,12 +124,14 @@ def target_field(read: TargetRead) -> str | None:
     else:
         parts += [blob_at(f"f{read.asked + i}", read.base.sha, p) for i, p in enumerate(chunk)]
     if not read.pulls_done:
-        parts.append(f"pulls: {pulls_page(read.branch, read.cursor, read.per_query)}")
+        parts.append(f"pulls: {pulls_page(read.cursor, read.per_query)}")
     for i, name in enumerate(read.heads[read.heads_asked : read.heads_asked + read.per_query]):
         n = read.heads_asked + i
         parts += [branch_head(f"b{n}", name), closed_from(f"c{n}", name)]
     owner, name = literal(read.owner), literal(read.name)
-    return f"{TARGET}: repository(owner: {owner}, name: {name}) {{ {' '.join(parts)} }}"
+    # the viewer rides the first query: which PRs and commits are bumper's (rules 5, 8, 10)
+    viewer = f" {VIEWER}: viewer {{ login }}" if read.base is None else ""
+    return f"{TARGET}: repository(owner: {owner}, name: {name}) {{ {' '.join(parts)} }}{viewer}"
 
 
 def take_target(read: TargetRead, reply: GraphQLReply) -> TargetRead:
@@ -140,6 +145,9 @@ def take_target(read: TargetRead, reply: GraphQLReply) -> TargetRead:
         error = reply.error_at(TARGET)
         why = f"{error[0]}: {error[1][:120]}" if error else "no repository in the answer"
         return dataclasses.replace(read, failed=f"{read.owner}/{read.name}: {why}")
+    viewer = reply.data.get(VIEWER)
+    if isinstance(viewer, Mapping) and isinstance(viewer.get("login"), str):
+        read = dataclasses.replace(read, account=viewer["login"])
     try:
         read = _take_files(read, reply, repository)
         read = _take_pulls(read, reply, repository)
@@ -246,7 +254,12 @@ def snapshot(read: TargetRead) -> TargetSnapshot | None:
     for pr in reversed(read.pulls):  # newest first, as the REST listing answers
         pulls.setdefault(pr.number, pr)
     return TargetSnapshot(
-        read.base, dict(read.files), tuple(pulls.values()), dict(read.branches), dict(read.closed)
+        read.base,
+        dict(read.files),
+        tuple(pulls.values()),
+        dict(read.branches),
+        dict(read.closed),
+        read.account,
     )
 
 

@@ -64,6 +64,16 @@ class CommitInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class CommitChange:
+    """What a commit changed against its first parent, and who GitHub says made it."""
+
+    sha: str
+    files: tuple[tuple[str, str], ...]  # (path, blob sha at the commit), every changed path
+    author: str  # the login GitHub links the author's email to; "" when none
+    committer: str
+
+
+@dataclass(frozen=True, slots=True)
 class BranchInfo:
     """A branch where bumper pushes: its name and head commit."""
 
@@ -91,7 +101,8 @@ class Forge(Protocol):
         ...
 
     def open_pulls(self) -> list[PullInfo]:
-        """Every open PR into the base branch (one paginated listing)."""
+        """Every open PR, whatever its base: one bumper opened may have been moved to another
+        (one paginated listing)."""
         ...
 
     def closed_pulls(self, branch: str) -> list[PullInfo]:
@@ -100,6 +111,14 @@ class Forge(Protocol):
 
     def branch(self, name: str) -> BranchInfo | None:
         """The branch and its head commit, or None when it does not exist."""
+        ...
+
+    def commit_change(self, sha: str) -> CommitChange:
+        """What commit ``sha`` of the push repository changed, and its author and committer."""
+        ...
+
+    def account(self) -> str:
+        """The login bumper writes as (the token's user, or the App's ``slug[bot]``)."""
         ...
 
     def user_identity(self) -> str:

@@ -174,12 +174,12 @@ def file_from_entry(path: str, commit: str, entry: Any) -> FileAtRef | None:
     return file_from_blob(path, commit, entry.get("object"))
 
 
-def pulls_page(base: str, after: str | None, size: int = 100) -> str:
-    """One page of the open PRs into ``base``, oldest first: new PRs land on later pages, so
-    paging never skips one."""
+def pulls_page(after: str | None, size: int = 100) -> str:
+    """One page of the open PRs, whatever their base (a PR moved to another base is still
+    bumper's), oldest first: new PRs land on later pages, so paging never skips one."""
     cursor = literal(after) if after is not None else "null"
     return (
-        f"pullRequests(states: OPEN, baseRefName: {literal(base)}, first: {size},"
+        f"pullRequests(states: OPEN, first: {size},"
         f" after: {cursor}, orderBy: {{field: CREATED_AT, direction: ASC}})"
         f" {{ pageInfo {{ hasNextPage endCursor }} nodes {{ {PULL_FIELDS} }} }}"
     )

@@ -211,6 +211,16 @@ def _token_integration(gh: Github) -> GithubIntegration | None:
     return found if isinstance(found, GithubIntegration) else None
 
 
+def app_login(gh: Github) -> str | None:
+    """The bot account an App's installation writes as (``slug[bot]``, from ``GET /app``
+    with the App's JWT); None when bumper writes with a token."""
+    integration = _token_integration(gh)
+    if integration is None:
+        return None
+    with as_forge_error("read the GitHub App"):
+        return f"{integration.get_app().slug}[bot]"
+
+
 def _first_installation_token(
     gh: Github, github: GitHubSettings, counter: RequestCounter, retry: _CountingRetry
 ) -> None:

@@ -30,10 +30,17 @@ from github import Github, GithubException
 from bumper import pins
 from bumper.config.settings import Config, Secret
 from bumper.errors import ForgeError, PinError
-from bumper.github.forge import BaseHead, BranchInfo, CommitInfo, FileAtRef, PullInfo
+from bumper.github.forge import (
+    BaseHead,
+    BranchInfo,
+    CommitChange,
+    CommitInfo,
+    FileAtRef,
+    PullInfo,
+)
 from bumper.github.graphql import GRAPHQL_BATCH, files_from, files_query
 from bumper.github.http import RequestCounter
-from bumper.github.pygithub_client import as_forge_error, close_client, connect
+from bumper.github.pygithub_client import app_login, as_forge_error, close_client, connect
 from bumper.model import is_sha
 
 log = logging.getLogger(__name__)
@@ -100,6 +107,7 @@ class GitHubForge:
         self._head_owner = push_to or owner
         self._fork = push_to is not None and push_to.lower() != owner.lower()
         self._counter = counter or RequestCounter()
+        self._user: dict[str, Any] | None = None
 
     @classmethod
     def from_config(cls, config: Config, token: Secret | None) -> GitHubForge:
@@ -254,7 +262,7 @@ class GitHubForge:
             return FileAtRef(path, commit, None, refused=str(exc))
 
     def open_pulls(self) -> list[PullInfo]:
-        return self._pulls(f"list open PRs of {self.target}", {"state": "open", "base": self.base})
+        return self._pulls(f"list open PRs of {self.target}", {"state": "open"})
 
     def closed_pulls(self, branch: str) -> list[PullInfo]:
         query = {
@@ -287,10 +295,34 @@ class GitHubForge:
             raise ForgeError(f"{what}: unexpected answer") from None
         return BranchInfo(str(data.get("name") or name), head)
 
+    def commit_change(self, sha: str) -> CommitChange:
+        # One request: the single-commit answer lists every changed file with its blob sha.
+        what = f"read commit {sha[:12]} of {self.push_repo}"
+        data = self._call(what, "GET", f"/repos/{self.push_repo}/commits/{sha}")
+        try:
+            files = tuple((str(f["filename"]), str(f.get("sha") or "")) for f in data["files"])
+            return CommitChange(
+                _sha(data["sha"]), files, _login(data.get("author")), _login(data.get("committer"))
+            )
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise ForgeError(f"{what}: unexpected answer") from None
+
+    def account(self) -> str:
+        bot = app_login(self._gh)
+        if bot is not None:
+            return bot
+        return str(self._account()["login"])
+
+    def _account(self) -> dict[str, Any]:
+        if self._user is None:
+            data = self._call("read the authenticated account", "GET", "/user")
+            if not isinstance(data, dict) or not data.get("login"):
+                raise ForgeError("read the authenticated account: unexpected answer; set pr.author")
+            self._user = data
+        return self._user
+
     def user_identity(self) -> str:
-        data = self._call("read the authenticated account", "GET", "/user")
-        if not isinstance(data, dict) or not data.get("login"):
-            raise ForgeError("read the authenticated account: unexpected answer; set pr.author")
+        data = self._account()
         login = str(data["login"])
         name = str(data.get("name") or login)
         email = data.get("email")
@@ -392,6 +424,10 @@ def _sha(value: Any) -> str:
     if not isinstance(value, str) or not is_sha(value):
         raise ValueError("not a sha")
     return value
+
+
+def _login(user: Any) -> str:
+    return str(user.get("login") or "") if isinstance(user, dict) else ""
 
 
 def _answered_sha(what: str, data: Any) -> str:

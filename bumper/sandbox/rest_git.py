@@ -381,6 +381,11 @@ def create_commit(call: Call) -> Response:
         raise fail(422, "Parent SHA does not exist or is not a commit object")
     author = _person_field(call, "author")
     committer = _person_field(call, "committer")
+    login = call.req.login or ""
+    if login.endswith("[bot]"):
+        # GitHub writes an App's commits as its bot account, not as a user
+        bot = {"name": login, "email": shapes.bot_email(login)}
+        author, committer = author or bot, committer or author or bot
     sha = g.commit_tree(
         call.store, call.full, tree, parents, message, author=author, committer=committer
     )

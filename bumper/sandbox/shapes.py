@@ -148,9 +148,18 @@ def organization(urls: Urls, login: str, public_repos: int) -> dict[str, Any]:
     }
 
 
+def bot_email(login: str) -> str:
+    """The noreply address GitHub gives an App's bot account (``<id>+<slug>[bot]@...``)."""
+    return f"{stable_id('Bot', login)}+{login}@users.noreply.sandbox.local"
+
+
 def commit_user(urls: Urls, person: Person) -> dict[str, Any] | None:
-    """The GitHub account behind a commit's email: only the sandbox user's is known."""
-    return user(urls, USER) if person.email == BOT_EMAIL else None
+    """The GitHub account behind a commit's email: the sandbox user's, or an App's bot."""
+    if person.email == BOT_EMAIL:
+        return user(urls, USER)
+    login = person.email.partition("+")[2].partition("@")[0]
+    known = login.endswith("[bot]") and person.email == bot_email(login)
+    return user(urls, login) if known else None
 
 
 # -- repositories --------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from bumper.bump.planner import Do, Facts, Limits, plan
 from bumper.bump.prtext import Marker, commit_message
 from bumper.config.settings import PrSettings
-from bumper.github.forge import BranchInfo, CommitInfo, PullInfo
+from bumper.github.forge import BranchInfo, CommitChange, CommitInfo, PullInfo
 from bumper.model import Entry
 
 ENTRY = Entry(repository="up/lib", variable="LIB_VERSION", branch="main", file="Makefile")
@@ -57,6 +58,34 @@ def bumper_branch(upstream: str = NEW, parent: str = BASE, sha: str = PUSHED) ->
     return BranchInfo("update/LIB_VERSION", CommitInfo(sha, message, (parent,)))
 
 
+BASE_TEXT = f"# pins\nLIB_VERSION ?= {OLD}\n"
+
+
+def _blob(text: str) -> str:
+    data = text.encode()
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def bumpers(branch: BranchInfo, **change: Any) -> dict[str, Any]:
+    """Facts of a looked-up branch whose head is exactly what bumper builds (``change``:
+    what differs from that)."""
+    trailer = branch.head.message.split("Bumper-Pin: LIB_VERSION ")[1][:40]
+    fields = dict(
+        sha=branch.head.sha,
+        files=(("Makefile", _blob(BASE_TEXT.replace(OLD, trailer))),),
+        author="bumper-bot",
+        committer="bumper-bot",
+    )
+    fields.update(change)
+    return dict(
+        branch_known=True,
+        branch=branch,
+        change=CommitChange(**fields),  # type: ignore[arg-type]
+        parent_text=BASE_TEXT,
+        account="Bumper-Bot",
+    )
+
+
 def persons_branch() -> BranchInfo:
     return BranchInfo("update/LIB_VERSION", CommitInfo(PERSONS, "fix the build\n", (PUSHED,)))
 
@@ -66,6 +95,7 @@ def facts(**changes: Any) -> Facts:
         entry=ENTRY,
         branch_name="update/LIB_VERSION",
         base=BASE,
+        base_branch="main",
         pin=OLD,
         upstream=NEW,
         title=TITLE,
@@ -102,14 +132,14 @@ TABLE = [
     (
         8,
         "branch with bumper's commit, no PR",
-        facts(branch_known=True, branch=bumper_branch(), closed_unmerged=frozenset()),
+        facts(**bumpers(bumper_branch()), closed_unmerged=frozenset()),
         Do.CREATE,
         False,
     ),
     (
         8,
         "branch with bumper's commit for an older sha, no PR",
-        facts(branch_known=True, branch=bumper_branch(upstream=OLD), closed_unmerged=frozenset()),
+        facts(**bumpers(bumper_branch(upstream=OLD)), closed_unmerged=frozenset()),
         Do.CREATE,
         True,
     ),
@@ -134,6 +164,13 @@ TABLE = [
         Do.SKIP,
         False,
     ),
+    (
+        12,
+        "bumper's PR was moved to another base",
+        facts(upstream=NEWER, pr=pull(base="release"), marker=marker()),
+        Do.SKIP,
+        False,
+    ),
 ]
 
 
@@ -151,7 +188,7 @@ def test_rule(rule: int, situation: str, given: Facts, expected: Do, push: bool)
 
 def test_every_rule_but_nine_has_a_row() -> None:
     # Rule 9 (422 "already exists" on create) is the forge's answer, tested end to end.
-    assert {row[0] for row in TABLE} == {1, 2, 3, 4, 5, 6, 7, 8, 10, 11}
+    assert {row[0] for row in TABLE} == {1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12}
 
 
 def test_nothing_changed_needs_no_look_up() -> None:
@@ -189,8 +226,7 @@ def test_crash_after_push_before_body_edit_only_refreshes_the_text() -> None:
         upstream=NEW,
         pr=pull(head=PERSONS),
         marker=marker(upstream=OLD, commit="9" * 40),
-        branch_known=True,
-        branch=bumper_branch(upstream=NEW, sha=PERSONS),
+        **bumpers(bumper_branch(upstream=NEW, sha=PERSONS)),
     )
     action = plan(given)
     assert (action.do, action.head) == (Do.EDIT, PERSONS)
@@ -220,8 +256,41 @@ def test_changed_title_or_missing_label_is_refreshed_without_a_push() -> None:
 
 def test_pr_without_marker_is_judged_by_its_branch_head() -> None:
     assert plan(facts(pr=pull())).do is Do.LOOK_UP_BRANCH
-    given = facts(pr=pull(), branch_known=True, branch=bumper_branch())
+    given = facts(pr=pull(), **bumpers(bumper_branch()))
     assert plan(given).do is Do.EDIT  # puts the marker back
+
+
+def test_a_head_with_bumpers_trailer_is_proven_bumpers_before_it_is_trusted() -> None:
+    unproven = facts(pr=pull(), branch_known=True, branch=bumper_branch())
+    assert plan(unproven).do is Do.LOOK_UP_CHANGE
+    # the same sha as a head read before (another pass moved the branch since): look again
+    stale = facts(pr=pull(), **bumpers(bumper_branch()))
+    stale = dataclasses.replace(stale, branch=bumper_branch(sha=PERSONS))
+    assert plan(stale).do is Do.LOOK_UP_CHANGE
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        dict(files=(("Makefile", _blob(BASE_TEXT.replace(OLD, NEW))), ("debian/rules", "9" * 40))),
+        dict(files=(("Makefile", _blob(BASE_TEXT.replace(OLD, NEW) + "CFLAGS += -O0\n")),)),
+        dict(committer="a-person"),  # git commit --amend keeps the author, not the committer
+        dict(author="a-person"),
+        dict(author="", committer=""),  # an email GitHub links to no account
+    ],
+    ids=["another-file", "another-line", "committer", "author", "unlinked"],
+)
+def test_a_head_keeping_bumpers_trailer_but_not_bumpers_commit_is_a_persons(
+    change: dict[str, Any],
+) -> None:
+    upstream_moved = facts(
+        upstream=NEWER, pr=pull(head=PERSONS), **bumpers(bumper_branch(sha=PERSONS), **change)
+    )
+    action = plan(upstream_moved)
+    assert (action.do, action.rule) == (Do.SKIP, 5), action
+    assert "edited by a person" in action.reason
+    no_pr = facts(closed_unmerged=frozenset(), **bumpers(bumper_branch(), **change))
+    assert (plan(no_pr).do, plan(no_pr).rule) == (Do.SKIP, 5)
 
 
 def test_open_pr_whose_branch_vanished_is_pushed_again() -> None:

@@ -551,3 +551,73 @@ def test_stop_request_finishes_the_entry_under_way_and_starts_no_other(world: Wo
         )
     assert [(r.entry, r.status) for r in results] == [(LIB, Status.BUMPED)]
     assert [pr.head.ref for pr in world.pulls()] == ["update/LIB_VERSION"]
+
+
+def test_pr_retargeted_to_another_base_is_left_alone_and_gets_no_twin(world: World) -> None:
+    world.upstream_commit()
+    first = one(world.run())
+    world.store.commit_files(TARGET, "release", {"R": "r\n"}, "release branch")
+    world.gh.get_repo(TARGET).get_pull(first.pr).edit(base="release")
+    pushed = world.ref(TARGET, "update/LIB_VERSION")
+    world.upstream_commit(title="Later")
+    world.sb.clear_requests()
+    result = one(world.run())
+    assert result.status is Status.SKIPPED, result.message
+    assert result.pr == first.pr
+    assert result.message == f"PR #{first.pr} was retargeted to release; left alone"
+    assert [(pr.number, pr.base.ref) for pr in world.pulls()] == [(first.pr, "release")]
+    assert world.ref(TARGET, "update/LIB_VERSION") == pushed
+    assert world.writes() == []
+
+
+def _amend(world: World, files: dict[str, str], *, author: tuple[str, str] | None = None) -> str:
+    """What `git commit --amend` (or `cherry-pick -x`) leaves on bumper's branch: bumper's
+    message and trailer kept, on the same parent, with ``files`` changed on top."""
+    head = world.gh.get_repo(TARGET).get_branch("update/LIB_VERSION").commit
+    text = world.base_file(rev="update/LIB_VERSION")
+    return world.store.commit_files(
+        TARGET,
+        "update/LIB_VERSION",
+        {"Makefile": text, **files},
+        head.commit.message + "\n(cherry picked from commit " + head.sha + ")\n",
+        parent=head.parents[0].sha,
+        author=author,
+    )
+
+
+def test_amended_commit_keeping_the_trailer_is_a_persons_and_is_not_overwritten(
+    world: World,
+) -> None:
+    world.upstream_commit()
+    first = one(world.run())
+    # a build fix folded into bumper's commit: same trailer, same parent, same author
+    theirs = _amend(world, {"debian/rules": "#!/usr/bin/make -f\n"})
+    world.upstream_commit(title="Later")
+    world.sb.clear_requests()
+    result = one(world.run())
+    assert result.status is Status.SKIPPED, result.message
+    assert "edited by a person" in result.message and result.pr == first.pr
+    assert world.ref(TARGET, "update/LIB_VERSION") == theirs
+    assert world.writes() == []
+
+
+def test_a_persons_copy_of_bumpers_commit_is_a_persons(world: World) -> None:
+    world.upstream_commit()
+    first = one(world.run())
+    # the very change bumper made, committed again by a person (cherry-pick -x)
+    theirs = _amend(world, {}, author=("A Person", "person@example.invalid"))
+    world.upstream_commit(title="Later")
+    result = one(world.run())
+    assert result.status is Status.SKIPPED, result.message
+    assert "edited by a person" in result.message and result.pr == first.pr
+    assert world.ref(TARGET, "update/LIB_VERSION") == theirs
+
+
+def test_a_branch_left_by_a_dead_pass_is_still_recognised_as_bumpers(world: World) -> None:
+    world.upstream_commit()
+    world.sb.add_fault(r"/repos/acme/app/pulls$", method="POST", status=422)
+    one(world.run())
+    world.sb.clear_faults()
+    world.store.commit_files(TARGET, "main", {"README.md": "moved\n"}, "the base moves")
+    result = one(world.run())
+    assert result.status is Status.BUMPED and "reused the branch" in result.message

@@ -75,7 +75,7 @@ def test_first_query_reads_the_base_and_its_files_through_that_one_commit() -> N
     assert 'base: ref(qualifiedName: "refs/heads/main")' in field
     assert 'f0: file(path: "Makefile")' in field and 'f1: file(path: "b/Makefile")' in field
     assert "object(expression:" not in field  # no file read by branch name: it could move
-    assert 'pullRequests(states: OPEN, baseRefName: "main", first: 100, after: null' in field
+    assert "pullRequests(states: OPEN, first: 100, after: null" in field  # any base
 
 
 def test_later_queries_name_the_base_sha_and_the_next_page_of_prs() -> None:
@@ -447,9 +447,16 @@ def test_rules_6_and_8_hold_when_the_snapshot_says_what_the_branches_hold(small:
     assert "from the existing branch" in again.results[1].message
     assert "by a person" in again.results[2].message
     api = small.api_requests()
-    assert _rest_reads(api) == [f"/api/v3/repos/up/lib/compare/{small.old}...{small.new}"]
+    kept = small.store.ref("acme/app", "update/LIB001_VERSION")
+    # its head carries bumper's trailer: one read of what it changed proves it is bumper's
+    # (the account rode the GraphQL query)
+    assert _rest_reads(api) == [
+        f"/api/v3/repos/acme/app/commits/{kept}",
+        f"/api/v3/repos/up/lib/compare/{small.old}...{small.new}",
+    ]
     # the kept branch is opened as it is: no commit, no branch write
     assert sorted(method for method, path in api if path != "/api/graphql") == [
+        "GET",
         "GET",
         "POST",
         "POST",
@@ -477,3 +484,21 @@ def test_a_branch_with_more_closed_prs_than_the_snapshot_reads_is_looked_up_over
     assert again.results[0].status is Status.SKIPPED
     assert "closed without merging" in again.results[0].message
     assert _rest_reads(small.api_requests()) == ["/api/v3/repos/acme/app/pulls"]
+
+
+def test_a_pr_retargeted_to_another_base_is_seen_by_the_snapshot_and_left_alone(
+    small: Target,
+) -> None:
+    small.open_bumper_prs()
+    small.store.commit_files("acme/app", "release", {"r": "r\n"}, "release", parent=small.base)
+    assert small.rest.patch("/repos/acme/app/pulls/2", json={"base": "release"}).is_success
+    newer = small.store.commit_files("up/lib", "main", {"x": "2\n"}, "Newer")
+    small._branches("up/lib", {f"b{i}": newer for i in range(small.n)})
+    small.sb.clear_requests()
+    report = small.run()
+    assert [r.status for r in report.results] == [Status.BUMPED, Status.SKIPPED, Status.BUMPED]
+    assert report.results[1].message == "PR #2 was retargeted to release; left alone"
+    listed = small.rest.get("/repos/acme/app/pulls", params={"state": "open"}).json()
+    assert sorted(p["number"] for p in listed) == [1, 2, 3]
+    writes = [r for r in small.api_requests() if r[0] in WRITES and r[1] != "/api/graphql"]
+    assert not [w for w in writes if "LIB001" in w[1] or w[1].endswith("/pulls/2")]
