@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from bumper.config.settings import PrSettings
+from bumper.config.templates import render_template, sanitise_branch
 from bumper.model import Entry, is_sha
 
 MARKER_VERSION = 1
@@ -84,21 +85,18 @@ def _fields(entry: Entry, new: str = "", old: str = "") -> dict[str, str]:
 
 def render_branch(pr: PrSettings, entry: Entry) -> str:
     """The branch of this pin's PR: derived from the entry only, never from time or sha."""
-    raw = pr.branch.format_map(_fields(entry))
-    safe = _REF_UNSAFE.sub("-", raw)
-    parts = [p.strip(".-").removesuffix(".lock") for p in safe.split("/")]
-    return "/".join(p for p in parts if p)
+    return sanitise_branch(render_template(pr.branch, _fields(entry)))
 
 
 def render_title(pr: PrSettings, entry: Entry, old: str, new: str) -> str:
-    return " ".join(pr.title.format_map(_fields(entry, new, old)).split())
+    return " ".join(render_template(pr.title, _fields(entry, new, old)).split())
 
 
 def commit_message(
     pr: PrSettings, entry: Entry, old: str, new: str, signoff: str | None = None
 ) -> str:
     """The commit message: the template, what changed, then bumper's trailer (and sign-off)."""
-    head = pr.commit_message.format_map(_fields(entry, new, old)).strip()
+    head = render_template(pr.commit_message, _fields(entry, new, old)).strip()
     lines = [
         head,
         "",
@@ -144,7 +142,7 @@ def render_body(
     old, new = marker.old, marker.upstream
     parts: list[str] = []
     if pr.body:
-        parts.append(pr.body.format_map(_fields(entry, new, old)).strip())
+        parts.append(render_template(pr.body, _fields(entry, new, old)).strip())
     parts.append(
         f"Updates `{entry.variable}` in `{entry.file}` from `{old}` to `{new}`"
         f" (`{entry.repository}` branch `{entry.branch}`)."

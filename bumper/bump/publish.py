@@ -189,6 +189,9 @@ class _Pass:
         pr: PullInfo | None,
         elsewhere: PullInfo | None = None,
     ) -> Result:
+        if branch == self.config.target.base:
+            # The config refuses such a pr.branch; this holds whatever rendered it.
+            return _failed(entry, f"PR branch {branch} would be the base branch: set pr.branch")
         problem = file.problem
         if problem is not None or file.text is None:
             return _failed(entry, problem or f"{entry.file}: unreadable")
