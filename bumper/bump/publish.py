@@ -313,8 +313,8 @@ class _Pass:
         title = facts.title if pr.title != facts.title else None
         if prtext.parse_marker(pr.body) == marker:
             body = None
-        elif body is None:
-            body = self._body(facts, marker, head)
+        else:
+            body = prtext.keep_notes(pr.body, body or self._body(facts, marker, head))
         self.forge.edit_pull(pr.number, title=title, body=body)
         missing = [label for label in facts.labels if label not in pr.labels]
         return reason + self._label(pr.number, missing)
