@@ -1,20 +1,28 @@
 """PURE: the words bumper writes (branch, title, commit message, PR body) and reads back.
 
 Two things let bumper recognise its own work without extra reads:
-- the PR body ends with a hidden marker (an HTML comment holding JSON) saying which pin the PR
-  is for, which upstream sha it carries and which base commit its commit was built on;
+- bumper's part of a PR body (its section) runs from a hidden opening line to a hidden marker
+  line (an HTML comment holding JSON) saying which pin the PR is for, which upstream sha it
+  carries and which base commit its commit was built on; what a person writes above or below
+  the section is theirs and is kept when bumper rewrites it;
 - every commit bumper makes has a ``Bumper-Pin:`` trailer, so a branch head without one was
   pushed by a person.
+
+Outside text (upstream commit subjects, hold reasons, server messages) goes through
+``neutral``, which can never yield ``<!--``: so neither line of bumper's section can be forged
+by it, and the marker is read only from a line that is exactly what ``format_marker`` writes.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from bumper.config.settings import PrSettings
+from bumper.config.templates import render_template, sanitise_branch
 from bumper.model import Entry, is_sha
 
 MARKER_VERSION = 1
@@ -22,16 +30,15 @@ TRAILER = "Bumper-Pin"
 BODY_LIMIT = 60_000  # GitHub refuses bodies over 65,536 characters
 TITLE_LIMIT = 100  # of one upstream commit title in the list
 
-_MARKER_RE = re.compile(r"<!--\s*bumper-pin\s+(\{.*?\})\s*-->", re.DOTALL)
+SECTION_START = "<!-- bumper: generated text, rewritten on each update; write outside it -->"
+# Exactly the line format_marker writes; its JSON never holds ">" (see there).
+_MARKER_LINE = re.compile(r"<!-- bumper-pin (\{[^>\r\n]*\}) -->")
 _TRAILER_RE = re.compile(
     rf"^{TRAILER}:[ \t]+(?P<variable>\S+)[ \t]+(?P<sha>[0-9a-f]{{40,64}})"
     r"[ \t]+(?P<file>\S.*?)[ \t]*$",
     re.MULTILINE,
 )
-_REF_UNSAFE = re.compile(r"[^A-Za-z0-9._/-]+")
-_MENTION = re.compile(r"@(?=[A-Za-z0-9])")
-_ISSUE_REF = re.compile(r"(?<![\w/])#(?=\d)")
-_GH_KEYWORD = re.compile(r"(?i)\b(close[sd]?|fix(e[sd])?|resolve[sd]?)\b(?=\s*:?\s+\S)")
+_BACKTICKS = re.compile(r"`+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,21 +91,18 @@ def _fields(entry: Entry, new: str = "", old: str = "") -> dict[str, str]:
 
 def render_branch(pr: PrSettings, entry: Entry) -> str:
     """The branch of this pin's PR: derived from the entry only, never from time or sha."""
-    raw = pr.branch.format_map(_fields(entry))
-    safe = _REF_UNSAFE.sub("-", raw)
-    parts = [p.strip(".-").removesuffix(".lock") for p in safe.split("/")]
-    return "/".join(p for p in parts if p)
+    return sanitise_branch(render_template(pr.branch, _fields(entry)))
 
 
 def render_title(pr: PrSettings, entry: Entry, old: str, new: str) -> str:
-    return " ".join(pr.title.format_map(_fields(entry, new, old)).split())
+    return " ".join(render_template(pr.title, _fields(entry, new, old)).split())
 
 
 def commit_message(
     pr: PrSettings, entry: Entry, old: str, new: str, signoff: str | None = None
 ) -> str:
     """The commit message: the template, what changed, then bumper's trailer (and sign-off)."""
-    head = pr.commit_message.format_map(_fields(entry, new, old)).strip()
+    head = render_template(pr.commit_message, _fields(entry, new, old)).strip()
     lines = [
         head,
         "",
@@ -144,7 +148,7 @@ def render_body(
     old, new = marker.old, marker.upstream
     parts: list[str] = []
     if pr.body:
-        parts.append(pr.body.format_map(_fields(entry, new, old)).strip())
+        parts.append(render_template(pr.body, _fields(entry, new, old)).strip())
     parts.append(
         f"Updates `{entry.variable}` in `{entry.file}` from `{old}` to `{new}`"
         f" (`{entry.repository}` branch `{entry.branch}`)."
@@ -155,50 +159,91 @@ def render_body(
         shown = list(commits)[: max(pr.max_commits_listed, 0)]
         total = ahead_by if ahead_by is not None else len(commits)
         lines = [f"Commits ({total}):", ""]
-        lines += [f"- {c.sha[:12]} {_neutral(c.title)}" for c in shown]
+        lines += [f"- {c.sha[:12]} {neutral(c.title)}" for c in shown]
         if total > len(shown):
             lines.append(f"- ... and {total - len(shown)} more")
         parts.append("\n".join(lines))
     text = "\n\n".join(parts)
+    head = SECTION_START + "\n"
     tail = "\n\n" + format_marker(marker) + "\n"
-    if len(text) + len(tail) > BODY_LIMIT:
-        text = text[: BODY_LIMIT - len(tail) - 4] + "\n..."
-    return text + tail
+    if len(head) + len(text) + len(tail) > BODY_LIMIT:
+        text = text[: BODY_LIMIT - len(head) - len(tail) - 4] + "\n..."
+    return head + text + tail
 
 
-def _neutral(title: str) -> str:
-    """An upstream commit title made inert here: no @mentions that ping people, no #123 that
-    links this repository's issues, no closing keywords, no HTML."""
-    if len(title) > TITLE_LIMIT:
-        title = title[: TITLE_LIMIT - 3] + "..."
-    if "`" not in title:
-        return f"`{title}`"  # nothing in a code span pings, links or closes
-    title = title.replace("<", "&lt;").replace(">", "&gt;")
-    title = _MENTION.sub("@\u200b", title)
-    title = _ISSUE_REF.sub("#\u200b", title)
-    return _GH_KEYWORD.sub(lambda m: m.group(0)[0] + "\u200b" + m.group(0)[1:], title)
+def neutral(text: str, limit: int = TITLE_LIMIT) -> str:
+    """Outside text (an upstream commit subject, a hold reason, a server's message) as inert
+    Markdown on one line: a code span, in which GitHub neither links, pings, closes issues nor
+    renders HTML or images.
+
+    Line breaks of any kind become spaces (a bare CR or U+2028 would end the span on GitHub);
+    control and format characters (bidi overrides, zero-width marks) are dropped, as they
+    could make the text read other than it is; the fence is longer than any backtick run in
+    the text (CommonMark), so no backtick inside can close it; and ``<!--`` is broken up, so
+    no outside text can open an HTML comment that forges or swallows bumper's marker.
+    """
+    # isspace() holds for CR, VT, FF, NEL, U+2028/9 and the other breaks, not only for LF.
+    words = " ".join("".join(" " if c.isspace() else c for c in text).split())
+    words = "".join(c for c in words if unicodedata.category(c) not in ("Cc", "Cf"))
+    if len(words) > limit:
+        words = words[: limit - 3] + "..."
+    words = words.replace("<!--", "<\u200b!--")
+    if not words:
+        return "(empty)"
+    runs = [len(m) for m in _BACKTICKS.findall(words)]
+    if not runs:
+        return f"`{words}`"
+    fence = "`" * (max(runs) + 1)
+    # Padded on both sides so a backtick at either end is not read as part of the fence;
+    # CommonMark strips one space from each side again.
+    return f"{fence} {words} {fence}"
 
 
 def format_marker(marker: Marker) -> str:
     payload = {"v": MARKER_VERSION, **asdict(marker)}
     if not marker.superseded:
         del payload["superseded"]
-    # ">" is escaped so no value can end the HTML comment early.
-    data = json.dumps(payload, sort_keys=True, separators=(",", ":")).replace(">", "\\u003e")
+    # "<" and ">" are escaped so no value can open or end an HTML comment.
+    data = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    data = data.replace("<", "\\u003c").replace(">", "\\u003e")
     return f"<!-- bumper-pin {data} -->"
+
+
+@dataclass(frozen=True, slots=True)
+class _Section:
+    """Where bumper's section lies in a body: ``start`` to ``end`` (after the marker line's
+    line break), the marker line itself from ``marker_start`` to ``marker_end``."""
+
+    start: int
+    marker_start: int
+    marker_end: int
+    end: int
+    data: str  # the marker's JSON
+
+
+def _find_section(body: str) -> _Section | None:
+    """bumper's section: the last marker line, from the last opening line above it (or from the
+    top: the bodies of bumper before the opening line existed). Lines only count when they are
+    exactly what bumper writes, so a marker-like text within a line is nobody's marker."""
+    found = None
+    offset = last_open = 0
+    for line in body.splitlines(keepends=True):
+        text = line.rstrip("\r\n")
+        if text == SECTION_START:
+            last_open = offset
+        elif match := _MARKER_LINE.fullmatch(text):
+            found = _Section(last_open, offset, offset + len(text), offset + len(line), match[1])
+        offset += len(line)
+    return found
 
 
 def parse_marker(body: str | None) -> Marker | None:
     """The marker in a PR body, or None when there is none (or it is not one we can read)."""
-    if not body:
-        return None
-    found = None
-    for match in _MARKER_RE.finditer(body):
-        found = match
-    if found is None:
+    section = _find_section(body) if body else None
+    if section is None:
         return None
     try:
-        data = json.loads(found.group(1))
+        data = json.loads(section.data)
     except ValueError:
         return None
     if not isinstance(data, dict) or data.get("v") != MARKER_VERSION:
@@ -224,8 +269,18 @@ def parse_marker(body: str | None) -> Marker | None:
 def replace_marker(body: str, marker: Marker) -> str:
     """``body`` with its marker replaced (or appended): used when closing, to keep the text."""
     new = format_marker(marker)
-    matches = list(_MARKER_RE.finditer(body))
-    if not matches:
+    section = _find_section(body)
+    if section is None:
         return body.rstrip("\n") + "\n\n" + new + "\n"
-    last = matches[-1]
-    return body[: last.start()] + new + body[last.end() :]
+    return body[: section.marker_start] + new + body[section.marker_end :]
+
+
+def keep_notes(current: str | None, rendered: str) -> str:
+    """``rendered`` (from render_body) in place of bumper's section of the PR body ``current``,
+    keeping what a person wrote above and below it; a body without a section is kept whole."""
+    if not current:
+        return rendered
+    section = _find_section(current)
+    if section is None:
+        return current.rstrip() + "\n\n" + rendered
+    return current[: section.start] + rendered + current[section.end :]

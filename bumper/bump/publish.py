@@ -192,6 +192,9 @@ class _Pass:
         pr: PullInfo | None,
         elsewhere: PullInfo | None = None,
     ) -> Result:
+        if branch == self.config.target.base:
+            # The config refuses such a pr.branch; this holds whatever rendered it.
+            return _failed(entry, f"PR branch {branch} would be the base branch: set pr.branch")
         problem = file.problem
         if problem is not None or file.text is None:
             return _failed(entry, problem or f"{entry.file}: unreadable")
@@ -338,8 +341,8 @@ class _Pass:
         title = facts.title if pr.title != facts.title else None
         if prtext.parse_marker(pr.body) == marker:
             body = None
-        elif body is None:
-            body = self._body(facts, marker, head)
+        else:
+            body = prtext.keep_notes(pr.body, body or self._body(facts, marker, head))
         self.forge.edit_pull(pr.number, title=title, body=body)
         missing = [label for label in facts.labels if label not in pr.labels]
         return reason + self._label(pr.number, missing)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from typing import Any
 
+from bumper.bump.prtext import neutral
 from bumper.bump.run import PassReport, run_pass
 from bumper.commands import count
 from bumper.config import load_config
@@ -15,6 +17,8 @@ from bumper.github.http import KINDS
 from bumper.model import Result, Status
 from bumper.upstream import compare_url
 
+SUMMARY_LIMIT = 300  # characters of one message in the table
+_PIPE = re.compile(r"(\\*)\|")
 _MARK = {
     Status.BUMPED: "bumped",
     Status.UP_TO_DATE: "up to date",
@@ -117,7 +121,8 @@ def report_json(report: PassReport) -> dict[str, Any]:
 
 
 def summary_markdown(config: Config, report: PassReport) -> str:
-    """Markdown for the PR body a CI job creates after `run-once --checkout`."""
+    """Markdown for the PR body a CI job creates after `run-once --checkout`. Hold reasons and
+    messages (some are an upstream server's words) are made inert as in bumper's PR bodies."""
     lines = ["| variable | repository | change |", "|---|---|---|"]
     for r in report.results:
         if r.status is Status.BUMPED and r.old and r.new:
@@ -125,6 +130,12 @@ def summary_markdown(config: Config, report: PassReport) -> str:
             shas = f"`{r.old[:12]}...{r.new[:12]}`"
             change = f"[{shas}]({link})" if link else shas
         else:
-            change = f"{_MARK[r.status]}" + (f": {r.message}" if r.message else "")
-        lines.append(f"| `{r.entry.variable}` | {r.entry.repository} | {change} |")
+            change = _MARK[r.status] + (f": {_cell(r.message)}" if r.message else "")
+        lines.append(f"| {_cell(r.entry.variable)} | {_cell(r.entry.repository)} | {change} |")
     return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    """Outside text in a table cell: GFM splits rows at a `|` even inside a code span unless
+    it is escaped, and a backslash just before it would escape the escape."""
+    return _PIPE.sub(lambda m: m[1] * 2 + "\\|", neutral(text, SUMMARY_LIMIT))

@@ -176,7 +176,7 @@ def parse_config(
     pr_node = doc.get("pr")
     explicit = isinstance(pr_node, Mapping) and "branch" in pr_node
     branch_line = line_of_key(pr_node, "branch") if explicit else None
-    check_pr_branches(config.pr.branch, rows, branch_line, report)
+    check_pr_branches(config.pr.branch, rows, branch_line, report, base=config.target.base)
     problems.raise_if_any()
     return replace(config, matrix=tuple(e for _, e in rows))
 

@@ -335,6 +335,31 @@ CASES = [
         "set `pr.branch`, e.g. update/{variable}-{file}",
     ),
     (
+        "template-huge-width",
+        "pr:\n  title: 'Update to {sha:>999999999}'\n",
+        f"{FILE}:2: pr.title:",
+        "{sha:>999999999}: placeholders take no format spec or conversion; write {sha}",
+    ),
+    (
+        "template-conversion",
+        "pr:\n  commit_message: 'Update {repository!r}'\n",
+        f"{FILE}:2: pr.commit_message:",
+        "{repository!r}: placeholders take no format spec or conversion",
+    ),
+    (
+        "branch-template-is-the-base",
+        "pr:\n  branch: main\nmatrix:\n" + GOOD_ROW,
+        f"{FILE}:2: pr.branch:",
+        "which would be the base branch",
+    ),
+    (
+        "branch-template-gives-the-base-for-one-row",
+        "target:\n  repository: acme/app\n  base: master\npr:\n  branch: '{branch}'\n"
+        "matrix:\n" + GOOD_ROW,
+        f"{FILE}:5: pr.branch:",
+        "gives `master` for LLAMA_VERSION",
+    ),
+    (
         "labels-as-string",
         "pr:\n  labels: dependencies\n",
         f"{FILE}:2: pr.labels:",
