@@ -17,10 +17,12 @@ from typing import Any, TextIO
 
 REDACTED = "***"
 
-# Token shapes GitHub documents, plus credentials in headers and URLs. Registered secret
-# values are redacted whatever their shape.
+# The token shapes GitHub documents; the config refuses them anywhere in its file too.
+TOKEN_SHAPE = re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})")
+# Those, plus credentials in headers and URLs. Registered secret values are redacted
+# whatever their shape.
 _TOKEN_PATTERNS = (
-    re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"),
+    TOKEN_SHAPE,
     re.compile(r"(?i)\b((?:authorization|proxy-authorization)\s*[:=]\s*[\"']?)[^\"'\r\n,}]+"),
     # "token X" / "Bearer X" where X looks random (has a digit), not "token configured".
     re.compile(r"(?i)\b((?:token|bearer|basic)\s+)(?=[\w.=+/-]*\d)[\w.=+/-]{16,}"),
