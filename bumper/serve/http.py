@@ -43,6 +43,8 @@ class Backend(Protocol):
 
     def readiness(self) -> tuple[bool, list[str]]: ...
 
+    def state_note(self) -> str | None: ...
+
     def snapshot(self) -> Snapshot: ...
 
     def admin_token(self) -> str | None: ...
@@ -137,7 +139,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, b"ok\n", "text/plain; charset=utf-8", head)
         elif path == "/readyz":
             ready, reasons = daemon.readiness()
-            body = {"ready": ready, "reasons": reasons}
+            body: dict[str, Any] = {"ready": ready, "reasons": reasons}
+            note = daemon.state_note()
+            if note is not None:
+                # Still ready: the state is a cache, and passes run as well without the file.
+                body["state"] = note
             self._json(200 if ready else 503, body, head)
         elif path == "/metrics":
             # Prometheus asks for OpenMetrics in Accept; anything else gets the text format.
