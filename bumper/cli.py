@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bumper import __version__
 from bumper.errors import BumperError, ConfigError
+from bumper.logs import redacted_output
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 
@@ -106,6 +107,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on bad arguments, 0 on --help
         return int(exc.code or 0)
+    # Every verb's output, errors and tracebacks included, passes through the redaction.
+    with redacted_output():
+        return _dispatch(args)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     try:
         if args.verb == "run-once":
             from bumper.commands import run_once

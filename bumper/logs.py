@@ -12,19 +12,28 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Iterable
-from typing import Any, TextIO
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO, cast
 
 REDACTED = "***"
 
-# Token shapes GitHub documents, plus credentials in headers and URLs. Registered secret
-# values are redacted whatever their shape.
+# The token shapes GitHub documents; the config refuses them anywhere in its file too.
+TOKEN_SHAPE = re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})")
+# Those, plus credentials in headers and URLs. Registered secret values are redacted
+# whatever their shape.
 _TOKEN_PATTERNS = (
-    re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"),
-    re.compile(r"(?i)\b((?:authorization|proxy-authorization)\s*[:=]\s*[\"']?)[^\"'\r\n,}]+"),
+    TOKEN_SHAPE,
+    # Stops at a backslash too, so an escaped quote in JSON output stays whole.
+    re.compile(r"(?i)\b((?:authorization|proxy-authorization)\s*[:=]\s*[\"']?)[^\"'\\\r\n,}]+"),
     # "token X" / "Bearer X" where X looks random (has a digit), not "token configured".
     re.compile(r"(?i)\b((?:token|bearer|basic)\s+)(?=[\w.=+/-]*\d)[\w.=+/-]{16,}"),
     re.compile(r"(?i)(://[^/\s:@]*:)[^/\s@]+(?=@)"),  # https://user:secret@host
+    # A GitHub App's key, should its text (read from its file) ever be echoed whole.
+    re.compile(
+        r"-----BEGIN [A-Z ]*PRIVATE KEY-----"
+        r"(?:.|\n)*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)"
+    ),
 )
 _MIN_SECRET = 4  # shorter values would redact ordinary words
 
@@ -52,6 +61,36 @@ def redact(text: str) -> str:
     for pattern in _TOKEN_PATTERNS:
         text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + REDACTED, text)
     return text
+
+
+class RedactingStream:
+    """A text stream that writes through ``redact``: stdout and stderr of every command.
+
+    Commands print outside text (GitHub's error messages, upstream names, tracebacks), and a
+    server may echo the credential it was sent; so nothing reaches the terminal unredacted.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(redact(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+@contextmanager
+def redacted_output() -> Iterator[None]:
+    """stdout and stderr through ``redact`` while the block runs."""
+    out, err = sys.stdout, sys.stderr
+    sys.stdout = cast(TextIO, RedactingStream(out))
+    sys.stderr = cast(TextIO, RedactingStream(err))
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = out, err
 
 
 class RedactingFilter(logging.Filter):

@@ -18,6 +18,7 @@ from bumper.config import schedule
 from bumper.config.problems import expected, kind
 from bumper.config.templates import check_template
 from bumper.config.values import check_file, check_url
+from bumper.logs import TOKEN_SHAPE
 
 T = TypeVar("T")
 
@@ -37,7 +38,6 @@ class Context:
 Converter = Callable[[Any, Context], T]
 
 _CONVERTER = "bumper.config.converter"
-_TOKEN_PREFIXES = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_")
 _ENV_NAME_RE = re.compile(r"\A[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
@@ -142,7 +142,9 @@ def url(value: Any, context: Context) -> str:
 def token_env(value: Any, context: Context) -> str:
     text = _string(value, "the name of an environment variable")
     # Never echo the value: it may be a token pasted in the wrong place.
-    if text.startswith(_TOKEN_PREFIXES) or re.fullmatch(r"[0-9a-f]{40}", text):
+    # GitHub's prefixed shapes are refused anywhere in the file (sections.find_tokens); a
+    # 40-hex classic token is only told from a commit sha by where it is.
+    if TOKEN_SHAPE.match(text) or re.fullmatch(r"[0-9a-f]{40}", text):
         raise Invalid(
             "this looks like a token; `token_env` names the environment variable that holds "
             "it (e.g. GITHUB_TOKEN). Revoke the token if this file was shared"

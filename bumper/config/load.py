@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from bumper.config.matrix import Row, check_duplicates, check_entries, workflow_rows
 from bumper.config.problems import Problems, Report, expected
-from bumper.config.sections import Sections
+from bumper.config.sections import Sections, find_tokens
 from bumper.config.settings import Config
 from bumper.config.templates import check_pr_branches
 from bumper.config.yaml import line_of, line_of_key, parse_yaml
@@ -160,6 +160,9 @@ def parse_config(
             ]
         )
 
+    if find_tokens(doc, report):
+        # Stop at once: any later check could quote the value back (or a part of it).
+        problems.raise_if_any()
     sections = Sections(report, doc)
     config = sections.settings()
     allow_http = config.lookup.allow_http

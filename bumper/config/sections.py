@@ -24,7 +24,8 @@ from bumper.config.settings import (
     ScheduleSettings,
     TargetSettings,
 )
-from bumper.config.yaml import line_of_key
+from bumper.config.yaml import line_of_item, line_of_key
+from bumper.logs import TOKEN_SHAPE
 
 S = TypeVar("S")
 
@@ -39,6 +40,44 @@ TOKEN_HINT = (
     "a token never belongs in the config file; put it in an environment variable "
     "and name that variable with `github.token_env` (default GITHUB_TOKEN)"
 )
+LOOKS_LIKE_A_TOKEN = f"looks like a token; {TOKEN_HINT}. Revoke it if this file was shared"
+
+
+def find_tokens(doc: Any, report: Report) -> bool:
+    """Report every token-shaped key or string at any depth, never quoting it; True if any.
+
+    Any string may end up somewhere public (a PR body, a hold reason on the status page, an
+    error message), so the shape is refused wherever it is, `x-` keys and matrix rows included.
+    """
+    found = False
+    seen: set[int] = set()  # aliases share nodes, and may even loop
+    stack: list[tuple[Any, str]] = [(doc, "")]
+    while stack:
+        node, path = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, Mapping):
+            items = [(key, value, line_of_key(node, key)) for key, value in node.items()]
+        elif isinstance(node, list):
+            items = [(index, value, line_of_item(node, index)) for index, value in enumerate(node)]
+        else:
+            continue
+        for key, value, line in items:
+            if isinstance(key, str) and TOKEN_SHAPE.search(key):
+                report.add(line, path, f"{LOOKS_LIKE_A_TOKEN} (a key here, not a value)")
+                found = True
+                continue  # its path would show it
+            if isinstance(key, int):
+                here = f"{path}[{key}]"
+            else:
+                here = f"{path}.{key}" if path else str(key)
+            if isinstance(value, str) and TOKEN_SHAPE.search(value):
+                report.add(line, here, LOOKS_LIKE_A_TOKEN)
+                found = True
+            elif isinstance(value, Mapping | list):
+                stack.append((value, here))
+    return found
 
 
 class Sections:

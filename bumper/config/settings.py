@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bumper import logs
 from bumper.config import convert as c
 from bumper.config.convert import setting
 from bumper.config.values import (
@@ -29,6 +30,8 @@ class Secret:
 
     def __init__(self, value: str) -> None:
         self._value = value
+        # Held means sent: a server may echo it, so every output hides it from now on.
+        logs.add_secret(value)
 
     def reveal(self) -> str:
         return self._value

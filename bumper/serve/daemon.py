@@ -381,6 +381,9 @@ class Daemon:
             reasons.append(f"the last pass crashed: {self._last_error}")
         return not reasons, reasons
 
+    def state_note(self) -> str | None:
+        return self.state.note
+
     def snapshot(self) -> Snapshot:
         config = self._config
         ready, reasons = self.readiness()
@@ -395,6 +398,7 @@ class Daemon:
             config_path=str(self.config_path),
             config_loaded_at=self._config_loaded_at,
             reload_error=self._reload_error,
+            state_note=self.state.note,
             rate_limit_remaining=self._rate_limit_remaining,
             admin_enabled=self.admin_token() is not None,
             passes=tuple(self.state.passes(20)),

@@ -7,9 +7,13 @@ safe to call while a pass runs.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import logging
+import socket
+import threading
+import time
 from collections.abc import Mapping
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +27,13 @@ from bumper.serve.statuspage import Snapshot, render_html, status_json
 
 log = logging.getLogger("bumper.daemon")  # the daemon's logger: its lines keep their name
 
+# Threads answering at once; beyond them the connection that has waited longest for the
+# rest of its request is dropped, so half-sent requests cannot starve /healthz.
+MAX_HANDLERS = 32
+READ_TIMEOUT_SECONDS = 10.0  # the most a client may pause while sending its request
+_SLOT_WAIT_SECONDS = 1.0  # for a slot freed by that drop, before answering 503
+_BUSY = b"HTTP/1.0 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+
 
 class Backend(Protocol):
     """What the HTTP server asks of the daemon."""
@@ -31,6 +42,8 @@ class Backend(Protocol):
     def metrics(self) -> Metrics: ...
 
     def readiness(self) -> tuple[bool, list[str]]: ...
+
+    def state_note(self) -> str | None: ...
 
     def snapshot(self) -> Snapshot: ...
 
@@ -42,16 +55,73 @@ class Backend(Protocol):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    request_queue_size = 64  # a burst of connections waits in the backlog, not refused
 
     def __init__(self, address: tuple[str, int], backend: Backend) -> None:
         self.bumper = backend
+        self._slots = threading.BoundedSemaphore(MAX_HANDLERS)
+        self._reading: dict[socket.socket, float] = {}  # still sending its request: since when
+        self._reading_lock = threading.Lock()
         super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self._drop_slowest_reader()
+            if not self._slots.acquire(timeout=_SLOT_WAIT_SECONDS):
+                self._refuse(request)
+                return
+        with self._reading_lock:
+            self._reading[request] = time.monotonic()
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._done(request)
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._done(request)
+
+    def request_read(self, request: socket.socket) -> None:
+        """The handler has the whole request: it is answering, no longer a slow sender."""
+        with self._reading_lock:
+            self._reading.pop(request, None)
+
+    def _done(self, request: socket.socket) -> None:
+        with self._reading_lock:
+            self._reading.pop(request, None)
+        self._slots.release()
+
+    def _drop_slowest_reader(self) -> None:
+        with self._reading_lock:
+            if not self._reading:
+                return
+            oldest = min(self._reading, key=self._reading.__getitem__)
+            del self._reading[oldest]
+        # Its thread's pending read returns at once, as if the client had hung up.
+        with contextlib.suppress(OSError):
+            oldest.shutdown(socket.SHUT_RDWR)
+
+    def _refuse(self, request: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            request.setblocking(False)
+            request.send(_BUSY)
+        self.shutdown_request(request)
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: Server
     server_version = "bumper"
     sys_version = ""
+    timeout = READ_TIMEOUT_SECONDS  # per read and write on the connection
+
+    def parse_request(self) -> bool:
+        parsed = super().parse_request()  # reads the headers
+        # No handler reads a body, so once the headers are in the request is whole.
+        self.server.request_read(self.connection)
+        return parsed
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("http: " + format, *args)
@@ -69,7 +139,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, b"ok\n", "text/plain; charset=utf-8", head)
         elif path == "/readyz":
             ready, reasons = daemon.readiness()
-            body = {"ready": ready, "reasons": reasons}
+            body: dict[str, Any] = {"ready": ready, "reasons": reasons}
+            note = daemon.state_note()
+            if note is not None:
+                # Still ready: the state is a cache, and passes run as well without the file.
+                body["state"] = note
             self._json(200 if ready else 503, body, head)
         elif path == "/metrics":
             # Prometheus asks for OpenMetrics in Accept; anything else gets the text format.

@@ -8,18 +8,20 @@ moment leaves the last committed state.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from bumper.model import Result, Status
 
 log = logging.getLogger("bumper.state")
+T = TypeVar("T")
 
 # Still 1 though the etags and meta tables are gone: no version read or wrote them, so a
 # file that has them is the same schema (they stay, empty and ignored) and opens as it is.
@@ -91,12 +93,18 @@ class PassRecord:
 
 
 class State:
-    """A thread-safe handle on the state file (or on memory, when there is no usable file)."""
+    """A thread-safe handle on the state file (or on memory, when there is no usable file).
+
+    Any error of the file while running (corrupt, disk full, read-only, locked) moves the
+    state to memory for the rest of the process: ``unusable`` then says why.
+    """
 
     def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
         self._conn = conn
         self._lock = threading.Lock()
         self.path = path
+        self.unusable: str | None = None  # why the file at `path` was left for memory
+        self._last_pass_id = 0
 
     # -- opening ------------------------------------------------------------------
     @classmethod
@@ -107,24 +115,54 @@ class State:
         try:
             return cls(_open_file(path), path)
         except (OSError, sqlite3.Error) as exc:
-            log.warning("state: cannot use %s (%s); keeping state in memory", path, exc)
-            return cls(_connect(":memory:"), None)
+            state = cls(_connect(":memory:"), path)
+            state._left_file(exc)
+            return state
+
+    @property
+    def note(self) -> str | None:
+        """What readiness and the status page say once the file was left; else None."""
+        if self.unusable is None:
+            return None
+        return f"in memory (file {self.path} unusable: {self.unusable})"
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, self._conn:
-            yield self._conn
+    def _left_file(self, exc: BaseException) -> None:
+        self.unusable = str(exc) or type(exc).__name__
+        log.warning("state: cannot use %s (%s); keeping state in memory", self.path, self.unusable)
+
+    def _do(self, op: Callable[[sqlite3.Connection], T]) -> T:
+        """``op`` in one transaction; on an error of the file, again on memory from now on."""
+        with self._lock:
+            try:
+                with self._conn:
+                    return op(self._conn)
+            except (sqlite3.Error, OSError) as exc:
+                if self.path is None or self.unusable is not None:
+                    raise  # memory itself failing is a bug, not a file's trouble
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.close()
+                self._conn = _connect(":memory:")
+                # Pass ids go on rising: clients wait for "a pass after #N".
+                with self._conn:
+                    self._conn.execute(
+                        "INSERT INTO sqlite_sequence (name, seq) VALUES ('passes', ?)",
+                        (self._last_pass_id,),
+                    )
+                self._left_file(exc)
+                with self._conn:
+                    return op(self._conn)
 
     # -- entries ------------------------------------------------------------------
     def record_result(self, result: Result, at: float) -> None:
         """Store one entry's result in its own transaction."""
         entry = result.entry
         failed = result.status is Status.FAILED
-        with self._tx() as db:
+
+        def write(db: sqlite3.Connection) -> None:
             row = db.execute(
                 "SELECT status, new, pr, last_error, last_error_at, failing_since, changed_at"
                 " FROM entries WHERE file = ? AND variable = ?",
@@ -163,30 +201,37 @@ class State:
                 ),
             )
 
+        self._do(write)
+
     def entries(self) -> dict[tuple[str, str], EntryState]:
         """Every stored entry by (file, variable)."""
-        with self._lock:
-            rows = self._conn.execute("SELECT * FROM entries").fetchall()
+        rows = self._do(lambda db: db.execute("SELECT * FROM entries").fetchall())
         return {(r[0], r[1]): EntryState(*r) for r in rows}
 
     def forget_except(self, keys: Iterable[tuple[str, str]]) -> int:
         """Drop entries no longer in the matrix; returns how many went."""
         keep = set(keys)
-        with self._tx() as db:
+
+        def forget(db: sqlite3.Connection) -> int:
             stored = db.execute("SELECT file, variable FROM entries").fetchall()
             gone = [k for k in stored if (k[0], k[1]) not in keep]
             db.executemany("DELETE FROM entries WHERE file = ? AND variable = ?", gone)
-        return len(gone)
+            return len(gone)
+
+        return self._do(forget)
 
     # -- passes -------------------------------------------------------------------
     def begin_pass(self, trigger: str, started_at: float) -> int:
-        with self._tx() as db:
+        def begin(db: sqlite3.Connection) -> int:
             cur = db.execute(
                 "INSERT INTO passes (trigger, started_at, outcome) VALUES (?, ?, 'running')",
                 (trigger, started_at),
             )
             db.execute("DELETE FROM passes WHERE id <= ?", (int(cur.lastrowid or 0) - KEEP_PASSES,))
             return int(cur.lastrowid or 0)
+
+        self._last_pass_id = self._do(begin)
+        return self._last_pass_id
 
     def finish_pass(
         self,
@@ -197,20 +242,22 @@ class State:
         counts: dict[str, int],
         error: str | None = None,
     ) -> None:
-        with self._tx() as db:
-            db.execute(
+        self._do(
+            lambda db: db.execute(
                 "UPDATE passes SET duration = ?, outcome = ?, counts = ?, error = ? WHERE id = ?",
                 (duration, outcome, json.dumps(counts, sort_keys=True), error, pass_id),
             )
+        )
 
     def passes(self, limit: int = 20) -> list[PassRecord]:
         """The most recent passes, newest first."""
-        with self._lock:
-            rows = self._conn.execute(
+        rows = self._do(
+            lambda db: db.execute(
                 "SELECT id, trigger, started_at, duration, outcome, counts, error"
                 " FROM passes ORDER BY id DESC LIMIT ?",
                 (limit,),
             ).fetchall()
+        )
         return [PassRecord(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6]) for r in rows]
 
 

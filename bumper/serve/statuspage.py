@@ -57,6 +57,7 @@ class Snapshot:
     config_path: str
     config_loaded_at: float
     reload_error: str | None
+    state_note: str | None  # "in memory (file X unusable: reason)", when the file was left
     rate_limit_remaining: int | None
     admin_enabled: bool
     passes: tuple[PassRecord, ...]  # newest first
@@ -154,6 +155,7 @@ def status_json(snap: Snapshot) -> dict[str, Any]:
         "last_pass": _pass_json(last) if last else None,
         "passes": [_pass_json(p) for p in snap.passes],
         "rate_limit_remaining": snap.rate_limit_remaining,
+        "state": snap.state_note,
         "config": {
             "path": snap.config_path,
             "loaded_at": iso(snap.config_loaded_at),
@@ -329,6 +331,12 @@ def render_html(snap: Snapshot) -> str:
         banners.append(
             '<div class="banner warn"><strong>The new config was not loaded</strong>; still '
             f"running the previous one.<pre>{_e(snap.reload_error)}</pre></div>"
+        )
+    if snap.state_note:
+        banners.append(
+            '<div class="banner warn"><strong>State is kept in memory</strong>; passes run as '
+            "usual, but history starts again at each restart."
+            f"<pre>{_e(snap.state_note)}</pre></div>"
         )
     if not snap.ready:
         banners.append(f'<div class="banner warn">Not ready: {_e("; ".join(snap.not_ready))}</div>')

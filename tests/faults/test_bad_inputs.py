@@ -199,7 +199,7 @@ CONFIG_CASES = [
         M + row(repository=f"https://bot:{FAKE_TOKEN}@example.com/a/b"),
         2,
         "matrix[0].repository",
-        "credentials",
+        "looks like a token",  # refused as a token before the URL check
     ),
     ConfigCase(
         "credentials-in-target-url",

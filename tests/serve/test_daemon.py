@@ -463,6 +463,7 @@ def _snapshot(entries: tuple[Entry, ...], state: State) -> Snapshot:
         config_path="bumper.yaml",
         config_loaded_at=time.time(),
         reload_error=None,
+        state_note=None,
         rate_limit_remaining=None,
         admin_enabled=False,
         passes=(),
