@@ -22,7 +22,7 @@ from bumper.bump.prtext import Marker, UpstreamCommit
 from bumper.bump.snapshot import TargetSnapshot
 from bumper.config.settings import Config, Secret
 from bumper.errors import BumperError, ForgeError
-from bumper.github.forge import BaseHead, FileAtRef, Forge, PullInfo
+from bumper.github.forge import MOVED, BaseHead, BranchMoved, FileAtRef, Forge, PullInfo
 from bumper.model import Entry, Head, Result, Status
 from bumper.upstream import compare, compare_url
 
@@ -155,6 +155,16 @@ def _unmerged_shas(entry: Entry, bodies: Sequence[str]) -> frozenset[str]:
         if marker is not None and not marker.superseded and marker.key == entry.key:
             shas.add(marker.upstream)
     return frozenset(shas)
+
+
+def _planned_head(facts: Facts) -> str:
+    """The head of the entry's branch the plan was made from: a ref write is conditional on
+    it, so a push that came after is never overwritten."""
+    if facts.branch_known and facts.branch is not None:
+        return facts.branch.head.sha
+    if facts.pr is not None:
+        return facts.pr.head_sha
+    raise ForgeError(f"branch {facts.branch_name}: its head was not read")
 
 
 def _failed(entry: Entry, message: str, pr: int | None = None) -> Result:
@@ -300,7 +310,12 @@ class _Pass:
         if action.push:
             commit = self._commit(facts, text)
             if action.branch_exists:
-                self.forge.move_branch(facts.branch_name, commit)
+                try:
+                    self.forge.move_branch(facts.branch_name, commit, expected=_planned_head(facts))
+                except BranchMoved as exc:
+                    return dataclasses.replace(
+                        result(str(exc)), status=Status.SKIPPED, message=str(exc)
+                    )
             elif not self.forge.create_branch(facts.branch_name, commit):
                 return None
         assert commit is not None
@@ -369,8 +384,11 @@ class _Pass:
             " deleted."
         )
         self.forge.close_pull(pr.number, comment=comment, body=body)
-        self.forge.delete_branch(facts.branch_name)
         self.limits = dataclasses.replace(self.limits, open_now=self.limits.open_now - 1)
+        try:
+            self.forge.delete_branch(facts.branch_name, expected=_planned_head(facts))
+        except BranchMoved:
+            return f"{action.reason}; its branch {facts.branch_name}: {MOVED}"
         return f"{action.reason} and deleted its branch"
 
     # -- what gets written ----------------------------------------------------------------

@@ -11,6 +11,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from bumper.errors import ForgeError
+
+MOVED = "the branch moved under this pass (someone pushed); left as it is"
+
+
+class BranchMoved(ForgeError):
+    """A conditional ref write found the branch elsewhere than planned: nothing was written."""
+
 
 @dataclass(frozen=True, slots=True)
 class PullInfo:
@@ -135,12 +143,14 @@ class Forge(Protocol):
         """Create the branch at ``sha``; False (and no change) when it exists already."""
         ...
 
-    def move_branch(self, name: str, sha: str) -> None:
-        """Force the branch to ``sha`` (it must exist)."""
+    def move_branch(self, name: str, sha: str, *, expected: str) -> None:
+        """Point the branch at ``sha`` (fast forward or not) only if it is still at
+        ``expected``, the head the pass planned from; BranchMoved when it is not."""
         ...
 
-    def delete_branch(self, name: str) -> None:
-        """Delete the branch; gone already is fine."""
+    def delete_branch(self, name: str, *, expected: str) -> None:
+        """Delete the branch only if it is still at ``expected``; gone already is fine,
+        BranchMoved when it holds another commit."""
         ...
 
     def create_pull(self, branch: str, title: str, body: str) -> tuple[PullInfo, bool]:

@@ -278,3 +278,40 @@ def unmerged_bodies(branch: str, owner: str, page: Any) -> tuple[str, ...]:
             continue
         bodies.append(str(node.get("body") or ""))
     return tuple(bodies)
+
+
+# -- ref writes -----------------------------------------------------------------------------
+
+NO_OID = "0" * 40  # as updateRefs' beforeOid: the ref must not exist; as afterOid: delete it
+# The one way GitHub offers to write a ref conditionally: REST's PATCH has no expected old
+# value, so a person's push between bumper's read and its write would be erased.
+UPDATE_REFS = (
+    "mutation($input: UpdateRefsInput!) { updateRefs(input: $input) { clientMutationId } }"
+)
+
+
+def repository_id_query(owner: str, name: str) -> str:
+    """A query reading the node id ``updateRefs`` names the repository by."""
+    return graphql_query([repository_field(owner, name, ["id"])])
+
+
+def update_refs_input(repository_id: str, branch: str, before: str, after: str) -> dict[str, Any]:
+    """The ``updateRefs`` input moving ``branch`` from ``before`` to ``after`` (``NO_OID``:
+    delete), whether or not that is a fast forward, and only if it is still at ``before``."""
+    update = {"name": f"refs/heads/{branch}", "beforeOid": before, "afterOid": after}
+    return {"repositoryId": repository_id, "refUpdates": [{**update, "force": True}]}
+
+
+def update_refs_done(answer: Any) -> tuple[bool, str]:
+    """(True, "") when an ``UPDATE_REFS`` answer says the update was applied; else (False, why)."""
+    if not isinstance(answer, Mapping):
+        return False, "unexpected answer"
+    errors = answer.get("errors")
+    if errors:
+        first = errors[0] if isinstance(errors, list) and errors else {}
+        message = first.get("message") if isinstance(first, Mapping) else None
+        return False, str(message or "GitHub refused the update")
+    data = answer.get("data")
+    if not isinstance(data, Mapping) or not isinstance(data.get("updateRefs"), Mapping):
+        return False, "unexpected answer"
+    return True, ""

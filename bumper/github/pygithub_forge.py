@@ -10,7 +10,9 @@ What is chosen on purpose here:
   answers 422 and is reported as "exists", and creating a PR that exists answers 422 "already
   exists" and is adopted.
 - No clone: commits are built with the Git Data API (one tree with the file's text inline,
-  one commit on the base head), then a ref is created or forced.
+  one commit on the base head), then a ref is created (REST, which refuses an existing ref)
+  or moved or deleted with GraphQL's ``updateRefs``, only if it is still at the head the pass
+  planned from: a person's push meanwhile is never erased.
 - Base files are read in one GraphQL query per 100 files (contents API when GraphQL is not
   available, e.g. without a token).
 """
@@ -31,14 +33,25 @@ from bumper import pins
 from bumper.config.settings import Config, Secret
 from bumper.errors import ForgeError, PinError
 from bumper.github.forge import (
+    MOVED,
     BaseHead,
     BranchInfo,
+    BranchMoved,
     CommitChange,
     CommitInfo,
     FileAtRef,
     PullInfo,
 )
-from bumper.github.graphql import GRAPHQL_BATCH, files_from, files_query
+from bumper.github.graphql import (
+    GRAPHQL_BATCH,
+    NO_OID,
+    UPDATE_REFS,
+    files_from,
+    files_query,
+    repository_id_query,
+    update_refs_done,
+    update_refs_input,
+)
 from bumper.github.http import RequestCounter
 from bumper.github.pygithub_client import app_login, as_forge_error, close_client, connect
 from bumper.model import is_sha
@@ -108,6 +121,7 @@ class GitHubForge:
         self._fork = push_to is not None and push_to.lower() != owner.lower()
         self._counter = counter or RequestCounter()
         self._user: dict[str, Any] | None = None
+        self._repo_node_id: str | None = None  # for updateRefs, read once when first needed
 
     @classmethod
     def from_config(cls, config: Config, token: Secret | None) -> GitHubForge:
@@ -363,18 +377,47 @@ class GitHubForge:
         _check_ref(what, created, sha)
         return True
 
-    def move_branch(self, name: str, sha: str) -> None:
-        what = f"update branch {name} in {self.push_repo}"
-        moved = self._call(what, "PATCH", self._ref_url(name), input={"sha": sha, "force": True})
-        _check_ref(what, moved, sha)
+    def move_branch(self, name: str, sha: str, *, expected: str) -> None:
+        self._swap_ref(f"update branch {name} in {self.push_repo}", name, expected, sha)
 
-    def delete_branch(self, name: str) -> None:
-        self._call(
-            f"delete branch {name} in {self.push_repo}",
-            "DELETE",
-            self._ref_url(name),
-            absent=lambda exc: exc.status in (404, 422),  # gone already
-        )
+    def delete_branch(self, name: str, *, expected: str) -> None:
+        self._swap_ref(f"delete branch {name} in {self.push_repo}", name, expected, NO_OID)
+
+    def _swap_ref(self, what: str, name: str, before: str, after: str) -> None:
+        """``updateRefs``: the branch goes from ``before`` to ``after`` or stays as it is.
+
+        A refusal is judged by where the branch is now: at ``after``, an earlier attempt of
+        this very write (a retried request) did it (gone, for a delete: someone deleted it, or
+        GitHub did with its PR); elsewhere than ``before``, someone pushed.
+        """
+        variables = {"input": update_refs_input(self._repository_id(), name, before, after)}
+        body = {"query": UPDATE_REFS, "variables": variables}
+        answer = self._call(what, "POST", self._requester.graphql_url, input=body)
+        done, why = update_refs_done(answer)
+        if done:
+            return
+        found = self.branch(name)
+        at = found.head.sha if found is not None else NO_OID
+        if at == after:
+            return
+        if at != before:
+            raise BranchMoved(f"{what}: {MOVED}")
+        raise ForgeError(f"{what}: {why}")
+
+    def _repository_id(self) -> str:
+        if self._repo_node_id is None:
+            owner, name = self.push_repo.split("/", 1)
+            what = f"read the node id of {self.push_repo} (moving a branch needs GraphQL)"
+            body = {"query": repository_id_query(owner, name), "variables": {}}
+            data = self._call(what, "POST", self._requester.graphql_url, input=body)
+            try:
+                found = data["data"]["repository"]["id"]
+            except (KeyError, TypeError):
+                found = None
+            if not isinstance(found, str) or not found:
+                raise ForgeError(f"{what}: unexpected answer")
+            self._repo_node_id = found
+        return self._repo_node_id
 
     def create_pull(self, branch: str, title: str, body: str) -> tuple[PullInfo, bool]:
         head = f"{self._head_owner}:{branch}" if self._fork else branch

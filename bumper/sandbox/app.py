@@ -11,6 +11,11 @@ git-receive-pack`` -> git, ``/OWNER/NAME`` -> a tiny web page, anything else 404
 Admin API (JSON, no token, loopback clients only, never logged, never faulted):
   GET|DELETE /_sandbox/requests     the request log / clear it ({"removed": n})
   POST /_sandbox/faults             add a fault (see faults.py) -> 201 {"id": n}
+  POST /_sandbox/hooks              {"path", "method"?, "graphql"?, "nth"?, "repository",
+                                    "branch", "files", "message"?} -> 201 {"id": n}: a
+                                    person's push right before the nth matching request
+                                    (hooks.py)
+  GET|DELETE /_sandbox/hooks        list hooks (with the sha each pushed) / remove all
   GET|DELETE /_sandbox/faults       list active faults / remove all ({"removed": n})
   DELETE /_sandbox/faults/ID        remove one
   POST /_sandbox/rename             {"from": "o/a", "to": "o/b"} -> {"from", "to"}
@@ -54,6 +59,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from bumper.sandbox import git_http
 from bumper.sandbox.apps import JWT_PATH, TOKEN_TTL_SECONDS, Apps, Credential
 from bumper.sandbox.faults import Fault, FaultError, Faults, garble_shas
+from bumper.sandbox.gql_parse import operation_kind
+from bumper.sandbox.hooks import Hooks
 from bumper.sandbox.http import Request, Response, error, json_response
 from bumper.sandbox.shapes import USER
 from bumper.sandbox.store import GitError, Store
@@ -89,9 +96,24 @@ class RequestLog:
         self._auth: list[str] = []
 
     def add(
-        self, method: str, path: str, status: int, size: int, ms: float, auth: str = "none"
+        self,
+        method: str,
+        path: str,
+        status: int,
+        size: int,
+        ms: float,
+        auth: str = "none",
+        graphql: str | None = None,
     ) -> None:
-        entry = {"method": method, "path": path, "status": status, "bytes": size, "ms": ms}
+        entry: dict[str, Any] = {
+            "method": method,
+            "path": path,
+            "status": status,
+            "bytes": size,
+            "ms": ms,
+        }
+        if graphql is not None:
+            entry["graphql"] = graphql  # other checks tell a mutation from a query by it
         with self._lock:
             self._entries.append(entry)
             self._auth.append(auth)
@@ -372,12 +394,14 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
             else:
                 self._write(sandbox.admin(req))
             return
-        fault = sandbox.faults.take(req.method, req.path)
+        graphql = operation_kind(req.body) if req.path == "/api/graphql" else None
+        sandbox.hooks.before(req.method, req.path, graphql)
+        fault = sandbox.faults.take(req.method, req.path, graphql)
         if fault is not None and fault.delay_ms:
             time.sleep(fault.delay_ms / 1000)
         if fault is not None and fault.kind == "drop":
             self.close_connection = True
-            sandbox.log.add(req.method, req.path, 0, 0, _ms(started), req.auth)
+            sandbox.log.add(req.method, req.path, 0, 0, _ms(started), req.auth, graphql)
             self._drop()
             return
         if fault is not None and fault.answers:
@@ -387,7 +411,7 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "garbage_sha":
             response.body = garble_shas(response.body)
         response = sandbox.decorate(req, response, fault)
-        self._finish(req.path, response, started, fault, method=req.method, auth=req.auth)
+        self._finish(req.path, response, started, fault, req.method, req.auth, graphql)
 
     def _finish(
         self,
@@ -397,12 +421,13 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         fault: Fault | None,
         method: str | None = None,
         auth: str = "none",
+        graphql: str | None = None,
     ) -> None:
         truncate = fault is not None and fault.kind == "truncate"
         data, body_size = self._encode(response, truncate=truncate)
         # Logged before sending: a client that reads the log right after its answer sees it.
         self.server.sandbox.log.add(
-            method or self.command, path, response.status, body_size, _ms(started), auth
+            method or self.command, path, response.status, body_size, _ms(started), auth, graphql
         )
         self._send(data, hang_up=truncate)
 
@@ -496,6 +521,7 @@ class Sandbox:
         self.store = Store(self.data_dir)
         self.seed = seed
         self.faults = Faults()
+        self.hooks = Hooks(self.store)
         self.log = RequestLog()
         self.rates = RateCounter()
         self.apps = Apps(app_token_ttl)
@@ -598,8 +624,10 @@ class Sandbox:
         body: str | None = None,
         headers: dict[str, str] | None = None,
         kind: str | None = None,
+        graphql: str | None = None,
     ) -> int:
-        """Fault the next ``times`` requests whose path matches ``path``; see faults.py."""
+        """Fault the next ``times`` requests whose path matches ``path`` (and, given
+        ``graphql``, that carry that GraphQL operation); see faults.py."""
         fault = self.faults.add(
             {
                 "path": path,
@@ -610,6 +638,7 @@ class Sandbox:
                 "body": body,
                 "headers": headers or {},
                 "kind": kind,
+                "graphql": graphql,
             }
         )
         return fault.id
@@ -625,6 +654,7 @@ class Sandbox:
         method: str | None = None,
         times: int = 1,
         status: int = 403,
+        graphql: str | None = None,
     ) -> int:
         """The primary rate limit is spent: 403, remaining 0, reset ``reset_in`` s from now."""
         reset = int(time.time()) + reset_in
@@ -642,7 +672,9 @@ class Sandbox:
             "X-RateLimit-Resource": "core",
             "Content-Type": "application/json; charset=utf-8",
         }
-        return self.add_fault(path, method, status, times, body=json.dumps(body), headers=headers)
+        return self.add_fault(
+            path, method, status, times, body=json.dumps(body), headers=headers, graphql=graphql
+        )
 
     def fault_secondary_limit(
         self,
@@ -652,6 +684,7 @@ class Sandbox:
         *,
         method: str | None = None,
         times: int = 1,
+        graphql: str | None = None,
     ) -> int:
         """A secondary (abuse) rate limit: 403 or 429 with ``Retry-After: retry_after``."""
         body = {
@@ -664,10 +697,18 @@ class Sandbox:
             "Retry-After": str(retry_after),
             "Content-Type": "application/json; charset=utf-8",
         }
-        return self.add_fault(path, method, status, times, body=json.dumps(body), headers=headers)
+        return self.add_fault(
+            path, method, status, times, body=json.dumps(body), headers=headers, graphql=graphql
+        )
 
     def fault_html(
-        self, path: str, status: int = 200, *, method: str | None = None, times: int = 1
+        self,
+        path: str,
+        status: int = 200,
+        *,
+        method: str | None = None,
+        times: int = 1,
+        graphql: str | None = None,
     ) -> int:
         """An HTML page (a proxy's or captive portal's) instead of the real answer."""
         body = (
@@ -681,21 +722,32 @@ class Sandbox:
             times,
             body=body,
             headers={"Content-Type": "text/html; charset=utf-8"},
+            graphql=graphql,
         )
 
-    def fault_garbage_sha(self, path: str, *, method: str | None = None, times: int = 1) -> int:
+    def fault_garbage_sha(
+        self, path: str, *, method: str | None = None, times: int = 1, graphql: str | None = None
+    ) -> int:
         """The real answer with every 40-hex sha turned into 40 non-hex letters."""
-        return self.add_fault(path, method, None, times, kind="garbage_sha")
+        return self.add_fault(path, method, None, times, kind="garbage_sha", graphql=graphql)
 
-    def fault_drop(self, path: str, *, method: str | None = None, times: int = 1) -> int:
+    def fault_drop(
+        self, path: str, *, method: str | None = None, times: int = 1, graphql: str | None = None
+    ) -> int:
         """Close the connection without answering (logged with status 0)."""
-        return self.add_fault(path, method, None, times, kind="drop")
+        return self.add_fault(path, method, None, times, kind="drop", graphql=graphql)
 
     def fault_delay(
-        self, path: str, delay_ms: int, *, method: str | None = None, times: int = 1
+        self,
+        path: str,
+        delay_ms: int,
+        *,
+        method: str | None = None,
+        times: int = 1,
+        graphql: str | None = None,
     ) -> int:
         """Answer normally, ``delay_ms`` late."""
-        return self.add_fault(path, method, None, times, delay_ms=delay_ms)
+        return self.add_fault(path, method, None, times, delay_ms=delay_ms, graphql=graphql)
 
     def rename(self, old: str, new: str) -> None:
         """Rename a repository; the old name then redirects (git) and answers 301 (API)."""
@@ -844,6 +896,13 @@ class Sandbox:
                 return json_response(200, self.faults.active())
             if method == "DELETE":
                 return json_response(200, {"removed": self.faults.clear()})
+        elif route == "/hooks":
+            if method == "POST":
+                return json_response(201, {"id": self.hooks.add(_object(req)).id})
+            if method == "GET":
+                return json_response(200, self.hooks.active())
+            if method == "DELETE":
+                return json_response(200, {"removed": self.hooks.clear()})
         elif route.startswith("/faults/") and method == "DELETE":
             try:
                 fault_id = int(route[len("/faults/") :])

@@ -1,7 +1,8 @@
 """Switchable failures for the sandbox: a fault answers (or delays, or drops) matching requests.
 
 A fault matches a request when its ``path`` regex is found (``re.search``) in the request
-path (no query string) and its ``method`` is None or equal. It applies to the next ``times``
+path (no query string), its ``method`` is None or equal, and its ``graphql`` is None or the
+GraphQL operation the request carries ("query" or "mutation"). It applies to the next ``times``
 matching requests (``times=-1``: every one until cleared). When several match, the first
 added wins. What a matching fault does:
 
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 KINDS = (None, "drop", "truncate", "garbage_sha")
+GRAPHQL_OPERATIONS = (None, "query", "mutation")
 # A pkt-line's 4-hex length sits right before its sha, so a sha ends a hex run of 40 or more.
 _HEX_RUN = re.compile(rb"[0-9a-f]{40,}")
 _NOT_HEX = bytes.maketrans(b"0123456789abcdef", b"ghijklmnopqrstuv")
@@ -45,11 +47,10 @@ class Fault:
     body: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     kind: str | None = None
+    graphql: str | None = None
 
-    def matches(self, method: str, path: str) -> bool:
-        if self.method is not None and self.method != method.upper():
-            return False
-        return re.search(self.path, path) is not None
+    def matches(self, method: str, path: str, graphql: str | None = None) -> bool:
+        return request_matches(self.path, self.method, self.graphql, method, path, graphql)
 
     @property
     def answers(self) -> bool:
@@ -67,7 +68,42 @@ class Fault:
             "body": self.body,
             "headers": dict(self.headers),
             "kind": self.kind,
+            "graphql": self.graphql,
         }
+
+
+def request_matches(
+    pattern: str,
+    method: str | None,
+    operation: str | None,
+    req_method: str,
+    req_path: str,
+    req_graphql: str | None,
+) -> bool:
+    """Whether a request matches a fault's (or a hook's) path regex, method and operation."""
+    if method is not None and method != req_method.upper():
+        return False
+    if operation is not None and operation != req_graphql:
+        return False
+    return re.search(pattern, req_path) is not None
+
+
+def parse_match(data: Mapping[str, Any]) -> tuple[str, str | None, str | None]:
+    """(path, method, graphql) of a fault's or hook's JSON; FaultError names a bad field."""
+    path = data.get("path")
+    if not isinstance(path, str) or not path:
+        raise FaultError("path: expected a non-empty regular expression")
+    try:
+        re.compile(path)
+    except re.error as exc:
+        raise FaultError(f"path: not a regular expression: {exc}") from None
+    method = data.get("method")
+    if method is not None and (not isinstance(method, str) or not method.isalpha()):
+        raise FaultError("method: expected an HTTP method or null")
+    graphql = data.get("graphql")
+    if graphql not in GRAPHQL_OPERATIONS:
+        raise FaultError('graphql: expected "query", "mutation" or null')
+    return path, method.upper() if method else None, graphql
 
 
 def garble_shas(body: bytes) -> bytes:
@@ -93,19 +129,11 @@ def parse_fault(data: Any, fault_id: int) -> Fault:
         "body",
         "headers",
         "kind",
+        "graphql",
     }
     if unknown:
         raise FaultError(f"{sorted(unknown)[0]}: unknown field")
-    path = data.get("path")
-    if not isinstance(path, str) or not path:
-        raise FaultError("path: expected a non-empty regular expression")
-    try:
-        re.compile(path)
-    except re.error as exc:
-        raise FaultError(f"path: not a regular expression: {exc}") from None
-    method = data.get("method")
-    if method is not None and (not isinstance(method, str) or not method.isalpha()):
-        raise FaultError("method: expected an HTTP method or null")
+    path, method, graphql = parse_match(data)
     status = data.get("status", 500)
     if status is not None and (
         not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599
@@ -131,13 +159,14 @@ def parse_fault(data: Any, fault_id: int) -> Fault:
     return Fault(
         id=fault_id,
         path=path,
-        method=method.upper() if method else None,
+        method=method,
         status=status,
         times=times,
         delay_ms=delay_ms,
         body=body,
         headers=dict(headers),
         kind=kind,
+        graphql=graphql,
     )
 
 
@@ -175,11 +204,11 @@ class Faults:
         with self._lock:
             return [{**f.as_json(), "remaining": self._left[f.id]} for f in self._faults]
 
-    def take(self, method: str, path: str) -> Fault | None:
+    def take(self, method: str, path: str, graphql: str | None = None) -> Fault | None:
         """The first fault matching this request, counting the request against its ``times``."""
         with self._lock:
             for fault in self._faults:
-                if not fault.matches(method, path):
+                if not fault.matches(method, path, graphql):
                     continue
                 left = self._left[fault.id]
                 if left > 0:

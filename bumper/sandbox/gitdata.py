@@ -535,6 +535,19 @@ def update_ref(store: Store, full_name: str, ref: str, new: str, old: str | None
     return code == 0
 
 
+def update_refs(
+    store: Store, full_name: str, updates: Iterable[tuple[str, str, str | None]]
+) -> bool:
+    """Apply every (ref, new, old) in one transaction, or none: ``old`` None is unchecked,
+    ZERO_SHA as ``old`` means the ref must not exist, as ``new`` deletes it."""
+    lines = "".join(
+        f"update {ref} {new}" + (f" {old}" if old is not None else "") + "\n"
+        for ref, new, old in updates
+    )
+    code, _ = run(store, full_name, "update-ref", "--stdin", input=lines.encode(), ok=(0, 1, 128))
+    return code == 0
+
+
 def delete_ref(store: Store, full_name: str, ref: str) -> bool:
     code, _ = run(store, full_name, "update-ref", "-d", ref, ok=(0, 1, 128))
     return code == 0

@@ -8,6 +8,7 @@ are refused.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -375,3 +376,20 @@ class _Parser:
 def parse(source: str) -> Document:
     """The document ``source`` holds; GraphQLSyntaxError names the line and column."""
     return _Parser(source).document()
+
+
+def operation_kind(body: bytes) -> str | None:
+    """ "query" or "mutation": what a GraphQL request body asks for (the request log and
+    faults tell them apart); None when it is not a GraphQL document."""
+    try:
+        data = json.loads(body)
+        document = parse(data["query"]) if isinstance(data, dict) else None
+    except (ValueError, KeyError, TypeError, GraphQLSyntaxError):
+        return None
+    if document is None or not document.operations:
+        return None
+    name = data.get("operationName")
+    for operation in document.operations:
+        if not isinstance(name, str) or operation.name == name:
+            return operation.kind
+    return None

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bumper.sandbox import gitdata as g
+from bumper.sandbox.gql_mutations import MutationError, error_entry, update_refs
 from bumper.sandbox.gql_parse import (
     Directive,
     Document,
@@ -870,6 +871,18 @@ class Query(Node):
         )
 
 
+class Mutation(Node):
+    typename = "Mutation"
+
+    def f_updateRefs(self, args: dict[str, Any], where: Field, path: list[Any]) -> Plain | None:
+        try:
+            payload = update_refs(self.ctx.store, args)
+        except MutationError as exc:
+            self.ctx.errors.append(error_entry(exc, where, path))
+            return None
+        return Plain(self.ctx, "UpdateRefsPayload", payload)
+
+
 def _required(args: dict[str, Any], name: str, kind: type, where: Field) -> Any:
     value = args.get(name)
     if not isinstance(value, kind):
@@ -1013,10 +1026,11 @@ def execute(
     ctx = Context(store, Urls(base_url), document, {}, rate_status=rate_status)
     try:
         operation = _pick_operation(document, operation_name)
-        if operation.kind != "query":
-            raise QueryError(f"The sandbox answers queries only, not {operation.kind}s")
+        if operation.kind not in ("query", "mutation"):
+            raise QueryError(f"The sandbox answers queries and mutations, not {operation.kind}s")
         ctx.variables = _coerce_variables(operation, variables)
-        data = _object(ctx, Query(ctx), operation.selections, [])
+        root = Query(ctx) if operation.kind == "query" else Mutation(ctx)
+        data = _object(ctx, root, operation.selections, [])
     except QueryError as exc:
         return {"errors": [exc.entry]}
     finally:

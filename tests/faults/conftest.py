@@ -38,12 +38,16 @@ PHASES = {
     "lookup": r"^/api/graphql$|^/up/[^/]+\.git/",
     # the same over git alone, GraphQL being down (see GRAPHQL_DOWN)
     "lookup_git": r"^/up/[^/]+\.git/",
+    # creating a branch (REST, refused when it exists)
     "branch": r"^/api/v3/repos/[^/]+/[^/]+/git/refs",
+    # moving or deleting one: GraphQL updateRefs, conditional on the planned head
+    "ref_write": r"^/api/graphql$",
     "commit": r"^/api/v3/repos/[^/]+/[^/]+/git/(commits|trees|blobs)",
     "pr_create": r"^/api/v3/repos/[^/]+/[^/]+/pulls$",
     "pr_edit": r"^/api/v3/repos/[^/]+/[^/]+/pulls/\d+$",
 }
 PHASE_METHOD = {"pr_create": "POST", "pr_edit": "PATCH"}
+PHASE_GRAPHQL = {"ref_write": "mutation"}  # the GraphQL operation a phase's requests carry
 GRAPHQL_DOWN = {"lookup_git"}  # phases tested with every GraphQL request answered 502
 
 

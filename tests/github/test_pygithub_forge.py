@@ -117,10 +117,10 @@ def test_creating_a_branch_that_exists_changes_nothing(target: Any, forge: GitHu
     assert forge.create_branch("b", first) is True
     assert forge.create_branch("b", second) is False
     assert target.store.ref(TARGET, "b") == first
-    forge.move_branch("b", second)
+    forge.move_branch("b", second, expected=first)
     assert target.store.ref(TARGET, "b") == second
-    forge.delete_branch("b")
-    forge.delete_branch("b")  # gone already is fine
+    forge.delete_branch("b", expected=second)
+    forge.delete_branch("b", expected=second)  # gone already is fine
     assert target.store.ref(TARGET, "b") is None
 
 

@@ -1,0 +1,86 @@
+"""A person pushes to a PR branch right before one of a pass's writes reaches GitHub.
+
+Whatever that write is (a tree, a commit, the branch move, the PR edit, the branch creation,
+the PR opening), the person's commit must still be the branch head afterwards: every ref
+write is conditional on the head the pass planned from. The next pass leaves that branch to
+the person (rule 5) and converges for the others: one PR per pin, nothing lost.
+
+The push is a sandbox hook (``POST /_sandbox/hooks``), fired just before the nth request
+that matches, so nothing here depends on timing. CI runs a few writes; ``--full`` all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from faults.conftest import PR_BRANCH, TARGET, InProcess, World
+from faults.test_fault_matrix import prepare
+
+# (name, method, path, graphql, nth, the pin whose branch the person pushes to)
+WRITES = [
+    ("lib-tree", "POST", r"/git/trees$", None, 1, "LIB_VERSION"),
+    ("lib-commit", "POST", r"/git/commits$", None, 1, "LIB_VERSION"),
+    ("lib-move", None, r"^/api/graphql$", "mutation", 1, "LIB_VERSION"),
+    ("lib-pr-edit", "PATCH", r"/pulls/\d+$", None, 1, "LIB_VERSION"),
+    ("tool-tree", "POST", r"/git/trees$", None, 2, "TOOL_VERSION"),
+    ("tool-commit", "POST", r"/git/commits$", None, 2, "TOOL_VERSION"),
+    ("tool-create", "POST", r"/git/refs$", None, 1, "TOOL_VERSION"),
+    ("tool-pr-open", "POST", r"/pulls$", None, 1, "TOOL_VERSION"),
+]
+CI = {"lib-move", "lib-pr-edit", "tool-create"}
+
+
+def _cases() -> list[Any]:
+    return [
+        pytest.param(*w[1:], id=w[0], marks=() if w[0] in CI else (pytest.mark.slow,))
+        for w in WRITES
+    ]
+
+
+@pytest.mark.parametrize(("method", "path", "graphql", "nth", "variable"), _cases())
+def test_a_persons_push_before_any_write_is_never_erased(
+    world: World,
+    run: InProcess,
+    method: str | None,
+    path: str,
+    graphql: str | None,
+    nth: int,
+    variable: str,
+) -> None:
+    prepare(world, run)
+    branch = PR_BRANCH.format(variable)
+    hook = {
+        "path": path,
+        "method": method,
+        "graphql": graphql,
+        "nth": nth,
+        "repository": TARGET,
+        "branch": branch,
+        "files": {"NOTES.md": "a person's work\n"},
+        "message": "A person's fix",
+    }
+    with httpx.Client(base_url=world.sb.url, timeout=10) as admin:
+        assert admin.post("/_sandbox/hooks", json=hook).status_code == 201
+        raced = run()
+        (fired,) = admin.get("/_sandbox/hooks").json()
+        admin.delete("/_sandbox/hooks")
+    pushed = fired["pushed"]
+    assert pushed is not None, f"the write never came\n{raced.describe()}"
+    world.check_truthful(raced)
+    assert world.head(world.target, branch) == pushed, raced.describe()
+
+    clean = run()
+    assert clean.code == 0, clean.describe()
+    assert world.head(world.target, branch) == pushed, clean.describe()
+    world.check_no_duplicates()
+    world.check_base_untouched()
+    statuses = {v: r["status"] for v, r in clean.results.items()}
+    assert statuses[variable] in ("skipped", "bumped", "up-to-date"), clean.describe()
+    other = "TOOL_VERSION" if variable == "LIB_VERSION" else "LIB_VERSION"
+    assert statuses[other] in ("bumped", "up-to-date"), clean.describe()
+    open_prs = {pr["head"]["ref"]: pr for pr in world.pulls("open")}
+    assert PR_BRANCH.format(other) in open_prs, open_prs
+    world.check_no_token(raced, clean)

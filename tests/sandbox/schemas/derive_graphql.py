@@ -1,0 +1,69 @@
+"""Write github-graphql-subset.graphql from @octokit/graphql-schema's schema.graphql.
+
+Keeps, as GitHub publishes them but without the prose (descriptions): Mutation.updateRefs
+with its input and payload types, Query.repository with the one Repository field bumper's
+ref writes read (``id``), and the scalars they use. Works on the syntax tree, as the full
+schema does not pass graphql-core's own checks (a field defined twice).
+
+    python tests/sandbox/schemas/derive_graphql.py PATH/TO/schema.graphql
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from graphql import parse, print_ast
+from graphql.language import DocumentNode, Node
+
+OUT = Path(__file__).with_name("github-graphql-subset.graphql")
+KEEP: dict[str, tuple[str, ...] | None] = {  # a type, and its fields kept (None: all)
+    "Query": ("repository",),
+    "Mutation": ("updateRefs",),
+    "Repository": ("id",),
+    "UpdateRefsInput": None,
+    "RefUpdate": None,
+    "UpdateRefsPayload": None,
+    "GitObjectID": None,
+    "GitRefname": None,
+}
+
+
+def _strip(node: Any) -> None:
+    """Descriptions and directives (deprecations, previews) are prose, not shape; the
+    interfaces a type implements are left out with the types they would drag in."""
+    if not isinstance(node, Node):
+        return
+    # the nodes are frozen dataclasses in graphql-core 3.3
+    if hasattr(node, "description"):
+        object.__setattr__(node, "description", None)
+    for key in ("directives", "interfaces"):
+        if hasattr(node, key):
+            object.__setattr__(node, key, ())
+    for key in node.keys:
+        value = getattr(node, key, None)
+        for child in value if isinstance(value, list | tuple) else [value]:
+            _strip(child)
+
+
+def derive(source: str) -> str:
+    document = parse(source, no_location=True)
+    kept, names = [], []
+    for definition in document.definitions:
+        name = getattr(getattr(definition, "name", None), "value", None)
+        if name not in KEEP:
+            continue
+        fields = KEEP[name]
+        if fields is not None:
+            chosen = tuple(f for f in definition.fields if f.name.value in fields)
+            object.__setattr__(definition, "fields", chosen)
+        _strip(definition)
+        kept.append(definition)
+        names.append(name)
+    assert sorted(names) == sorted(KEEP), "a type is missing"
+    return print_ast(DocumentNode(definitions=tuple(kept))) + "\n"
+
+
+if __name__ == "__main__":
+    OUT.write_text(derive(Path(sys.argv[1]).read_text(encoding="utf-8")), encoding="utf-8")

@@ -1,0 +1,169 @@
+"""The sandbox's GraphQL mutations (updateRefs) and hooks, as bumper's ref writes meet them.
+
+The documents bumper sends and the sandbox's answers are checked against the subset of
+GitHub's published schema in schemas/github-graphql-subset.graphql (see its README).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from graphql import build_schema, graphql_sync, parse, validate
+
+from bumper.github.graphql import (
+    NO_OID,
+    UPDATE_REFS,
+    repository_id_query,
+    update_refs_done,
+    update_refs_input,
+)
+
+SCHEMA = build_schema(
+    (Path(__file__).parent / "schemas" / "github-graphql-subset.graphql").read_text()
+)
+
+
+@pytest.fixture
+def ask(sandbox: Any) -> Any:
+    headers = {"Authorization": f"bearer {sandbox.token}"}
+    with httpx.Client(headers=headers, timeout=30) as client:
+
+        def post(query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+            reply = client.post(sandbox.graphql_url, json={"query": query, "variables": variables})
+            assert reply.status_code == 200, reply.text
+            return dict(reply.json())
+
+        yield post
+
+
+@pytest.fixture
+def repo(sandbox: Any) -> Any:
+    sandbox.store.create_repo("acme", "app", auto_init=True)
+    return sandbox.store
+
+
+def _commit(store: Any, branch: str, text: str) -> str:
+    return str(store.commit_files("acme/app", branch, {"f": text}, f"set f to {text}"))
+
+
+def _conforms(document: str, variables: dict[str, Any], data: dict[str, Any]) -> None:
+    """The sandbox's ``data`` is what GitHub's schema lets that document answer: resolving
+    the document over it (dicts resolve by key) gives it back, types and nulls checked."""
+    again = graphql_sync(SCHEMA, document, root_value=data, variable_values=variables)
+    assert again.errors is None and again.data == data, again.errors
+
+
+def _repo_id(ask: Any) -> str:
+    answer = ask(repository_id_query("acme", "app"))
+    _conforms(repository_id_query("acme", "app"), {}, answer["data"])
+    return str(answer["data"]["repository"]["id"])
+
+
+def test_bumpers_documents_are_valid_against_githubs_schema() -> None:
+    for text in (UPDATE_REFS, repository_id_query("acme", "app")):
+        assert validate(SCHEMA, parse(text)) == []
+
+
+def test_repository_id_is_the_rest_node_id(sandbox: Any, repo: Any, ask: Any) -> None:
+    rest = httpx.get(
+        f"{sandbox.api_url}/repos/acme/app",
+        headers={"Authorization": f"token {sandbox.token}"},
+        timeout=30,
+    ).json()
+    assert _repo_id(ask) == rest["node_id"]
+
+
+def test_update_refs_moves_only_from_the_expected_head(repo: Any, ask: Any) -> None:
+    first = _commit(repo, "b", "1")
+    other = _commit(repo, "main", "2")
+    variables = {"input": update_refs_input(_repo_id(ask), "b", first, other)}
+    answer = ask(UPDATE_REFS, variables)
+    assert answer == {"data": {"updateRefs": {"clientMutationId": None}}}
+    _conforms(UPDATE_REFS, variables, answer["data"])
+    assert update_refs_done(answer) == (True, "")
+    assert repo.ref("acme/app", "b") == other
+
+    # The same write again: "b" is no longer at ``first``; nothing changes (GitHub's shape).
+    stale = ask(UPDATE_REFS, variables)
+    assert stale["data"] == {"updateRefs": None}
+    _conforms(UPDATE_REFS, variables, stale["data"])
+    (error,) = stale["errors"]
+    assert error["type"] == "STALE_DATA" and error["path"] == ["updateRefs"]
+    assert "refs/heads/b" in error["message"] and error["locations"]
+    assert update_refs_done(stale)[0] is False
+    assert repo.ref("acme/app", "b") == other
+
+
+def test_update_refs_is_atomic_and_deletes_with_zeros(repo: Any, ask: Any) -> None:
+    a = _commit(repo, "a", "1")
+    b = _commit(repo, "b", "2")
+    repo_id = _repo_id(ask)
+    both = {
+        "repositoryId": repo_id,
+        "refUpdates": [
+            {"name": "refs/heads/a", "beforeOid": a, "afterOid": NO_OID},
+            {"name": "refs/heads/b", "beforeOid": a, "afterOid": NO_OID},  # b is not at a
+        ],
+    }
+    assert ask(UPDATE_REFS, {"input": both})["data"] == {"updateRefs": None}
+    assert repo.ref("acme/app", "a") == a and repo.ref("acme/app", "b") == b
+
+    gone = ask(UPDATE_REFS, {"input": update_refs_input(repo_id, "a", a, NO_OID)})
+    assert update_refs_done(gone) == (True, "")
+    assert repo.ref("acme/app", "a") is None
+    # beforeOid of zeros: "must not exist yet"
+    exists = ask(UPDATE_REFS, {"input": update_refs_input(repo_id, "b", NO_OID, a)})
+    assert exists["data"] == {"updateRefs": None} and repo.ref("acme/app", "b") == b
+
+
+def test_the_request_log_tells_mutations_from_queries(sandbox: Any, repo: Any, ask: Any) -> None:
+    sandbox.clear_requests()
+    repo_id = _repo_id(ask)
+    head = str(repo.ref("acme/app", "main"))
+    ask(UPDATE_REFS, {"input": update_refs_input(repo_id, "main", head, head)})
+    kinds = [r.get("graphql") for r in sandbox.requests() if r["path"] == "/api/graphql"]
+    assert kinds == ["query", "mutation"]
+    assert all("graphql" not in r for r in sandbox.requests() if r["path"] != "/api/graphql")
+
+
+def test_a_fault_can_hit_mutations_only(sandbox: Any, repo: Any, ask: Any) -> None:
+    sandbox.add_fault(r"^/api/graphql$", None, 502, -1, graphql="mutation")
+    repo_id = _repo_id(ask)  # a query: not faulted
+    head = str(repo.ref("acme/app", "main"))
+    with httpx.Client(headers={"Authorization": f"bearer {sandbox.token}"}) as client:
+        body = {
+            "query": UPDATE_REFS,
+            "variables": {"input": update_refs_input(repo_id, "main", head, head)},
+        }
+        assert client.post(sandbox.graphql_url, json=body).status_code == 502
+
+
+def test_a_hook_pushes_right_before_the_nth_matching_request(
+    sandbox: Any, repo: Any, ask: Any
+) -> None:
+    admin = httpx.Client(base_url=sandbox.url, timeout=30)
+    bad = admin.post("/_sandbox/hooks", json={"path": "x", "nth": 0})
+    assert bad.status_code == 422 and "nth" in bad.json()["message"]
+    hook = {
+        "path": "^/api/graphql$",
+        "graphql": "mutation",
+        "nth": 2,
+        "repository": "acme/app",
+        "branch": "b",
+        "files": {"person.txt": "mine\n"},
+    }
+    assert admin.post("/_sandbox/hooks", json=hook).status_code == 201
+    first = _commit(repo, "b", "1")
+    repo_id = _repo_id(ask)
+    keep = ask(UPDATE_REFS, {"input": update_refs_input(repo_id, "b", first, first)})
+    assert update_refs_done(keep)[0] and repo.ref("acme/app", "b") == first  # 1st: no push
+    # The 2nd mutation meets the person's push first: its beforeOid no longer matches.
+    lost = ask(UPDATE_REFS, {"input": update_refs_input(repo_id, "b", first, NO_OID)})
+    assert lost["data"] == {"updateRefs": None}
+    (listed,) = admin.get("/_sandbox/hooks").json()
+    assert listed["pushed"] == repo.ref("acme/app", "b") != first
+    assert admin.delete("/_sandbox/hooks").json() == {"removed": 1}
+    admin.close()
