@@ -11,7 +11,6 @@ import os
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +22,11 @@ OLD = "1" * 40
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def upstream() -> Iterator[Any]:
-    from bumper.sandbox.app import Sandbox
-
-    with Sandbox() as sb:
-        sb.store.create_repo("up", "lib", auto_init=True)
-        sb.store.create_repo("up", "tool", auto_init=True)
-        yield sb
+@pytest.fixture
+def upstream(sandbox: Any) -> Any:
+    for name in ("lib", "tool"):
+        sandbox.store.create_repo("up", name, auto_init=True)
+    return sandbox
 
 
 def write_config(tmp_path: Path, sb: Any) -> Path:
