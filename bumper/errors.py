@@ -33,3 +33,14 @@ class RemoteError(BumperError):
 
 class FixError(BumperError):
     """`bumper audit --fix` cannot edit the matrix safely; nothing was written."""
+
+
+class FileError(BumperError):
+    """A file bumper reads or writes is missing, not a regular file, too large or unreadable.
+
+    `size` is set when the file is larger than the limit it was read with.
+    """
+
+    def __init__(self, message: str, size: int | None = None) -> None:
+        self.size = size
+        super().__init__(message)

@@ -15,6 +15,8 @@ from pathlib import Path, PurePosixPath
 
 from bumper.audit import scanners
 from bumper.audit.scanners import Hit, submodule
+from bumper.errors import FileError
+from bumper.files import read_regular
 
 MAX_BYTES = 1 << 20  # larger files are data, not build scripts
 BINARY_PROBE = 8192
@@ -79,13 +81,19 @@ def _git_ls_files(root: Path) -> tuple[list[str], dict[str, str]] | None:
 
 
 def read_text(root: Path, path: str) -> str | None:
-    """The text of a regular, small, non-binary file; None otherwise."""
+    """The text of a regular, small, non-binary file inside `root`; None otherwise.
+
+    `root` is resolved. A symlink leading outside it is never read, as run-once refuses an
+    entry's file that does: what lies there is not the checkout's. FIFOs and devices (a
+    link to /dev/stdin, say) are refused before a read could block.
+    """
     try:
-        with open(os.path.join(root, path), "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except OSError:
+        if not (root / path).resolve().is_relative_to(root):
+            return None
+        data = read_regular(root / path, MAX_BYTES, path, "a text file")
+    except (OSError, RuntimeError, FileError):  # RuntimeError: a symlink loop
         return None
-    if len(data) > MAX_BYTES or b"\0" in data[:BINARY_PROBE]:
+    if b"\0" in data[:BINARY_PROBE]:
         return None
     return data.decode("utf-8", "replace")
 
@@ -95,6 +103,7 @@ def collect(root: Path, *, managed: bool = False, extra: Iterable[str] = ()) -> 
 
     `extra` are paths to read whatever their name (matrix entry files).
     """
+    root = root.resolve()
     paths, gitlinks = list_files(root)
     existing = set(paths)
     wanted = {p for p in extra if p in existing or (root / p).is_file()}

@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from bumper.audit.findings import Finding
+from bumper.config.load import MAX_CONFIG_BYTES, load_config, parse_config, read_text_file
 from bumper.config.settings import Config
-from bumper.errors import FixError
+from bumper.errors import BumperError, ConfigError, FileError, FixError
+from bumper.files import read_regular, write_atomically
 from bumper.model import Entry
 
 
@@ -21,9 +23,9 @@ class FixResult:
     skipped: tuple[tuple[Finding, str], ...]
 
 
-def fixable(findings: Iterable[Finding]) -> tuple[list[Entry], list[tuple[Finding, str]]]:
+def fixable(findings: Iterable[Finding]) -> tuple[list[Suggestion], list[tuple[Finding, str]]]:
     """Entries to add for untracked Makefile pins; the others with the reason they are left."""
-    add: list[Entry] = []
+    add: list[Suggestion] = []
     skipped: list[tuple[Finding, str]] = []
     for finding in findings:
         if finding.category != "untracked" or finding.variable is None:
@@ -31,15 +33,24 @@ def fixable(findings: Iterable[Finding]) -> tuple[list[Entry], list[tuple[Findin
         if not finding.repository:
             skipped.append((finding, "repository unknown; add the entry by hand"))
             continue
-        add.append(
-            Entry(finding.repository, finding.variable, finding.branch or "master", finding.file)
+        entry = Entry(
+            finding.repository, finding.variable, finding.branch or "master", finding.file
         )
+        add.append((finding, entry))
     return add, skipped
 
 
+Suggestion = tuple[Finding, Entry]
+
+
 def fix_matrix(config: Config, checkout: Path | None, findings: Sequence[Finding]) -> FixResult:
-    """Append entries for untracked pins to the config's matrix, or to the imported workflow's."""
-    add, skipped = fixable(findings)
+    """Append entries for untracked pins to the config's matrix, or to the imported workflow's.
+
+    Each entry is checked by the loader itself before anything is written (one it would
+    refuse is left, with its reason), the file is replaced atomically, and the config is
+    loaded again: should that fail, the original bytes are put back.
+    """
+    suggested, skipped = fixable(findings)
     if config.matrix_from is not None:
         workflow, job = config.matrix_from
         if checkout is None:
@@ -49,13 +60,96 @@ def fix_matrix(config: Config, checkout: Path | None, findings: Sequence[Finding
     else:
         path = config.path
         keys = ("matrix",)
+    if not suggested:
+        return FixResult(path, (), tuple(skipped))
+    original = _read(path)
+    text = original.decode("utf-8")  # _read proved it decodes
+    loader = _Loader(config, checkout, path, text, keys)
+    add, refused = loader.acceptable(suggested)
+    skipped += refused
     if not add:
         return FixResult(path, (), tuple(skipped))
-    text = path.read_text(encoding="utf-8")
-    new = add_matrix_entries(text, keys, add, filename=str(path))
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        handle.write(new)
+    write_atomically(path, add_matrix_entries(text, keys, add, filename=str(path)).encode())
+    try:
+        load_config(config.path, checkout, allow_duplicates=not loader.strict)
+    except BumperError as exc:
+        write_atomically(path, original)
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise FixError(f"{path}: the edited config did not load ({first}); restored") from None
     return FixResult(path, tuple(add), tuple(skipped))
+
+
+def _read(path: Path) -> bytes:
+    try:
+        data = read_regular(path, MAX_CONFIG_BYTES, str(path), "a YAML file")
+        data.decode("utf-8")
+    except FileError as exc:
+        raise FixError(str(exc)) from None
+    except UnicodeDecodeError:
+        raise FixError(f"{path}: not valid UTF-8; nothing written") from None
+    return data
+
+
+class _Loader:
+    """The loader's verdict on the file with some entries added, without writing it."""
+
+    def __init__(
+        self, config: Config, checkout: Path | None, path: Path, text: str, keys: Sequence[str]
+    ) -> None:
+        self.config = config
+        self.checkout = checkout
+        self.path = path
+        self.text = text
+        self.keys = keys
+        # The audit loads a config with duplicate rows; run-once refuses them. Hold the
+        # additions to run-once's rule unless the config already breaks it.
+        self.strict = True  # first asked of the file as it is
+        self.strict = not self.problems([])
+
+    def problems(self, entries: Sequence[Entry]) -> list[str]:
+        try:
+            text = (
+                add_matrix_entries(self.text, self.keys, entries, filename=str(self.path))
+                if entries
+                else self.text
+            )
+        except FixError as exc:
+            return [str(exc)]
+        config_path = str(self.config.path)
+        try:
+            if self.config.matrix_from is None:
+                parse_config(text, config_path, self.checkout, None, not self.strict)
+            else:
+                own = read_text_file(self.config.path, config_path)
+                parse_config(own, config_path, self.checkout, text, not self.strict)
+        except ConfigError as exc:
+            return [_unplaced(m, (config_path, str(self.path))) for m in exc.problems]
+        return []
+
+    def acceptable(
+        self, suggested: Sequence[Suggestion]
+    ) -> tuple[list[Entry], list[tuple[Finding, str]]]:
+        """The entries the loader takes, and the findings of those it would refuse, why."""
+        if not self.problems([e for _, e in suggested]):
+            return [e for _, e in suggested], []
+        add: list[Entry] = []
+        refused: list[tuple[Finding, str]] = []
+        for finding, entry in suggested:  # one by one, to tell which entry is at fault
+            problems = self.problems([*add, entry])
+            if problems:
+                refused.append((finding, "; ".join(problems)))
+            else:
+                add.append(entry)
+        return add, refused
+
+
+def _unplaced(message: str, files: Sequence[str]) -> str:
+    """A loader message without its FILE:LINE: prefix, which names a file never written."""
+    for name in files:
+        match = re.match(rf"{re.escape(name)}(?::\d+)?: ", message)
+        if match:
+            return message[match.end() :]
+    return message
 
 
 def add_matrix_entries(

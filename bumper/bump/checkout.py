@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from bumper import pins
-from bumper.errors import BumperError, PinError
+from bumper.errors import BumperError, FileError, PinError
+from bumper.files import read_regular, write_atomically
 from bumper.model import Entry, Head, Result, Status
 
 
@@ -59,30 +59,30 @@ def rewrite_checkout(
             )
         diff = pins.unified_diff(rel, before, text) if text != before else ""
         if text != before and not dry_run:
-            _write_text(path, text)
+            # A symlinked Makefile is written through its link (config checks that it stays
+            # inside the checkout).
+            try:
+                write_atomically(path, text.encode("utf-8"))
+            except (OSError, FileError) as exc:
+                problem = f"{rel}: cannot write: {getattr(exc, 'strerror', None) or exc}"
+                file_results = [_unwritten(r, problem) for r in file_results]
+                diff = ""
         out.extend((r, diff if i == 0 else "") for i, r in enumerate(file_results))
     return out
 
 
+def _unwritten(result: Result, problem: str) -> Result:
+    return (
+        result
+        if result.status is not Status.BUMPED
+        else Result(result.entry, Status.FAILED, message=problem)
+    )
+
+
 def _read_text(path: Path, rel: str) -> str:
     try:
-        size = path.stat().st_size
-        with path.open("rb") as handle:  # never more than the limit: a huge file is refused
-            data = handle.read(pins.MAX_MAKEFILE_BYTES + 1)
-    except FileNotFoundError:
-        raise PinError(f"{rel}: no such file in the checkout") from None
-    except IsADirectoryError:
-        raise PinError(f"{rel}: is a directory, not a Makefile") from None
-    except OSError as exc:
-        raise PinError(f"{rel}: cannot read: {exc.strerror}") from None
-    return pins.decode_makefile(data, rel, size)
-
-
-def _write_text(path: Path, text: str) -> None:
-    # Write beside and rename, so a crash never leaves a half-written Makefile. A symlinked
-    # Makefile is written through its link (config checks it stays inside the checkout).
-    path = path.resolve()
-    tmp = path.with_name(f".{path.name}.bumper-tmp")
-    tmp.write_bytes(text.encode("utf-8"))
-    os.chmod(tmp, path.stat().st_mode & 0o7777)
-    tmp.replace(path)
+        data = read_regular(path, pins.MAX_MAKEFILE_BYTES, rel, "a Makefile")
+    except FileError as exc:
+        problem = pins.size_problem(rel, exc.size) if exc.size is not None else None
+        raise PinError(problem or str(exc)) from None
+    return pins.decode_makefile(data, rel)

@@ -9,7 +9,6 @@ once as ConfigError.
 
 from __future__ import annotations
 
-import stat
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -21,8 +20,8 @@ from bumper.config.sections import Sections, find_tokens
 from bumper.config.settings import Config
 from bumper.config.templates import check_pr_branches
 from bumper.config.yaml import line_of, line_of_key, parse_yaml
-from bumper.errors import BumperError, ConfigError
-from bumper.files import BadByte, decode_utf8, line_and_column
+from bumper.errors import BumperError, ConfigError, FileError
+from bumper.files import BadByte, decode_utf8, line_and_column, read_regular
 
 if TYPE_CHECKING:
     import httpx
@@ -75,24 +74,11 @@ def load_config(
 def read_text_file(path: Path, shown_as: str) -> str:
     """UTF-8 text of a small regular file, or ConfigError saying plainly why not."""
     try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise ConfigError([f"{shown_as}: no such file"]) from None
-    except OSError as exc:
-        raise ConfigError([f"{shown_as}: cannot read: {exc.strerror}"]) from None
-    if stat.S_ISDIR(info.st_mode):
-        raise ConfigError([f"{shown_as}: is a directory, not a YAML file"])
-    if not stat.S_ISREG(info.st_mode):
-        raise ConfigError([f"{shown_as}: is not a regular file"])
-    if info.st_size > MAX_CONFIG_BYTES:
-        raise ConfigError([_too_big(shown_as, info.st_size)])
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_CONFIG_BYTES + 1)  # the file may grow after stat
-    except OSError as exc:
-        raise ConfigError([f"{shown_as}: cannot read: {exc.strerror}"]) from None
-    if len(data) > MAX_CONFIG_BYTES:
-        raise ConfigError([_too_big(shown_as, len(data))])
+        data = read_regular(path, MAX_CONFIG_BYTES, shown_as, "a YAML file")
+    except FileError as exc:
+        raise ConfigError(
+            [_too_big(shown_as, exc.size) if exc.size is not None else str(exc)]
+        ) from None
     return decode_text(data, shown_as)
 
 

@@ -35,12 +35,14 @@ from github import Auth, Github, GithubException, GithubIntegration, GithubRetry
 from urllib3 import Retry
 
 from bumper.config.settings import Config, GitHubSettings, Secret
-from bumper.errors import ForgeError
+from bumper.errors import FileError, ForgeError
+from bumper.files import read_regular
 from bumper.github.http import USER_AGENT, RequestCounter, request_kind
 
 log = logging.getLogger(__name__)
 
 PYGITHUB_USER_AGENT = f"{USER_AGENT} (PyGithub)"
+MAX_KEY_BYTES = 64 * 1024  # a 4096-bit RSA key's PEM is about 3.3 KB
 
 
 def connect(config: Config, token: Secret | None, target: str) -> tuple[Github, RequestCounter]:
@@ -171,11 +173,12 @@ def _app_private_key(path: str) -> str:
     """The PEM text of an App's RSA private key; a ForgeError naming the file (never showing
     its content) when it cannot be read or is not such a key."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ForgeError(f"github.app_private_key: cannot read {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        text = ""
+        data = read_regular(
+            Path(path), MAX_KEY_BYTES, f"github.app_private_key: {path}", "a PEM file"
+        )
+    except FileError as exc:
+        raise ForgeError(str(exc)) from None
+    text = data.decode("utf-8", "replace")
     try:
         key = serialization.load_pem_private_key(text.encode(), password=None)
     except (ValueError, TypeError, UnsupportedAlgorithm):

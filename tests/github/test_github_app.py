@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import resource
+import subprocess
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -281,3 +285,40 @@ def test_a_base_branch_that_cannot_be_read_fails_each_entry(
 
     assert [r["status"] for r in doc["results"]] == ["failed"]
     assert code == 1
+
+
+@pytest.mark.parametrize("special", ["fifo", "dev-zero"])
+def test_a_special_file_as_the_key_is_refused_in_one_line_without_hanging(
+    world: World, special: str
+) -> None:
+    """A named pipe would block the read for ever and /dev/zero never ends: both are refused
+    before a byte is read. Run as a subprocess with a timeout and a memory cap, so the bug
+    fails the test instead of hanging it or exhausting the machine."""
+    app_id, installation = world.register()
+    config = world.config(app_id, installation, "placeholder")
+    key_path = world.tmp / "app.pem"
+    key_path.unlink()
+    if special == "fifo":
+        os.mkfifo(key_path)
+    else:
+        key_path.symlink_to("/dev/zero")
+
+    def cap_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(
+        [sys.executable, "-m", "bumper", "run-once", "--config", str(config), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        preexec_fn=cap_memory,
+    )
+
+    assert proc.returncode == 1, proc.stderr
+    [line] = proc.stderr.splitlines()
+    assert line == f"bumper: error: github.app_private_key: {key_path}: is not a regular file"
+    assert "Traceback" not in proc.stderr
+    writes = [r for r in world.sb.requests() if r["method"] in WRITES]
+    assert [r for r in writes if r["path"].startswith("/api/v3/repos/")] == []  # no PR, branch
