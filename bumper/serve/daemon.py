@@ -271,6 +271,8 @@ class Daemon:
         self._last_outcome, self._last_error = outcome, error
         self.metrics.passes.labels(outcome).inc()
         self.metrics.last_pass.set(time.time())
+        if outcome in ("ok", "failed"):
+            self.metrics.last_complete.set(time.time())
         if outcome != "crashed":
             self.metrics.duration.observe(duration)
         if outcome == "ok":

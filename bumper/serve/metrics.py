@@ -79,6 +79,12 @@ class Metrics:
         self.last_pass = Gauge(
             "bumper_last_pass_timestamp_seconds", "When the last pass finished", registry=r
         )
+        self.last_complete = Gauge(
+            "bumper_last_complete_pass_timestamp_seconds",
+            "When a pass last went through every entry, even if some of them failed: alert on "
+            "its age to learn that passes stopped, and on bumper_entry_failing for entries",
+            registry=r,
+        )
         self.last_success = Gauge(
             "bumper_last_success_timestamp_seconds",
             "When a pass last finished with no failed entry",
@@ -115,6 +121,7 @@ class _LiveCollector(Collector):
                 "GitHub API requests left in this hour's window, after the last pass",
                 value=snap.rate_limit_remaining,
             )
+        yield from _entry_gauges(snap)
         yield GaugeMetricFamily(
             "bumper_pass_running", "1 while a pass runs", value=int(snap.pass_running)
         )
@@ -125,6 +132,29 @@ class _LiveCollector(Collector):
                 "When the next scheduled pass is due",
                 value=snap.next_pass_at,
             )
+
+
+def _entry_gauges(snap: Snapshot) -> Iterator[GaugeMetricFamily]:
+    """One series per matrix entry, labelled by variable and file, for per-pin alerts."""
+    labels = ["variable", "file"]
+    failing = GaugeMetricFamily(
+        "bumper_entry_failing", "1 while the entry's last pass failed", labels=labels
+    )
+    held = GaugeMetricFamily("bumper_entry_held", "1 while the entry is held", labels=labels)
+    behind = GaugeMetricFamily(
+        "bumper_entry_behind_commits",
+        "Commits the pin lags its upstream branch, where the last pass counted them",
+        labels=labels,
+    )
+    for view in snap.entries:
+        key = [view.variable, view.file]
+        failing.add_metric(key, int(view.status == "failed"))
+        held.add_metric(key, int(view.status == "held"))
+        if view.behind is not None:
+            behind.add_metric(key, view.behind)
+    yield failing
+    yield held
+    yield behind
 
 
 def _open(status: str) -> bool:

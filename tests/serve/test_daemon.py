@@ -572,3 +572,28 @@ def test_ordinary_words_after_token_are_not_redacted() -> None:
         "no token configured: set GITHUB_TOKEN"
     )
     assert isinstance(RedactingFilter(), logging.Filter)
+
+
+def test_per_entry_gauges_and_a_complete_pass_time_that_moves_while_an_entry_fails(
+    serve: Callable[..., Served], demo_sandbox: Any
+) -> None:
+    matrix = demo_matrix(held={"PIPER_VERSION": "upstream broke the build"}).replace(
+        "branch: master\n    file: backend/go/whisper/Makefile",
+        "branch: no-such-branch\n    file: backend/go/whisper/Makefile",
+    )
+    served = serve(
+        sandbox_config(demo_sandbox, schedule=f'cron: "{NEVER}"', matrix=matrix), "--run-now"
+    )
+    status = served.wait_for_pass()
+    assert status["last_pass"]["outcome"] == "failed"
+    metrics = served.metrics()
+    whisper = '{file="backend/go/whisper/Makefile",variable="WHISPER_CPP_VERSION"}'
+    llama = '{file="backend/cpp/llama/Makefile",variable="LLAMA_VERSION"}'
+    assert metrics[f"bumper_entry_failing{whisper}"] == 1
+    assert metrics[f"bumper_entry_failing{llama}"] == 0
+    piper = [k for k in metrics if k.startswith("bumper_entry_held{") and "PIPER_VERSION" in k]
+    assert [metrics[k] for k in piper] == [1]
+    assert metrics[f"bumper_entry_behind_commits{llama}"] > 0
+    # the pass went through every entry: its time moves though an entry failed
+    assert metrics["bumper_last_complete_pass_timestamp_seconds"] > 0
+    assert metrics["bumper_last_success_timestamp_seconds"] == 0
