@@ -261,12 +261,12 @@ def _row(view: EntryView, now: float) -> str:
         f"<td>{repo}<div class=when>{_e(view.branch)}</div></td>"
         f'<td><span class="badge {_e(view.status)}">{_e(view.status)}</span>'
         f"<div class=note>{note}</div></td>"
-        f"<td>{_sha(view.pinned, view.repository_url)}</td>"
-        f"<td>{_sha(view.upstream, view.repository_url)}</td>"
-        f"<td>{_behind(view)}</td>"
+        f'<td class="sha">{_sha(view.pinned, view.repository_url)}</td>'
+        f'<td class="sha">{_sha(view.upstream, view.repository_url)}</td>'
+        f'<td class="num">{_behind(view)}</td>'
         f"<td>{pr}</td>"
-        f"<td>{error}</td>"
-        f"<td>{_e(view.hold or '')}</td>"
+        f'<td class="wide">{error}</td>'
+        f'<td class="wide">{_e(view.hold or "")}</td>'
         f"<td>{_when(view.checked_at, now)}</td>"
         "</tr>"
     )
@@ -296,6 +296,8 @@ th{background:#f6f8fa;font-weight:600}
 code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace}
 a{color:#0969da} .none,.when,.note{color:#59636e;font-size:12px}
 .error{color:#b42318;max-width:28rem;overflow-wrap:anywhere}
+/* long outside text wraps inside a column wide enough to read, never letter by letter */
+td.wide{min-width:14rem;overflow-wrap:anywhere} td.sha,td.num{white-space:nowrap}
 .badge{display:inline-block;padding:0 .45rem;border-radius:1rem;font-size:12px;
  border:1px solid #d1d9e0;background:#f6f8fa;white-space:nowrap}
 .badge.failed,.badge.crashed{background:#ffebe9;border-color:#ff818266;color:#b42318}

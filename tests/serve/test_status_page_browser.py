@@ -19,7 +19,12 @@ from serving import NEVER, Daemons, Served, config_yaml, demo_matrix
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "status-page.png"
-HOLD = "piper's C API changed; the Go wrapper needs updating first"
+# Long, as real hold reasons are, with an unbroken URL that used to squeeze columns.
+HOLD = (
+    "piper's C API changed; the Go wrapper needs updating first, see "
+    "https://github.com/acme/inference/issues/4242#issuecomment-1234567890abcdef and the "
+    "upstream discussion; re-enable once the wrapper builds against the new header"
+)
 
 
 def _browser_missing() -> str | None:
@@ -165,3 +170,26 @@ def test_status_page_shows_every_entry_its_pr_hold_and_error(
     answer = httpx.get(f"{sandbox.api_url}/repos/acme/inference/pulls/{number}", timeout=5)
     pull = answer.json()
     assert pull["state"] == "open" and pull["head"]["ref"].endswith("LLAMA_VERSION")
+
+
+def test_every_column_stays_readable_at_1400_px_with_a_long_hold_reason(
+    browser: Any, served_demo: tuple[Served, Any], tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    served, _ = served_demo
+    browser.set_window_size(1400, 900)
+    browser.get(served.url + "/")
+    widths = {
+        th.text: th.size["width"]
+        for th in browser.find_elements(By.CSS_SELECTOR, "#entries thead th")
+    }
+    assert min(widths.values()) >= 32, widths  # the narrowest holds a PR number
+    assert widths["Last error"] >= 200 and widths["Held because"] >= 200, widths
+    # no letter-by-letter wrapping: the long texts take a few lines, not one per letter
+    rows = {_variable(r): r for r in _rows(browser)}
+    assert rows["WHISPER_CPP_VERSION"]["Last error"].size["height"] < 200
+    assert rows["PIPER_VERSION"]["Held because"].size["height"] < 200
+    shot = tmp_path / "status-1400.png"
+    browser.save_screenshot(str(shot))
+    assert shot.stat().st_size > 10_000  # a rendered page, not a blank one
