@@ -297,7 +297,8 @@ code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace}
 a{color:#0969da} .none,.when,.note{color:#59636e;font-size:12px}
 .error{color:#b42318;max-width:28rem;overflow-wrap:anywhere}
 /* long outside text wraps inside a column wide enough to read, never letter by letter */
-td.wide{min-width:14rem;overflow-wrap:anywhere} td.sha,td.num{white-space:nowrap}
+td.wide{min-width:10rem;overflow-wrap:anywhere} td.sha,td.num{white-space:nowrap}
+.when,.note{overflow-wrap:anywhere}
 .badge{display:inline-block;padding:0 .45rem;border-radius:1rem;font-size:12px;
  border:1px solid #d1d9e0;background:#f6f8fa;white-space:nowrap}
 .badge.failed,.badge.crashed{background:#ffebe9;border-color:#ff818266;color:#b42318}
