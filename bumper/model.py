@@ -108,3 +108,4 @@ class Result:
     pr: int | None = None
     pr_url: str | None = None
     behind: int | None = None  # commits the target's pin lags upstream, when known
+    diff: str = ""  # a dry run's unified diff of what this entry would change

@@ -10,6 +10,7 @@ entry is isolated: its failure is its Result, and the pass goes on.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -144,6 +145,26 @@ def publish(
             result = _failed(entry, str(exc), pr.number if pr else None)
         report(i, run.with_behind(result))
     return [results[i] for i in range(len(entries)) if i in results]
+
+
+# What a dry run says instead of what a pass did (planner.py's reasons, in the conditional).
+_WOULD = (
+    (re.compile(r"reused the branch, opened PR \{pr\}"), "would reuse the branch and open a PR"),
+    (re.compile(r"opened PR \{pr\}"), "would open a PR"),
+    (re.compile(r"\b(closed|updated|rebuilt) PR #"), None),
+    (re.compile(r"\brefreshed its title and body"), "would refresh its title and body"),
+)
+_VERBS = {"closed": "would close", "updated": "would update", "rebuilt": "would rebuild"}
+
+
+def would(reason: str) -> str:
+    """A planner reason as a dry run says it: "would open a PR", never "opened PR"."""
+    for pattern, replacement in _WOULD:
+        if replacement is None:
+            reason = pattern.sub(lambda m: f"{_VERBS[m.group(1)]} PR #", reason)
+        else:
+            reason = pattern.sub(replacement, reason)
+    return reason
 
 
 def _unmerged_shas(entry: Entry, bodies: Sequence[str]) -> frozenset[str]:
@@ -285,8 +306,12 @@ class _Pass:
         def result(message: str, pr: PullInfo | int | None = action.pr) -> Result:
             number = pr.number if isinstance(pr, PullInfo) else pr
             url = pr.url if isinstance(pr, PullInfo) else (facts.pr.url if facts.pr else None)
+            diff = ""
             if self.dry_run and action.do not in (Do.NOTHING, Do.SKIP):
-                message = "dry run, nothing written: " + message.replace(" {pr}", "")
+                message = "dry run, nothing written: " + would(message)
+                if action.push:
+                    after = pins.rewrite_pin(text, entry.variable, facts.pin, facts.upstream)
+                    diff = pins.unified_diff(entry.file, text, after)
             return Result(
                 entry,
                 _STATUS[action.do],
@@ -295,6 +320,7 @@ class _Pass:
                 message=message + note,
                 pr=number,
                 pr_url=url,
+                diff=diff,
             )
 
         if action.do in (Do.NOTHING, Do.SKIP) or self.dry_run:

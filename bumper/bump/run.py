@@ -133,6 +133,8 @@ def run_pass(
                 counter.merge(forge.request_counts())
 
     ordered = tuple(results[e] for e in entries if e in results)
+    if checkout is None:  # a dry run's PR diffs, in matrix order
+        diffs.extend(r.diff for r in ordered if r.diff)
     return PassReport(
         results=ordered,
         requests=counter.as_dict(),

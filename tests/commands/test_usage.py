@@ -100,3 +100,30 @@ def test_offline_ends_with_one_line_naming_the_cause(
     assert main(["run-once", "--config", str(config), "--checkout", str(tmp_path)]) == 1
     err = capsys.readouterr().err.splitlines()
     assert err[-1].startswith("bumper: no server answered any of 3 requests: 3 entries failed")
+
+
+def test_dry_run_without_checkout_prints_each_prs_diff_and_says_would(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bumper.sandbox.app import Sandbox
+    from bumper.sandbox.seed import demo_config_yaml
+
+    with Sandbox(seed="demo") as sb:
+        config = tmp_path / "bumper.yaml"
+        config.write_text(demo_config_yaml(sb.url, "BUMPER_TEST_TOKEN"))
+        monkeypatch.setenv("BUMPER_TEST_TOKEN", sb.token)
+        sb.clear_requests()
+        code = main(["run-once", "--config", str(config), "--dry-run"])
+        writes = [
+            r
+            for r in sb.requests()
+            if r.get("graphql") == "mutation"
+            or (r["method"] in ("POST", "PATCH", "PUT", "DELETE") and r["path"] != "/api/graphql")
+        ]
+    out = capsys.readouterr().out
+    assert code == 0 and writes == []
+    bumped = [line for line in out.splitlines() if "] bumped:" in line]
+    assert bumped and all("would open a PR" in line for line in bumped), out
+    assert "opened PR" not in out
+    assert out.count("--- a/") == len(bumped)  # one diff per PR it would open
+    assert "\n-LLAMA_VERSION" in out and "\n+LLAMA_VERSION" in out
