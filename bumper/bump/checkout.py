@@ -34,7 +34,7 @@ def rewrite_checkout(
             break
         path = checkout / rel
         try:
-            before = _read_text(path, rel)
+            before = read_makefile(path, rel)
         except BumperError as exc:
             out.extend((Result(e, Status.FAILED, message=str(exc)), "") for e in file_entries)
             continue
@@ -79,7 +79,7 @@ def _unwritten(result: Result, problem: str) -> Result:
     )
 
 
-def _read_text(path: Path, rel: str) -> str:
+def read_makefile(path: Path, rel: str) -> str:
     try:
         data = read_regular(path, pins.MAX_MAKEFILE_BYTES, rel, "a Makefile")
     except FileError as exc:

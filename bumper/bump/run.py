@@ -10,11 +10,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bumper.bump.checkout import rewrite_checkout
+from bumper import pins
+from bumper.bump.checkout import read_makefile, rewrite_checkout
 from bumper.bump.snapshot import TargetSnapshot, branches_to_read, read_pass, reads_target
 from bumper.config.problems import close_match
 from bumper.config.settings import Config
-from bumper.errors import ConfigError
+from bumper.errors import BumperError, ConfigError
 from bumper.github.http import RequestCounter, new_client
 from bumper.model import Entry, Head, Result, Status
 from bumper.upstream import lookup_heads
@@ -69,9 +70,7 @@ def run_pass(
         if on_result is not None:
             on_result(result)
 
-    for entry in entries:
-        if entry.hold is not None:
-            done(Result(entry, Status.HELD, message=entry.hold))
+    held = [e for e in entries if e.hold is not None]
     active = [e for e in entries if e.hold is None]
 
     token = config.github.token(dict(environ) if environ is not None else None)
@@ -84,7 +83,7 @@ def run_pass(
                 active,
                 target=str(config.target.repository),
                 base=config.target.base,
-                paths=[e.file for e in active],
+                paths=[e.file for e in entries],  # held rows too: their pinned sha
                 client=client,
                 github=config.github,
                 lookup=config.lookup,
@@ -95,6 +94,8 @@ def run_pass(
             looked_up = lookup_heads(
                 active, client=client, github=config.github, lookup=config.lookup, token=token
             )
+        for entry in held:
+            done(_held(entry, checkout, state))
         heads: dict[tuple[str, str], Head] = {}
         resolved: list[Entry] = []
         for entry in active:
@@ -142,3 +143,21 @@ def run_pass(
         duration=time.monotonic() - start,
         diffs=tuple(diffs),
     )
+
+
+def _held(entry: Entry, checkout: Path | None, state: TargetSnapshot | None) -> Result:
+    """A held entry's Result, with the sha it is held at where the pass read its file anyway
+    (the checkout, or the target's snapshot); reading it is never worth a failure."""
+    old: str | None = None
+    try:
+        text = None
+        if checkout is not None:
+            text = read_makefile(checkout / entry.file, entry.file)
+        elif state is not None and entry.file in state.files:
+            text = state.files[entry.file].text
+        if text is not None:
+            pin = pins.read_pin(text, entry.variable, filename=entry.file)
+            old = pin.value if pin.problem is None else None
+    except BumperError:
+        old = None
+    return Result(entry, Status.HELD, old=old, message=str(entry.hold))

@@ -172,6 +172,8 @@ def test_held_and_only(
     assert [(r["variable"], r["status"], r["message"]) for r in doc["results"]] == [
         ("LLAMA_VERSION", "held", "upstream broke the CUDA build")
     ]
+    # a held row says which sha it is held at
+    assert doc["results"][0]["old"] == OLD and doc["results"][0]["new"] is None
     assert OLD in (checkout / "backend/go/whisper/Makefile").read_text()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import socket
 import subprocess
 import sys
@@ -127,3 +128,25 @@ def test_dry_run_without_checkout_prints_each_prs_diff_and_says_would(
     assert "opened PR" not in out
     assert out.count("--- a/") == len(bumped)  # one diff per PR it would open
     assert "\n-LLAMA_VERSION" in out and "\n+LLAMA_VERSION" in out
+
+
+def test_held_rows_in_json_carry_the_sha_they_are_held_at_when_opening_prs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bumper.sandbox.app import Sandbox
+    from bumper.sandbox.seed import TARGET, TARGET_BRANCH, demo_config_yaml
+
+    makefile = "backend/go/whisper/Makefile"
+    with Sandbox(seed="demo") as sb:
+        text = demo_config_yaml(sb.url, "BUMPER_TEST_TOKEN").replace(
+            f"file: {makefile}\n", f"file: {makefile}\n    hold: upstream broke the build\n"
+        )
+        config = tmp_path / "bumper.yaml"
+        config.write_text(text)
+        monkeypatch.setenv("BUMPER_TEST_TOKEN", sb.token)
+        pinned = sb.store.read_file(TARGET, TARGET_BRANCH, makefile)
+        code = main(["run-once", "--config", str(config), "--dry-run", "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    (held,) = [r for r in doc["results"] if r["status"] == "held"]
+    assert code == 0 and held["variable"] == "WHISPER_CPP_VERSION"
+    assert pinned is not None and f"WHISPER_CPP_VERSION?={held['old']}" in pinned.decode()
