@@ -22,7 +22,7 @@ from bumper.bump.prtext import Marker, UpstreamCommit
 from bumper.bump.snapshot import TargetSnapshot
 from bumper.config.settings import Config, Secret
 from bumper.errors import BumperError, ForgeError
-from bumper.github.forge import BaseHead, FileAtRef, Forge, PullInfo
+from bumper.github.forge import REGULAR, BaseHead, FileAtRef, Forge, PullInfo
 from bumper.model import Entry, Head, Result, Status
 from bumper.upstream import compare, compare_url
 
@@ -127,6 +127,7 @@ def publish(
         dry_run=dry_run,
         limits=Limits(config.pr.max_open, config.pr.max_new_per_run, bumper_open),
         state=state,
+        modes={path: file.mode for path, file in files.items()},
     )
     for i in active:
         if should_stop is not None and should_stop():
@@ -171,6 +172,7 @@ class _Pass:
     dry_run: bool
     limits: Limits
     state: TargetSnapshot | None = None  # what it read of the branches and their closed PRs
+    modes: Mapping[str, str] = field(default_factory=dict)  # each base file's git mode
     _signoff: str | None = field(default=None, init=False)
     _login: str | None = field(default=None, init=False)
     _behind: dict[tuple[str, str], int] = field(default_factory=dict, init=False)
@@ -379,7 +381,8 @@ class _Pass:
         message = prtext.commit_message(
             self.config.pr, entry, facts.pin, facts.upstream, signoff=self._signoff_identity()
         )
-        return self.forge.make_commit(self.base, entry.file, new_text, message)
+        mode = self.modes.get(entry.file, REGULAR)  # an executable debian/rules stays one
+        return self.forge.make_commit(self.base, entry.file, new_text, message, mode)
 
     def _signoff_identity(self) -> str | None:
         if not self.config.pr.signoff:

@@ -35,6 +35,10 @@ class BaseHead:
     tree: str
 
 
+REGULAR = "100644"  # git's mode of a file that is not executable
+EXECUTABLE = "100755"
+
+
 @dataclass(frozen=True, slots=True)
 class FileAtRef:
     """A file's text at a commit. ``text`` is None when the file is missing or not text."""
@@ -44,6 +48,7 @@ class FileAtRef:
     text: str | None
     binary: bool = False
     refused: str | None = None  # why bumper will not edit it (too large, not UTF-8, ...)
+    mode: str = REGULAR  # its git tree mode, kept by the commit bumper builds (debian/rules)
 
     @property
     def problem(self) -> str | None:
@@ -126,9 +131,11 @@ class Forge(Protocol):
         ...
 
     # -- writes ---------------------------------------------------------------------------
-    def make_commit(self, base: BaseHead, path: str, text: str, message: str) -> str:
-        """A commit on ``base`` whose only change is ``path`` set to ``text``; returns its sha.
-        Nothing points at it yet."""
+    def make_commit(
+        self, base: BaseHead, path: str, text: str, message: str, mode: str = REGULAR
+    ) -> str:
+        """A commit on ``base`` whose only change is ``path`` set to ``text`` (tree mode
+        ``mode``, the base's); returns its sha. Nothing points at it yet."""
         ...
 
     def create_branch(self, name: str, sha: str) -> bool:

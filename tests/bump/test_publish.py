@@ -17,6 +17,7 @@ from github import Auth, Github
 
 from bumper.bump.prtext import parse_marker, parse_trailer
 from bumper.bump.publish import publish
+from bumper.bump.snapshot import read_pass
 from bumper.config.settings import Config, GitHubSettings, PrSettings, Secret, TargetSettings
 from bumper.github.http import new_client
 from bumper.github.pygithub_forge import GitHubForge
@@ -621,3 +622,80 @@ def test_a_branch_left_by_a_dead_pass_is_still_recognised_as_bumpers(world: Worl
     world.store.commit_files(TARGET, "main", {"README.md": "moved\n"}, "the base moves")
     result = one(world.run())
     assert result.status is Status.BUMPED and "reused the branch" in result.message
+
+
+RULES = Entry(repository="up/lib", variable="LIB_VERSION", branch="main", file="debian/rules")
+
+
+def _executable_rules(world: World) -> str:
+    """debian/rules, an executable Makefile (mode 100755), committed through the REST API."""
+    text = f"#!/usr/bin/make -f\nLIB_VERSION := {world.old['up/lib']}\n%:\n\tdh $@\n"
+    base = world.ref(TARGET)
+    with new_client(timeout=10) as http:
+        api, auth = world.sb.api_url, {"Authorization": f"token {world.sb.token}"}
+        tree_of = http.get(f"{api}/repos/{TARGET}/git/commits/{base}", headers=auth).json()
+        entry = {"path": "debian/rules", "mode": "100755", "type": "blob", "content": text}
+        tree = http.post(
+            f"{api}/repos/{TARGET}/git/trees",
+            headers=auth,
+            json={"base_tree": tree_of["tree"]["sha"], "tree": [entry]},
+        ).json()
+        commit = http.post(
+            f"{api}/repos/{TARGET}/git/commits",
+            headers=auth,
+            json={"message": "Add debian/rules", "tree": tree["sha"], "parents": [base]},
+        ).json()
+        moved = http.patch(
+            f"{api}/repos/{TARGET}/git/refs/heads/main", headers=auth, json={"sha": commit["sha"]}
+        )
+        assert moved.is_success, moved.text
+    return text
+
+
+def _mode(world: World, rev: str, path: str) -> str:
+    return world.store.git(TARGET, "ls-tree", rev, "--", path).decode().split()[0]
+
+
+@pytest.mark.parametrize("read_by", ["graphql", "contents API"])
+def test_an_executable_makefile_stays_executable(world: World, read_by: str) -> None:
+    text = _executable_rules(world)
+    assert _mode(world, "main", "debian/rules") == "100755"  # the sandbox keeps it, as git does
+    new = world.upstream_commit()
+    if read_by == "contents API":
+        world.sb.add_fault(r"^/api/graphql$", status=502, times=-1)
+    result = one(world.run([RULES]))
+    assert result.status is Status.BUMPED, result.message
+    assert world.base_file("debian/rules", rev="update/LIB_VERSION") == text.replace(
+        world.old["up/lib"], new
+    )
+    assert _mode(world, "update/LIB_VERSION", "debian/rules") == "100755"
+
+
+def test_an_executable_makefile_read_by_the_snapshot_stays_executable(world: World) -> None:
+    _executable_rules(world)
+    world.upstream_commit()
+    token = Secret(world.sb.token)
+    config = world.config
+    with new_client(timeout=10) as client, GitHubForge.from_config(config, token) as forge:
+        heads, state = read_pass(
+            [RULES],
+            target=TARGET,
+            base="main",
+            paths=["debian/rules"],
+            client=client,
+            github=config.github,
+            lookup=config.lookup,
+            token=token,
+        )
+        assert state is not None and "debian/rules" in state.files
+        [result] = publish(
+            config,
+            [RULES],
+            {k: v for k, v in heads.items() if isinstance(v, Head)},
+            forge,
+            client=client,
+            token=token,
+            state=state,
+        )
+    assert result.status is Status.BUMPED, result.message
+    assert _mode(world, "update/LIB_VERSION", "debian/rules") == "100755"

@@ -54,7 +54,7 @@ def _first_answer(**target: Any) -> dict[str, Any]:
     commit = {
         "oid": BASE,
         "tree": {"oid": TREE},
-        "f0": {"object": {"text": "V?=1\n", "isBinary": False, "byteSize": 5}},
+        "f0": {"mode": 0o100644, "object": {"text": "V?=1\n", "isBinary": False, "byteSize": 5}},
         "f1": None,
     }
     pulls = {"pageInfo": {"hasNextPage": False, "endCursor": "Y3Vy"}, "nodes": [_node(1)]}
@@ -88,7 +88,9 @@ def test_later_queries_name_the_base_sha_and_the_next_page_of_prs() -> None:
     field = target_field(read)
     assert field is not None
     parse(graphql_query([field]))
-    assert f'f1: object(expression: "{BASE}:b/Makefile")' in field
+    # through Commit.file by the base's sha, which also gives the file's mode
+    assert f'f1: object(oid: "{BASE}") {{ ... on Commit {{ file: file(path: "b/Makefile")' in field
+    assert "mode" in field
     assert 'after: "Y3Vy"' in field and "base:" not in field
 
 
@@ -96,7 +98,12 @@ def test_a_whole_read_gives_the_base_files_and_prs_newest_first() -> None:
     read = take_target(_read(per_query=1), GraphQLReply(_first_answer()))
     second = {
         "t": {
-            "f1": {"text": "W?=2\n", "isBinary": False, "byteSize": 5},
+            "f1": {
+                "file": {
+                    "mode": 0o100755,  # GraphQL's TreeEntry.mode is a number
+                    "object": {"text": "W?=2\n", "isBinary": False, "byteSize": 5},
+                }
+            },
             "pulls": {
                 "pageInfo": {"hasNextPage": False, "endCursor": None},
                 "nodes": [_node(2, body="text", labels=None)],
@@ -110,7 +117,7 @@ def test_a_whole_read_gives_the_base_files_and_prs_newest_first() -> None:
     assert state is not None
     assert state.files == {
         "Makefile": FileAtRef("Makefile", BASE, "V?=1\n"),
-        "b/Makefile": FileAtRef("b/Makefile", BASE, "W?=2\n"),
+        "b/Makefile": FileAtRef("b/Makefile", BASE, "W?=2\n", mode="100755"),
     }
     assert [(p.number, p.body, p.labels) for p in state.pulls] == [
         (2, "text", ()),
