@@ -25,6 +25,8 @@ class PullInfo:
     state: str  # "open" or "closed"
     merged: bool
     labels: tuple[str, ...] = ()
+    author: str = ""  # the login that opened it (an App's bot as ``slug[bot]``)
+    head_repo: str = ""  # ``owner/name`` of the head branch's repository ("" when deleted)
 
 
 @dataclass(frozen=True, slots=True)

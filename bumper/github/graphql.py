@@ -24,7 +24,7 @@ BLOB = "... on Blob { text isBinary byteSize }"
 LABELS_LOOKED_AT = 100  # GitHub's page limit; a PR with more falls back to the REST listing
 PULL_FIELDS = (
     "number url title body headRefName headRefOid baseRefName state merged"
-    " headRepositoryOwner { login }"
+    " headRepositoryOwner { login } headRepository { nameWithOwner } author { __typename login }"
     f" labels(first: {LABELS_LOOKED_AT}) {{ totalCount nodes {{ name }} }}"
 )
 _STATES = {"OPEN": "open", "CLOSED": "closed", "MERGED": "closed"}
@@ -234,9 +234,20 @@ def pull_from_node(node: Any) -> PullInfo:
             state=_STATES[str(node["state"])],
             merged=bool(node.get("merged")),
             labels=names,
+            author=_actor_login(node.get("author")),
+            head_repo=str((node.get("headRepository") or {}).get("nameWithOwner") or ""),
         )
     except (KeyError, TypeError, AttributeError):
         raise ValueError("not a pull request") from None
+
+
+def _actor_login(actor: Any) -> str:
+    """An answered ``author { __typename login }`` as REST spells it: GraphQL gives a bot's
+    login without the ``[bot]`` that REST's ``user.login`` and commit authors carry."""
+    if not isinstance(actor, Mapping) or not actor.get("login"):
+        return ""  # a deleted account ("ghost")
+    login = str(actor["login"])
+    return f"{login}[bot]" if actor.get("__typename") == "Bot" else login
 
 
 def branch_head(alias: str, branch: str) -> str:

@@ -486,6 +486,8 @@ def _pull_info(what: str, data: Any) -> PullInfo:
             state=str(data["state"]),
             merged=bool(data.get("merged_at")),
             labels=tuple(str(label["name"]) for label in labels),
+            author=_login(data.get("user")),
+            head_repo=str((head.get("repo") or {}).get("full_name") or ""),
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         raise ForgeError(f"{what}: unexpected answer (not a pull request)") from None
