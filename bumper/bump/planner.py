@@ -52,6 +52,7 @@ class Facts:
     limits: Limits
     pr: PullInfo | None = None  # bumper's open PR from this branch, if any
     elsewhere: PullInfo | None = None  # an open PR whose marker names this pin, other branch
+    foreign: PullInfo | None = None  # an open PR from this branch that another account opened
     marker: Marker | None = None  # read from that PR's body
     branch_known: bool = False
     branch: BranchInfo | None = None  # when branch_known: the branch, None when it is absent
@@ -150,6 +151,15 @@ def _plan_open(facts: Facts, pr: PullInfo) -> Action:
 def _plan_new(facts: Facts) -> Action:
     if facts.pin == facts.upstream:
         return Action(Do.NOTHING, 1, "up to date")
+    stranger = facts.foreign
+    if stranger is not None:
+        return Action(
+            Do.SKIP,
+            13,
+            f"PR #{stranger.number} from {facts.branch_name} was opened by"
+            f" {stranger.author or 'a deleted account'}, not by bumper's account; left alone",
+            pr=stranger.number,
+        )
     other = facts.elsewhere
     if other is not None:
         return Action(

@@ -23,7 +23,7 @@ from bumper.bump.prtext import Marker, UpstreamCommit
 from bumper.bump.snapshot import TargetSnapshot
 from bumper.config.settings import Config, Secret
 from bumper.errors import BumperError, ForgeError
-from bumper.github.forge import MOVED, BaseHead, BranchMoved, FileAtRef, Forge, PullInfo
+from bumper.github.forge import MOVED, REGULAR, BaseHead, BranchMoved, FileAtRef, Forge, PullInfo
 from bumper.model import Entry, Head, Result, Status
 from bumper.upstream import compare, compare_url
 
@@ -100,25 +100,19 @@ def publish(
             report(i, _failed(entries[i], str(exc)))
         return [results[i] for i in range(len(entries))]
 
-    owner = forge.head_owner.lower()
-    ours: dict[str, PullInfo] = {}
-    for listed in open_pulls:
-        if listed.head_owner.lower() == owner and listed.head_branch in branches.values():
-            # A PR from the branch into another base wins: the branch is shared with it then.
-            known = ours.get(listed.head_branch)
-            if known is None or known.base == config.target.base:
-                ours[listed.head_branch] = listed
-    markers = {pr.number: prtext.parse_marker(pr.body) for pr in open_pulls}
-    # A PR bumper opened from a branch it no longer uses (a changed template or fork):
-    # it still counts as this pin's one PR.
-    elsewhere = {
-        marker.key: pr
-        for pr in open_pulls
-        if (marker := markers[pr.number]) is not None and ours.get(pr.head_branch) is not pr
-    }
-    bumper_open = sum(
-        1 for pr in open_pulls if markers[pr.number] is not None or ours.get(pr.head_branch) is pr
-    )
+    names, owner = set(branches.values()), forge.head_owner
+    candidates = [pr for pr in open_pulls if _could_be_bumpers(pr, owner, names)]
+    account = ""
+    if candidates:  # the account is read only when some PR could be bumper's
+        try:
+            account = (state.account if state is not None else "") or forge.account()
+        except ForgeError as exc:
+            for i in active:
+                why = f"{exc}; bumper needs it to tell its PRs from others'"
+                report(i, _failed(entries[i], why))
+            return [results[i] for i in range(len(entries))]
+    found = _sort_pulls(candidates, owner, config.target.base, names, account)
+    ours, foreign, elsewhere = found.ours, found.foreign, found.elsewhere
     run = _Pass(
         config,
         forge,
@@ -126,8 +120,10 @@ def publish(
         client=client,
         token=token,
         dry_run=dry_run,
-        limits=Limits(config.pr.max_open, config.pr.max_new_per_run, bumper_open),
+        limits=Limits(config.pr.max_open, config.pr.max_new_per_run, found.open_count),
         state=state,
+        modes={path: file.mode for path, file in files.items()},
+        login=found.account or None,
     )
     for i in active:
         if should_stop is not None and should_stop():
@@ -139,8 +135,9 @@ def publish(
             continue
         pr = ours.get(branches[i])
         other = elsewhere.get(entry.key) if pr is None else None
+        stranger = foreign.get(branches[i]) if pr is None else None
         try:
-            result = run.entry(entry, branches[i], head, files[entry.file], pr, other)
+            result = run.entry(entry, branches[i], head, files[entry.file], pr, other, stranger)
         except BumperError as exc:
             result = _failed(entry, str(exc), pr.number if pr else None)
         report(i, run.with_behind(result))
@@ -165,6 +162,66 @@ def would(reason: str) -> str:
         else:
             reason = pattern.sub(replacement, reason)
     return reason
+
+
+@dataclass(frozen=True, slots=True)
+class _Owned:
+    """The open PRs sorted by whose they are."""
+
+    ours: Mapping[str, PullInfo] = field(default_factory=dict)  # per branch: bumper's PR
+    foreign: Mapping[str, PullInfo] = field(default_factory=dict)  # per branch: another's
+    elsewhere: Mapping[tuple[str, str], PullInfo] = field(default_factory=dict)  # per pin
+    open_count: int = 0  # bumper's open PRs (pr.max_open)
+    account: str = ""  # the login bumper writes as ("" when no PR could be bumper's)
+
+
+def _from_bumpers_branch(pr: PullInfo, owner: str, branches: set[str]) -> bool:
+    """From bumper's branch for a pin in the push repository, known by its owner: an account
+    holds one repository of a fork network, and a renamed target keeps its PRs under the new
+    name. A deleted head repository has no owner left to be bumper's."""
+    in_push_repo = bool(pr.head_repo) and pr.head_repo.partition("/")[0].lower() == owner.lower()
+    return in_push_repo and pr.head_branch in branches
+
+
+def _could_be_bumpers(pr: PullInfo, owner: str, branches: set[str]) -> bool:
+    return _from_bumpers_branch(pr, owner, branches) or prtext.parse_marker(pr.body) is not None
+
+
+def _sort_pulls(
+    candidates: Sequence[PullInfo], owner: str, base: str, branches: set[str], account: str
+) -> _Owned:
+    """PURE: which of the open PRs that could be bumper's are: per branch, bumper's PR from
+    it and a PR from it that another account opened; per pin, bumper's PR from a branch it no
+    longer uses (rule 11).
+
+    Anyone who can open a PR can write a marker into its body and name their fork's branch
+    like bumper's: a PR is bumper's only when ``account`` (the login bumper writes as) opened
+    it, and it comes from bumper's branch in the push repository or carries a marker.
+    """
+    me = account.lower()
+    ours: dict[str, PullInfo] = {}
+    foreign: dict[str, PullInfo] = {}
+    for pr in candidates:
+        if not _from_bumpers_branch(pr, owner, branches):
+            continue
+        if pr.author.lower() != me:
+            foreign.setdefault(pr.head_branch, pr)
+            continue
+        # A PR from the branch into another base wins: the branch is shared with it then.
+        known = ours.get(pr.head_branch)
+        if known is None or known.base == base:
+            ours[pr.head_branch] = pr
+    # A PR bumper opened from a branch it no longer uses (a changed template or fork):
+    # it still counts as this pin's one PR.
+    elsewhere = {
+        marker.key: pr
+        for pr in candidates
+        if (marker := prtext.parse_marker(pr.body)) is not None
+        and pr.author.lower() == me
+        and ours.get(pr.head_branch) is not pr
+    }
+    mine = {pr.number for pr in ours.values()} | {pr.number for pr in elsewhere.values()}
+    return _Owned(ours, foreign, elsewhere, len(mine), account)
 
 
 def _unmerged_shas(entry: Entry, bodies: Sequence[str]) -> frozenset[str]:
@@ -202,8 +259,9 @@ class _Pass:
     dry_run: bool
     limits: Limits
     state: TargetSnapshot | None = None  # what it read of the branches and their closed PRs
+    modes: Mapping[str, str] = field(default_factory=dict)  # each base file's git mode
     _signoff: str | None = field(default=None, init=False)
-    _login: str | None = field(default=None, init=False)
+    login: str | None = None  # the login bumper writes as, once read
     _behind: dict[tuple[str, str], int] = field(default_factory=dict, init=False)
 
     def with_behind(self, result: Result) -> Result:
@@ -222,6 +280,7 @@ class _Pass:
         file: FileAtRef,
         pr: PullInfo | None,
         elsewhere: PullInfo | None = None,
+        foreign: PullInfo | None = None,
     ) -> Result:
         if branch == self.config.target.base:
             # The config refuses such a pr.branch; this holds whatever rendered it.
@@ -245,6 +304,7 @@ class _Pass:
             pr=pr,
             marker=prtext.parse_marker(pr.body) if pr else None,
             elsewhere=elsewhere,
+            foreign=foreign,
         )
         if self.state is not None and branch in self.state.branches:
             facts = dataclasses.replace(
@@ -288,10 +348,10 @@ class _Pass:
         )
 
     def _account(self) -> str:
-        if self._login is None:
+        if self.login is None:
             known = self.state.account if self.state is not None else ""
-            self._login = known or self.forge.account()
-        return self._login
+            self.login = known or self.forge.account()
+        return self.login
 
     def _closed_unmerged(self, facts: Facts) -> frozenset[str]:
         closed = self.forge.closed_pulls(facts.branch_name)
@@ -426,7 +486,8 @@ class _Pass:
         message = prtext.commit_message(
             self.config.pr, entry, facts.pin, facts.upstream, signoff=self._signoff_identity()
         )
-        return self.forge.make_commit(self.base, entry.file, new_text, message)
+        mode = self.modes.get(entry.file, REGULAR)  # an executable debian/rules stays one
+        return self.forge.make_commit(self.base, entry.file, new_text, message, mode)
 
     def _signoff_identity(self) -> str | None:
         if not self.config.pr.signoff:

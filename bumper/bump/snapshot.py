@@ -34,11 +34,11 @@ from bumper.config.settings import Config, GitHubSettings, LookupSettings, Secre
 from bumper.github.forge import BaseHead, BranchInfo, FileAtRef, PullInfo
 from bumper.github.graphql import (
     GraphQLReply,
-    blob_at,
     branch_from_ref,
     branch_head,
     closed_from,
-    file_from_blob,
+    file_at,
+    file_from_commit,
     file_from_entry,
     file_in_commit,
     literal,
@@ -122,7 +122,7 @@ def target_field(read: TargetRead) -> str | None:
             f" {{ target {{ oid ... on Commit {{ tree {{ oid }} {files} }} }} }}"
         )
     else:
-        parts += [blob_at(f"f{read.asked + i}", read.base.sha, p) for i, p in enumerate(chunk)]
+        parts += [file_at(f"f{read.asked + i}", read.base.sha, p) for i, p in enumerate(chunk)]
     if not read.pulls_done:
         parts.append(f"pulls: {pulls_page(read.cursor, read.per_query)}")
     for i, name in enumerate(read.heads[read.heads_asked : read.heads_asked + read.per_query]):
@@ -200,7 +200,7 @@ def _take_files(
         where: tuple[str, ...] = (TARGET, "base", "target")
         take: Callable[[str, str, object], FileAtRef | None] = file_from_entry
     else:
-        holder, where, take = repository, (TARGET,), file_from_blob
+        holder, where, take = repository, (TARGET,), file_from_commit
     files = dict(read.files)
     for i, path in enumerate(chunk):
         alias = f"f{read.asked + i}"

@@ -33,6 +33,8 @@ class PullInfo:
     state: str  # "open" or "closed"
     merged: bool
     labels: tuple[str, ...] = ()
+    author: str = ""  # the login that opened it (an App's bot as ``slug[bot]``)
+    head_repo: str = ""  # ``owner/name`` of the head branch's repository ("" when deleted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,10 @@ class BaseHead:
 
     sha: str
     tree: str
+
+
+REGULAR = "100644"  # git's mode of a file that is not executable
+EXECUTABLE = "100755"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +58,7 @@ class FileAtRef:
     text: str | None
     binary: bool = False
     refused: str | None = None  # why bumper will not edit it (too large, not UTF-8, ...)
+    mode: str = REGULAR  # its git tree mode, kept by the commit bumper builds (debian/rules)
 
     @property
     def problem(self) -> str | None:
@@ -134,9 +141,11 @@ class Forge(Protocol):
         ...
 
     # -- writes ---------------------------------------------------------------------------
-    def make_commit(self, base: BaseHead, path: str, text: str, message: str) -> str:
-        """A commit on ``base`` whose only change is ``path`` set to ``text``; returns its sha.
-        Nothing points at it yet."""
+    def make_commit(
+        self, base: BaseHead, path: str, text: str, message: str, mode: str = REGULAR
+    ) -> str:
+        """A commit on ``base`` whose only change is ``path`` set to ``text`` (tree mode
+        ``mode``, the base's); returns its sha. Nothing points at it yet."""
         ...
 
     def create_branch(self, name: str, sha: str) -> bool:

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from bumper import pins
-from bumper.github.forge import BranchInfo, CommitInfo, FileAtRef, PullInfo
+from bumper.github.forge import REGULAR, BranchInfo, CommitInfo, FileAtRef, PullInfo
 from bumper.model import is_sha
 
 GRAPHQL_BATCH = 100  # aliased look-ups per query; GitHub's node limit leaves room for far more
@@ -24,7 +24,7 @@ BLOB = "... on Blob { text isBinary byteSize }"
 LABELS_LOOKED_AT = 100  # GitHub's page limit; a PR with more falls back to the REST listing
 PULL_FIELDS = (
     "number url title body headRefName headRefOid baseRefName state merged"
-    " headRepositoryOwner { login }"
+    " headRepositoryOwner { login } headRepository { nameWithOwner } author { __typename login }"
     f" labels(first: {LABELS_LOOKED_AT}) {{ totalCount nodes {{ name }} }}"
 )
 _STATES = {"OPEN": "open", "CLOSED": "closed", "MERGED": "closed"}
@@ -123,7 +123,7 @@ def blob_at(alias: str, commit: str, path: str) -> str:
 
 def files_query(owner: str, name: str, commit: str, paths: Sequence[str]) -> str:
     """A query reading every one of ``paths`` at ``commit``, aliased ``f0``, ``f1``, ..."""
-    fields = [blob_at(f"f{i}", commit, path) for i, path in enumerate(paths)]
+    fields = [file_at(f"f{i}", commit, path) for i, path in enumerate(paths)]
     return graphql_query([repository_field(owner, name, fields)])
 
 
@@ -135,18 +135,35 @@ def files_from(commit: str, paths: Sequence[str], data: Any) -> dict[str, FileAt
         return None
     out: dict[str, FileAtRef] = {}
     for i, path in enumerate(paths):
-        found = file_from_blob(path, commit, repository.get(f"f{i}"))
+        found = file_from_commit(path, commit, repository.get(f"f{i}"))
         if found is not None:
             out[path] = found
     return out
 
 
 def file_in_commit(alias: str, path: str) -> str:
-    """A field of a Commit reading ``path`` in that very commit (Commit.file)."""
-    return f"{alias}: file(path: {literal(path)}) {{ object {{ {BLOB} }} }}"
+    """A field of a Commit reading ``path`` in that very commit (Commit.file), with its mode
+    (``object(expression:)`` has none, and the commit bumper builds keeps it)."""
+    return f"{alias}: file(path: {literal(path)}) {{ mode object {{ {BLOB} }} }}"
 
 
-def file_from_blob(path: str, commit: str, blob: Any) -> FileAtRef | None:
+def file_at(alias: str, commit: str, path: str) -> str:
+    """A field reading ``path`` (and its mode) in commit ``commit``, a sha."""
+    return (
+        f"{alias}: object(oid: {literal(commit)})"
+        f" {{ ... on Commit {{ {file_in_commit('file', path)} }} }}"
+    )
+
+
+def file_from_commit(path: str, commit: str, node: Any) -> FileAtRef | None:
+    """The file an answered ``file_at`` field holds; None when the answer does not say (no
+    such commit, an error): the contents API reads it."""
+    if not isinstance(node, Mapping) or "file" not in node:
+        return None
+    return file_from_entry(path, commit, node["file"])
+
+
+def file_from_blob(path: str, commit: str, blob: Any, mode: str = REGULAR) -> FileAtRef | None:
     """The file an answered ``blob_at`` field holds; None when the answer cannot be trusted
     as it is (text that does not round-trip to its bytes, a tree): the contents API reads it.
     """
@@ -161,7 +178,7 @@ def file_from_blob(path: str, commit: str, blob: Any) -> FileAtRef | None:
         return FileAtRef(path, commit, None, refused=refused)
     text = blob.get("text")
     if isinstance(text, str) and (size is None or len(text.encode()) == size):
-        return FileAtRef(path, commit, text)
+        return FileAtRef(path, commit, text, mode=mode)
     return None
 
 
@@ -171,7 +188,10 @@ def file_from_entry(path: str, commit: str, entry: Any) -> FileAtRef | None:
         return FileAtRef(path, commit, None)
     if not isinstance(entry, Mapping):
         return None
-    return file_from_blob(path, commit, entry.get("object"))
+    mode = entry.get("mode")
+    if not isinstance(mode, int) or isinstance(mode, bool):
+        return None  # GraphQL gives the mode as a number: 33261 is 0o100755
+    return file_from_blob(path, commit, entry.get("object"), f"{mode:06o}")
 
 
 def pulls_page(after: str | None, size: int = 100) -> str:
@@ -214,9 +234,20 @@ def pull_from_node(node: Any) -> PullInfo:
             state=_STATES[str(node["state"])],
             merged=bool(node.get("merged")),
             labels=names,
+            author=_actor_login(node.get("author")),
+            head_repo=str((node.get("headRepository") or {}).get("nameWithOwner") or ""),
         )
     except (KeyError, TypeError, AttributeError):
         raise ValueError("not a pull request") from None
+
+
+def _actor_login(actor: Any) -> str:
+    """An answered ``author { __typename login }`` as REST spells it: GraphQL gives a bot's
+    login without the ``[bot]`` that REST's ``user.login`` and commit authors carry."""
+    if not isinstance(actor, Mapping) or not actor.get("login"):
+        return ""  # a deleted account ("ghost")
+    login = str(actor["login"])
+    return f"{login}[bot]" if actor.get("__typename") == "Bot" else login
 
 
 def branch_head(alias: str, branch: str) -> str:

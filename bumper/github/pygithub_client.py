@@ -287,6 +287,30 @@ def as_forge_error(what: str) -> Iterator[None]:
         raise ForgeError(f"{what}: {_why(exc)}") from None
     except requests.RequestException as exc:
         raise ForgeError(f"{what}: {_short(exc)}") from None
+    except _ODD_ANSWER as exc:
+        # PyGithub raises these (not GithubException) for answers it cannot follow; their text
+        # carries the URL, so only what kind of answer it was is said.
+        raise ForgeError(f"{what}: {_odd(exc)}") from None
+
+
+# What PyGithub's Requester raises for an answer it will not follow: RuntimeError for a 301
+# to another host or scheme, AssertionError for a URL (a Link: next) outside github.api_url,
+# ValueError for a body that starts like JSON and is not, TypeError when a GraphQL 200 has no
+# body at all.
+_ODD_ANSWER = (RuntimeError, AssertionError, ValueError, TypeError)
+
+
+def _odd(exc: Exception) -> str:
+    if isinstance(exc, RuntimeError) and "redirected" in str(exc):
+        return "GitHub redirected the request to another host or scheme; is github.api_url right?"
+    if isinstance(exc, AssertionError):
+        return (
+            "the answer points to another host (a Link or Location outside github.api_url);"
+            " is github.api_url right?"
+        )
+    if isinstance(exc, TypeError):
+        return "unexpected answer (an empty body)"
+    return "unexpected answer (not valid JSON)"
 
 
 def _short(exc: requests.RequestException) -> str:

@@ -34,6 +34,7 @@ from bumper.config.settings import Config, Secret
 from bumper.errors import ForgeError, PinError
 from bumper.github.forge import (
     MOVED,
+    REGULAR,
     BaseHead,
     BranchInfo,
     BranchMoved,
@@ -271,9 +272,27 @@ class GitHubForge:
         if b"\0" in raw[:8192]:  # git's own test for a binary file
             return FileAtRef(path, commit, None, binary=True)
         try:
-            return FileAtRef(path, commit, pins.decode_makefile(raw, path))
+            text = pins.decode_makefile(raw, path)
         except PinError as exc:
             return FileAtRef(path, commit, None, refused=str(exc))
+        return FileAtRef(path, commit, text, mode=self._mode(commit, path))
+
+    def _mode(self, commit: str, path: str) -> str:
+        """The git mode of ``path`` at ``commit`` (the contents API gives none): one tree
+        listing per directory level, spent only when GraphQL could not read the file."""
+        what = f"read the mode of {self.target}:{path}"
+        tree = commit  # GitHub lists a commit's tree under the commit's sha too
+        parts = path.split("/")
+        for depth, part in enumerate(parts):
+            data = self._call(what, "GET", f"/repos/{self.target}/git/trees/{tree}")
+            listed = data.get("tree") if isinstance(data, dict) else None
+            found = [e for e in listed or [] if isinstance(e, dict) and e.get("path") == part]
+            if len(found) != 1 or not isinstance(found[0].get("mode"), str):
+                raise ForgeError(f"{what}: unexpected answer")
+            if depth == len(parts) - 1:
+                return str(found[0]["mode"])
+            tree = _answered_sha(what, found[0])
+        raise ForgeError(f"{what}: empty path")
 
     def open_pulls(self) -> list[PullInfo]:
         return self._pulls(f"list open PRs of {self.target}", {"state": "open"})
@@ -346,8 +365,10 @@ class GitHubForge:
         return f"{name} <{email}>"
 
     # -- writes ---------------------------------------------------------------------------
-    def make_commit(self, base: BaseHead, path: str, text: str, message: str) -> str:
-        entry = {"path": path, "mode": "100644", "type": "blob", "content": text}
+    def make_commit(
+        self, base: BaseHead, path: str, text: str, message: str, mode: str = REGULAR
+    ) -> str:
+        entry = {"path": path, "mode": mode, "type": "blob", "content": text}
         what = f"write a commit in {self.push_repo}"
         tree = self._call(
             what,
@@ -508,6 +529,8 @@ def _pull_info(what: str, data: Any) -> PullInfo:
             state=str(data["state"]),
             merged=bool(data.get("merged_at")),
             labels=tuple(str(label["name"]) for label in labels),
+            author=_login(data.get("user")),
+            head_repo=str((head.get("repo") or {}).get("full_name") or ""),
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         raise ForgeError(f"{what}: unexpected answer (not a pull request)") from None

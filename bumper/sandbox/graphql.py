@@ -137,17 +137,20 @@ class Owner(Node):
 
     def __init__(self, ctx: Context, login: str) -> None:
         super().__init__(ctx)
-        self.login = login
-        self.typename = "User" if login.lower() == USER else "Organization"
+        # GitHub's GraphQL names an App's bot ``slug`` (a Bot), where REST says ``slug[bot]``
+        bot = login.endswith("[bot]")
+        self.account = login  # ids are REST's, which knows the bot as slug[bot]
+        self.login = login.removesuffix("[bot]")
+        self.typename = "User" if login.lower() == USER else "Bot" if bot else "Organization"
 
     def f_login(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
         return self.login
 
     def f_id(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
-        return node_id(self.typename, stable_id(self.typename, self.login))
+        return node_id(self.typename, stable_id(self.typename, self.account))
 
     def f_databaseId(self, args: dict[str, Any], where: Field, path: list[Any]) -> int:
-        return stable_id(self.typename, self.login)
+        return stable_id(self.typename, self.account)
 
     def f_url(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
         return f"{self.ctx.urls.base}/{self.login}"

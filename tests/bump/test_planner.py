@@ -171,6 +171,13 @@ TABLE = [
         Do.SKIP,
         False,
     ),
+    (
+        13,
+        "a PR from bumper's branch that another account opened",
+        facts(foreign=pull(author="alice")),
+        Do.SKIP,
+        False,
+    ),
 ]
 
 
@@ -188,7 +195,7 @@ def test_rule(rule: int, situation: str, given: Facts, expected: Do, push: bool)
 
 def test_every_rule_but_nine_has_a_row() -> None:
     # Rule 9 (422 "already exists" on create) is the forge's answer, tested end to end.
-    assert {row[0] for row in TABLE} == {1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12}
+    assert {row[0] for row in TABLE} == {1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13}
 
 
 def test_nothing_changed_needs_no_look_up() -> None:

@@ -15,12 +15,14 @@ from typing import Any
 import pytest
 from github import Auth, Github
 
-from bumper.bump.prtext import parse_marker, parse_trailer
+from bumper.bump.prtext import Marker, format_marker, parse_marker, parse_trailer
 from bumper.bump.publish import publish
+from bumper.bump.snapshot import read_pass
 from bumper.config.settings import Config, GitHubSettings, PrSettings, Secret, TargetSettings
 from bumper.github.http import new_client
 from bumper.github.pygithub_forge import GitHubForge
 from bumper.model import Entry, Head, Result, Status
+from bumper.sandbox.pulls import tracker
 
 TARGET = "acme/app"
 LIB = Entry(repository="up/lib", variable="LIB_VERSION", branch="main", file="Makefile")
@@ -160,11 +162,13 @@ def test_nothing_changed_pass_makes_no_write_and_bounded_reads(world: World) -> 
     assert [r.status for r in results] == [Status.UP_TO_DATE] * 3
     log = [(r["method"], r["path"]) for r in world.sb.requests()]
     assert world.writes() == []
-    # the base head, every base file in one GraphQL query, one listing of open PRs
+    # the base head, every base file in one GraphQL query, one listing of open PRs, and
+    # the account bumper writes as (which of those PRs are bumper's)
     assert log == [
         ("GET", f"/api/v3/repos/{TARGET}/branches/main"),
         ("POST", "/api/graphql"),
         ("GET", f"/api/v3/repos/{TARGET}/pulls"),
+        ("GET", "/api/v3/user"),
     ]
 
 
@@ -621,3 +625,143 @@ def test_a_branch_left_by_a_dead_pass_is_still_recognised_as_bumpers(world: Worl
     world.store.commit_files(TARGET, "main", {"README.md": "moved\n"}, "the base moves")
     result = one(world.run())
     assert result.status is Status.BUMPED and "reused the branch" in result.message
+
+
+RULES = Entry(repository="up/lib", variable="LIB_VERSION", branch="main", file="debian/rules")
+
+
+def _executable_rules(world: World) -> str:
+    """debian/rules, an executable Makefile (mode 100755), committed through the REST API."""
+    text = f"#!/usr/bin/make -f\nLIB_VERSION := {world.old['up/lib']}\n%:\n\tdh $@\n"
+    base = world.ref(TARGET)
+    with new_client(timeout=10) as http:
+        api, auth = world.sb.api_url, {"Authorization": f"token {world.sb.token}"}
+        tree_of = http.get(f"{api}/repos/{TARGET}/git/commits/{base}", headers=auth).json()
+        entry = {"path": "debian/rules", "mode": "100755", "type": "blob", "content": text}
+        tree = http.post(
+            f"{api}/repos/{TARGET}/git/trees",
+            headers=auth,
+            json={"base_tree": tree_of["tree"]["sha"], "tree": [entry]},
+        ).json()
+        commit = http.post(
+            f"{api}/repos/{TARGET}/git/commits",
+            headers=auth,
+            json={"message": "Add debian/rules", "tree": tree["sha"], "parents": [base]},
+        ).json()
+        moved = http.patch(
+            f"{api}/repos/{TARGET}/git/refs/heads/main", headers=auth, json={"sha": commit["sha"]}
+        )
+        assert moved.is_success, moved.text
+    return text
+
+
+def _mode(world: World, rev: str, path: str) -> str:
+    return world.store.git(TARGET, "ls-tree", rev, "--", path).decode().split()[0]
+
+
+@pytest.mark.parametrize("read_by", ["graphql", "contents API"])
+def test_an_executable_makefile_stays_executable(world: World, read_by: str) -> None:
+    text = _executable_rules(world)
+    assert _mode(world, "main", "debian/rules") == "100755"  # the sandbox keeps it, as git does
+    new = world.upstream_commit()
+    if read_by == "contents API":
+        world.sb.add_fault(r"^/api/graphql$", status=502, times=-1)
+    result = one(world.run([RULES]))
+    assert result.status is Status.BUMPED, result.message
+    assert world.base_file("debian/rules", rev="update/LIB_VERSION") == text.replace(
+        world.old["up/lib"], new
+    )
+    assert _mode(world, "update/LIB_VERSION", "debian/rules") == "100755"
+
+
+def test_an_executable_makefile_read_by_the_snapshot_stays_executable(world: World) -> None:
+    _executable_rules(world)
+    world.upstream_commit()
+    token = Secret(world.sb.token)
+    config = world.config
+    with new_client(timeout=10) as client, GitHubForge.from_config(config, token) as forge:
+        heads, state = read_pass(
+            [RULES],
+            target=TARGET,
+            base="main",
+            paths=["debian/rules"],
+            client=client,
+            github=config.github,
+            lookup=config.lookup,
+            token=token,
+        )
+        assert state is not None and "debian/rules" in state.files
+        [result] = publish(
+            config,
+            [RULES],
+            {k: v for k, v in heads.items() if isinstance(v, Head)},
+            forge,
+            client=client,
+            token=token,
+            state=state,
+        )
+    assert result.status is Status.BUMPED, result.message
+    assert _mode(world, "update/LIB_VERSION", "debian/rules") == "100755"
+
+
+def _outsider_pr(world: World, login: str, branch: str, marker_for: Entry) -> int:
+    """A PR from ``login``'s fork whose body hides a marker naming ``marker_for``'s pin."""
+    fork = f"{login}/app"
+    if not world.store.exists(fork):
+        world.store.fork(TARGET, login)
+    world.store.commit_files(fork, branch, {"x": branch}, "mine", parent=world.ref(TARGET))
+    sha = "1" * 40
+    marker = Marker(marker_for.file, marker_for.variable, marker_for.repository, sha, sha, sha, sha)
+    body = f"hello\n\n{format_marker(marker)}\n"
+    with new_client(timeout=10) as http:
+        opened = http.post(
+            f"{world.sb.api_url}/repos/{TARGET}/pulls",
+            headers={"Authorization": f"token {world.sb.token}"},
+            json={"title": "mine", "head": f"{login}:{branch}", "base": "main", "body": body},
+        )
+    assert opened.status_code == 201, opened.text
+    number = int(opened.json()["number"])
+    _opened_by(world, number, login)
+    return number
+
+
+def _opened_by(world: World, number: int, login: str) -> None:
+    """Seed who opened PR ``number`` (the sandbox has one user's token to open it with)."""
+    board_of = tracker(world.store)
+    with world.store.lock:
+        board = board_of.board(world.store.info(TARGET).id)
+        board.pulls[number].user = login
+        board_of.save(board)
+
+
+def test_a_fork_pr_with_bumpers_marker_does_not_block_the_pin(world: World) -> None:
+    _outsider_pr(world, "mallory", "update/LIB_VERSION", LIB)  # even its branch name
+    new = world.upstream_commit()
+    result = one(world.run())
+    assert result.status is Status.BUMPED, result.message
+    mine = [pr for pr in world.pulls() if pr.user.login == "sandbox"]
+    assert [(pr.head.label, pr.number) for pr in mine] == [("acme:update/LIB_VERSION", result.pr)]
+    assert new in mine[0].title
+
+
+def test_fork_prs_with_markers_do_not_count_towards_max_open(world: World) -> None:
+    for n in range(2):
+        _outsider_pr(world, "mallory", f"spam{n}", TOOL)
+    world.upstream_commit()
+    config = dataclasses.replace(world.config, pr=PrSettings(max_open=2))
+    result = one(world.run(config=config))
+    assert result.status is Status.BUMPED, result.message
+
+
+def test_a_pr_from_bumpers_branch_opened_by_someone_else_is_left_alone(world: World) -> None:
+    world.upstream_commit()
+    first = one(world.run())
+    assert first.pr is not None
+    _opened_by(world, first.pr, "alice")  # as if alice had opened it from bumper's branch
+    head = world.ref(TARGET, "update/LIB_VERSION")
+    world.upstream_commit(title="newer")
+    result = one(world.run())
+    assert result.status is Status.SKIPPED, result.message
+    assert result.pr == first.pr and "opened by alice" in result.message
+    assert world.ref(TARGET, "update/LIB_VERSION") == head  # not pushed to
+    assert [pr.number for pr in world.pulls()] == [first.pr]  # no second PR either

@@ -24,6 +24,7 @@ from bumper.github.http import new_client
 from bumper.github.pygithub_forge import GitHubForge
 from bumper.model import Entry, Head, Status
 from bumper.sandbox.gql_parse import parse
+from bumper.sandbox.pulls import tracker
 from bumper.upstream import lookup_heads
 
 BASE = "b" * 40
@@ -54,7 +55,7 @@ def _first_answer(**target: Any) -> dict[str, Any]:
     commit = {
         "oid": BASE,
         "tree": {"oid": TREE},
-        "f0": {"object": {"text": "V?=1\n", "isBinary": False, "byteSize": 5}},
+        "f0": {"mode": 0o100644, "object": {"text": "V?=1\n", "isBinary": False, "byteSize": 5}},
         "f1": None,
     }
     pulls = {"pageInfo": {"hasNextPage": False, "endCursor": "Y3Vy"}, "nodes": [_node(1)]}
@@ -88,7 +89,9 @@ def test_later_queries_name_the_base_sha_and_the_next_page_of_prs() -> None:
     field = target_field(read)
     assert field is not None
     parse(graphql_query([field]))
-    assert f'f1: object(expression: "{BASE}:b/Makefile")' in field
+    # through Commit.file by the base's sha, which also gives the file's mode
+    assert f'f1: object(oid: "{BASE}") {{ ... on Commit {{ file: file(path: "b/Makefile")' in field
+    assert "mode" in field
     assert 'after: "Y3Vy"' in field and "base:" not in field
 
 
@@ -96,7 +99,12 @@ def test_a_whole_read_gives_the_base_files_and_prs_newest_first() -> None:
     read = take_target(_read(per_query=1), GraphQLReply(_first_answer()))
     second = {
         "t": {
-            "f1": {"text": "W?=2\n", "isBinary": False, "byteSize": 5},
+            "f1": {
+                "file": {
+                    "mode": 0o100755,  # GraphQL's TreeEntry.mode is a number
+                    "object": {"text": "W?=2\n", "isBinary": False, "byteSize": 5},
+                }
+            },
             "pulls": {
                 "pageInfo": {"hasNextPage": False, "endCursor": None},
                 "nodes": [_node(2, body="text", labels=None)],
@@ -110,7 +118,7 @@ def test_a_whole_read_gives_the_base_files_and_prs_newest_first() -> None:
     assert state is not None
     assert state.files == {
         "Makefile": FileAtRef("Makefile", BASE, "V?=1\n"),
-        "b/Makefile": FileAtRef("b/Makefile", BASE, "W?=2\n"),
+        "b/Makefile": FileAtRef("b/Makefile", BASE, "W?=2\n", mode="100755"),
     }
     assert [(p.number, p.body, p.labels) for p in state.pulls] == [
         (2, "text", ()),
@@ -365,6 +373,7 @@ def test_a_target_not_readable_this_way_is_read_by_the_forge_as_before(small: Ta
         ("GET", "/api/v3/repos/acme/app/branches/main"),
         ("POST", "/api/graphql"),
         ("GET", "/api/v3/repos/acme/app/pulls"),
+        ("GET", "/api/v3/user"),  # which open PRs are bumper's
     ]
 
 
@@ -502,3 +511,51 @@ def test_a_pr_retargeted_to_another_base_is_seen_by_the_snapshot_and_left_alone(
     assert sorted(p["number"] for p in listed) == [1, 2, 3]
     writes = [r for r in small.api_requests() if r[0] in WRITES and r[1] != "/api/graphql"]
     assert not [w for w in writes if "LIB001" in w[1] or w[1].endswith("/pulls/2")]
+
+
+def test_a_pr_node_gives_its_author_as_rest_does_and_its_head_repository() -> None:
+    bot = {"__typename": "Bot", "login": "bumper-app"}  # GraphQL drops the [bot]
+    node = _node(1, author=bot, headRepository={"nameWithOwner": "acme/app"})
+    read = take_target(_read(), GraphQLReply(_first_answer(pulls=_page([node]))))
+    state = snapshot(read)
+    assert state is not None
+    [pr] = state.pulls
+    assert (pr.author, pr.head_repo) == ("bumper-app[bot]", "acme/app")
+    gone = _node(1, author=None, headRepository=None)  # a deleted account, a deleted fork
+    state = snapshot(take_target(_read(), GraphQLReply(_first_answer(pulls=_page([gone])))))
+    assert state is not None and (state.pulls[0].author, state.pulls[0].head_repo) == ("", "")
+
+
+def _page(nodes: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": nodes}
+
+
+def test_a_fork_pr_with_a_marker_does_not_block_a_pin_read_by_the_snapshot(
+    small: Target,
+) -> None:
+    store = small.store
+    entry = small.entries[0]
+    store.fork("acme/app", "mallory")
+    branch = prtext.render_branch(small.config.pr, entry)
+    store.commit_files("mallory/app", branch, {"x": "x"}, "x", parent=store.ref("acme/app", "main"))
+    sha = "1" * 40
+    marker = prtext.Marker(entry.file, entry.variable, entry.repository, sha, sha, sha, sha)
+    opened = small.rest.post(
+        "/repos/acme/app/pulls",
+        json={
+            "title": "mine",
+            "head": f"mallory:{branch}",
+            "base": "main",
+            "body": prtext.format_marker(marker),
+        },
+    )
+    assert opened.status_code == 201, opened.text
+    board_of = tracker(store)
+    with store.lock:  # seed who opened it: the sandbox has one user's token to open it with
+        board = board_of.board(store.info("acme/app").id)
+        board.pulls[opened.json()["number"]].user = "mallory"
+        board_of.save(board)
+    report = small.run()
+    first = report.results[0]
+    assert first.status is Status.BUMPED, first.message
+    assert first.pr != opened.json()["number"]
