@@ -50,6 +50,16 @@ PHASE_METHOD = {"pr_create": "POST", "pr_edit": "PATCH"}
 PHASE_GRAPHQL = {"ref_write": "mutation"}  # the GraphQL operation a phase's requests carry
 GRAPHQL_DOWN = {"lookup_git"}  # phases tested with every GraphQL request answered 502
 
+# The phases of rule 7 (closing a superseded PR), in the world of test_close_faults.prepare:
+# the PR closed first, then bumper's one comment, then its branch deleted.
+CLOSE_PHASES = {
+    "close": r"^/api/v3/repos/[^/]+/[^/]+/pulls/\d+$",
+    "comment": r"^/api/v3/repos/[^/]+/[^/]+/issues/\d+/comments$",
+    "delete": r"^/api/graphql$",
+}
+CLOSE_PHASE_METHOD = {"close": "PATCH", "comment": "POST"}
+CLOSE_PHASE_GRAPHQL = {"delete": "mutation"}
+
 
 @dataclass(frozen=True)
 class Run:
