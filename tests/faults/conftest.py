@@ -371,6 +371,53 @@ def run(
     return InProcess(world, capsys, caplog)
 
 
+def check_fault_met(
+    world: World, fault: int, mode: str, path: str, method: str | None, graphql: str | None
+) -> None:
+    """The fault met the pass: a case that injects nothing proves nothing."""
+    if mode == "once":
+        assert fault not in [f["id"] for f in world.sb.faults.active()]
+    else:
+        assert any(
+            re.search(path, r["path"])
+            and r["method"] == (method or r["method"])
+            and r.get("graphql") == (graphql or r.get("graphql"))
+            for r in world.sb.requests()
+        )
+
+
+def push_before(
+    world: World,
+    run: InProcess,
+    *,
+    path: str,
+    method: str | None,
+    graphql: str | None,
+    nth: int,
+    branch: str,
+) -> tuple[Run, str]:
+    """A pass during which a person pushes to ``branch`` just before the ``nth`` request
+    matching (a sandbox hook); what it printed, and the person's commit."""
+    hook = {
+        "path": path,
+        "method": method,
+        "graphql": graphql,
+        "nth": nth,
+        "repository": TARGET,
+        "branch": branch,
+        "files": {"NOTES.md": "a person's work\n"},
+        "message": "A person's fix",
+    }
+    with httpx.Client(base_url=world.sb.url, timeout=10) as admin:
+        assert admin.post("/_sandbox/hooks", json=hook).status_code == 201
+        raced = run()
+        (fired,) = admin.get("/_sandbox/hooks").json()
+        admin.delete("/_sandbox/hooks")
+    pushed = fired["pushed"]
+    assert pushed is not None, f"the write never came\n{raced.describe()}"
+    return raced, str(pushed)
+
+
 def sample(items: Sequence[Any], k: int, seed: str) -> list[Any]:
     """``k`` items chosen by a fixed seed: the same CI sample on every run."""
     import random

@@ -14,10 +14,6 @@ CI runs a sample (every phase, both modes); ``pytest --full`` every kind at ever
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
-import httpx
 import pytest
 
 from bumper.github.forge import MOVED
@@ -32,8 +28,10 @@ from faults.conftest import (
     InProcess,
     Run,
     World,
+    check_fault_met,
+    push_before,
 )
-from faults.test_fault_matrix import KINDS, MODES
+from faults.test_fault_matrix import KINDS, MODES, cases
 
 BRANCH = PR_BRANCH.format("LIB_VERSION")
 GONE = "no longer needed"
@@ -49,21 +47,6 @@ CI_SAMPLE = {
     ("truncate", "delete", "once"),
     ("500", "delete", "always"),
 }
-
-
-def _cases() -> list[Any]:
-    return [
-        pytest.param(
-            kind,
-            phase,
-            mode,
-            id=f"{kind}-{phase}-{mode}",
-            marks=() if (kind, phase, mode) in CI_SAMPLE else (pytest.mark.slow,),
-        )
-        for kind in KINDS
-        for phase in CLOSE_PHASES
-        for mode in MODES
-    ]
 
 
 def prepare(world: World, run: InProcess) -> int:
@@ -103,7 +86,7 @@ def check_quiet(world: World, run: InProcess) -> Run:
     return again
 
 
-@pytest.mark.parametrize(("kind", "phase", "mode"), _cases())
+@pytest.mark.parametrize(("kind", "phase", "mode"), cases(CLOSE_PHASES, CI_SAMPLE))
 def test_close_fault_then_clean_pass_leaves_one_comment_and_no_branch(
     world: World, run: InProcess, kind: str, phase: str, mode: str
 ) -> None:
@@ -113,15 +96,7 @@ def test_close_fault_then_clean_pass_leaves_one_comment_and_no_branch(
         world.sb, CLOSE_PHASES[phase], method, 1 if mode == "once" else -1, graphql
     )
     faulted = run()
-    if mode == "once":
-        assert fault not in [f["id"] for f in world.sb.faults.active()], faulted.describe()
-    else:
-        assert any(
-            re.search(CLOSE_PHASES[phase], r["path"])
-            and r["method"] == (method or r["method"])
-            and r.get("graphql") == (graphql or r.get("graphql"))
-            for r in world.sb.requests()
-        ), faulted.describe()
+    check_fault_met(world, fault, mode, CLOSE_PHASES[phase], method, graphql)
     world.sb.clear_faults()
     world.check_truthful(faulted)
     if mode == "once" and KINDS[kind].retried:
@@ -177,23 +152,9 @@ def test_a_persons_push_before_the_rule7_delete_keeps_their_commit(
     world: World, run: InProcess
 ) -> None:
     number = prepare(world, run)
-    hook = {
-        "path": r"^/api/graphql$",
-        "method": None,
-        "graphql": "mutation",
-        "nth": 1,
-        "repository": TARGET,
-        "branch": BRANCH,
-        "files": {"NOTES.md": "a person's work\n"},
-        "message": "A person's fix",
-    }
-    with httpx.Client(base_url=world.sb.url, timeout=10) as admin:
-        assert admin.post("/_sandbox/hooks", json=hook).status_code == 201
-        raced = run()
-        (fired,) = admin.get("/_sandbox/hooks").json()
-        admin.delete("/_sandbox/hooks")
-    pushed = fired["pushed"]
-    assert pushed is not None, f"the delete never came\n{raced.describe()}"
+    raced, pushed = push_before(
+        world, run, path=r"^/api/graphql$", method=None, graphql="mutation", nth=1, branch=BRANCH
+    )
     world.check_truthful(raced)
     assert MOVED in raced.results["LIB_VERSION"]["message"], raced.describe()
     assert world.head(world.target, BRANCH) == pushed
