@@ -266,6 +266,12 @@ def parse_marker(body: str | None) -> Marker | None:
     return marker
 
 
+def closed_mark(commit: str) -> str:
+    """The hidden line of bumper's comment on a PR it closed under rule 7 at branch head
+    ``commit``: how a later pass knows the comment is there (no outside text holds ``<!--``)."""
+    return f"<!-- bumper-closed {commit} -->"
+
+
 def replace_marker(body: str, marker: Marker) -> str:
     """``body`` with its marker replaced (or appended): used when closing, to keep the text."""
     new = format_marker(marker)

@@ -235,6 +235,17 @@ def _unmerged_shas(entry: Entry, bodies: Sequence[str]) -> frozenset[str]:
     return frozenset(shas)
 
 
+def _superseded_at(entry: Entry, body: str, head: str) -> bool:
+    """Whether ``body`` is of ``entry``'s PR that rule 7 closed at branch head ``head``."""
+    marker = prtext.parse_marker(body)
+    return (
+        marker is not None
+        and marker.superseded
+        and marker.key == entry.key
+        and (marker.commit == head)
+    )
+
+
 def _planned_head(facts: Facts) -> str:
     """The head of the entry's branch the plan was made from: a ref write is conditional on
     it, so a push that came after is never overwritten."""
@@ -383,6 +394,11 @@ class _Pass:
                 diff=diff,
             )
 
+        if action.do is Do.NOTHING and facts.pr is None and not self.dry_run:
+            closed = self._leftover(facts)
+            if closed is not None and facts.branch is not None:
+                done = f"{action.reason}; PR #{closed.number} was closed by bumper"
+                return result(self._tidy(facts, closed, facts.branch.head.sha, done), closed)
         if action.do in (Do.NOTHING, Do.SKIP) or self.dry_run:
             return result(action.reason)
         if action.do is Do.CLOSE:
@@ -459,23 +475,55 @@ class _Pass:
         return ""
 
     def _close(self, facts: Facts, action: Action) -> str:
-        pr, marker = facts.pr, facts.marker
+        """Rule 7: close first (so no comment ever stands on a PR left open), then _tidy."""
+        pr, head = facts.pr, _planned_head(facts)
         assert pr is not None
-        body = None
-        if marker is not None:
-            body = prtext.replace_marker(pr.body, dataclasses.replace(marker, superseded=True))
+        known = facts.marker if facts.marker and facts.marker.key == facts.entry.key else None
+        # The head it is closed at goes in the marker: a later pass finishes from it.
+        marker = dataclasses.replace(
+            known or self._marker(facts, head), superseded=True, commit=head
+        )
+        self.forge.close_pull(pr.number, body=prtext.replace_marker(pr.body, marker))
+        self.limits = dataclasses.replace(self.limits, open_now=self.limits.open_now - 1)
+        return self._tidy(facts, pr, head, action.reason)
+
+    def _tidy(self, facts: Facts, pr: PullInfo, head: str, done: str) -> str:
+        """After PR ``pr`` was closed under rule 7 at branch head ``head``: bumper's one
+        comment, then the branch deleted if it is still at ``head``.
+
+        The branch is deleted only once the comment is there: a branch still at ``head`` is
+        what tells a later pass (_leftover) to finish, at no cost to a pass where nothing
+        changed.
+        """
+        mark = prtext.closed_mark(head)
         comment = (
             f"`{facts.entry.variable}` in `{facts.entry.file}` is already `{facts.upstream}`"
-            f" on `{pr.base}`, so this PR is no longer needed. Closed by bumper; its branch is"
-            " deleted."
+            f" on `{pr.base}`, so this PR is no longer needed. Closed by bumper, which deletes"
+            f" its branch `{facts.branch_name}` unless someone has pushed to it.\n\n{mark}\n"
         )
-        self.forge.close_pull(pr.number, comment=comment, body=body)
-        self.limits = dataclasses.replace(self.limits, open_now=self.limits.open_now - 1)
         try:
-            self.forge.delete_branch(facts.branch_name, expected=_planned_head(facts))
+            self.forge.comment_once(pr.number, comment, mark)
+            self.forge.delete_branch(facts.branch_name, expected=head)
         except BranchMoved:
-            return f"{action.reason}; its branch {facts.branch_name}: {MOVED}"
-        return f"{action.reason} and deleted its branch"
+            return f"{done}; its branch {facts.branch_name}: {MOVED}"
+        except ForgeError as exc:
+            raise ForgeError(f"{done}, but {exc}; the next pass finishes it") from None
+        return f"{done} and deleted its branch"
+
+    def _leftover(self, facts: Facts) -> PullInfo | None:
+        """The PR rule 7 closed whose branch is still at the head it was closed at (its
+        comment or branch delete failed); known from the snapshot, so looking costs nothing."""
+        if self.state is None or facts.branch is None:
+            return None
+        head = facts.branch.head.sha
+        bodies = self.state.closed.get(facts.branch_name, ())
+        if not any(_superseded_at(facts.entry, body, head) for body in bodies):
+            return None
+        closed = self.forge.closed_pulls(facts.branch_name)
+        return next(
+            (pr for pr in closed if not pr.merged and _superseded_at(facts.entry, pr.body, head)),
+            None,
+        )
 
     # -- what gets written ----------------------------------------------------------------
     def _commit(self, facts: Facts, text: str) -> str:

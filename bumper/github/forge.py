@@ -173,6 +173,11 @@ class Forge(Protocol):
 
     def add_labels(self, number: int, labels: Sequence[str]) -> None: ...
 
-    def close_pull(self, number: int, *, comment: str, body: str | None = None) -> None:
-        """Comment, then close (setting ``body`` in the same edit when given)."""
+    def close_pull(self, number: int, *, body: str | None = None) -> None:
+        """Close the PR (setting ``body`` in the same edit when given)."""
+        ...
+
+    def comment_once(self, number: int, text: str, mark: str) -> None:
+        """Comment ``text`` on the PR unless a comment of it holds the line ``mark`` already
+        (a retried or repeated comment is never posted twice)."""
         ...

@@ -8,7 +8,8 @@ What is chosen on purpose here:
 - Retried writes are safe only because every write here is idempotent or detects its own
   earlier success: trees and commits are content-addressed, creating a branch that exists
   answers 422 and is reported as "exists", and creating a PR that exists answers 422 "already
-  exists" and is adopted.
+  exists" and is adopted. The one exception, a comment, is never made again blindly: the PR's
+  comments are read for its hidden mark first (``comment_once``).
 - No clone: commits are built with the Git Data API (one tree with the file's text inline,
   one commit on the base head), then a ref is created (REST, which refuses an existing ref)
   or moved or deleted with GraphQL's ``updateRefs``, only if it is still at the head the pass
@@ -167,9 +168,13 @@ class GitHubForge:
         input: Any = None,
         params: Any = None,
         absent: Callable[[GithubException], bool] | None = None,
+        once: bool = False,
     ) -> Any:
-        """The JSON answer; None when ``absent(error)`` says the error means "not there"."""
-        return self._answer(what, verb, url, input=input, params=params, absent=absent)[1]
+        """The JSON answer; None when ``absent(error)`` says the error means "not there".
+        ``once``: not made again when its answer breaks off (a write that is not idempotent)."""
+        return self._answer(what, verb, url, input=input, params=params, absent=absent, once=once)[
+            1
+        ]
 
     def _answer(
         self,
@@ -180,13 +185,14 @@ class GitHubForge:
         input: Any = None,
         params: Any = None,
         absent: Callable[[GithubException], bool] | None = None,
+        once: bool = False,
     ) -> tuple[dict[str, Any], Any]:
         def call() -> tuple[dict[str, Any], Any]:
             return self._requester.requestJsonAndCheck(verb, url, parameters=params, input=input)
 
         with as_forge_error(what):
             try:
-                headers, data = _again_if_broken(call, self._attempts)
+                headers, data = _again_if_broken(call, 1 if once else self._attempts)
             except GithubException as exc:
                 if absent is not None and absent(exc):
                     return {}, None
@@ -472,9 +478,7 @@ class GitHubForge:
             if not isinstance(self._call(what, "POST", url, input={"labels": list(labels)}), list):
                 raise ForgeError(f"{what}: unexpected answer")
 
-    def close_pull(self, number: int, *, comment: str, body: str | None = None) -> None:
-        url = f"/repos/{self.target}/issues/{number}/comments"
-        self._call(f"comment on PR #{number}", "POST", url, input={"body": comment})
+    def close_pull(self, number: int, *, body: str | None = None) -> None:
         fields = {"state": "closed"} if body is None else {"state": "closed", "body": body}
         what = f"close PR #{number}"
         closed = _pull_info(
@@ -482,6 +486,31 @@ class GitHubForge:
         )
         if closed.state != "closed":
             raise ForgeError(f"{what}: it is still {closed.state}")
+
+    def comment_once(self, number: int, text: str, mark: str) -> None:
+        what = f"comment on PR #{number}"
+        url = f"/repos/{self.target}/issues/{number}/comments"
+        if self._commented(what, url, mark):
+            return
+        for left in reversed(range(self._attempts)):
+            try:
+                posted = self._call(what, "POST", url, input={"body": text}, once=True)
+                if not isinstance(posted, dict) or "id" not in posted:
+                    raise ForgeError(f"{what}: unexpected answer")
+                return
+            except ForgeError:
+                # A comment whose answer broke off (or came back garbled) may be there all the
+                # same: look before posting again, or the PR gets it twice.
+                if self._commented(what, url, mark):
+                    return
+                if not left:
+                    raise
+
+    def _commented(self, what: str, url: str, mark: str) -> bool:
+        comments = self._list(what, url, {}, 10_000)
+        return any(
+            isinstance(c, dict) and mark in str(c.get("body") or "").splitlines() for c in comments
+        )
 
 
 def _sha(value: Any) -> str:

@@ -251,11 +251,26 @@ def test_base_that_got_the_sha_by_hand_closes_the_stale_pr(world: World) -> None
     assert world.pulls() == []
     closed = world.gh.get_repo(TARGET).get_pull(first.pr)
     assert closed.state == "closed" and not closed.merged
-    assert any("no longer needed" in c.body for c in closed.get_issue_comments())
+    assert ["no longer needed" in c.body for c in closed.get_issue_comments()] == [True]
     assert world.store.ref(TARGET, "update/LIB_VERSION") is None
     # Closed by bumper, so not "closed without merging" should the base go back.
     world.store.commit_files(TARGET, "main", {"Makefile": world.makefile}, "Revert")
     assert one(world.run()).status is Status.BUMPED
+
+
+def test_a_close_comment_whose_answer_broke_off_is_not_posted_twice(world: World) -> None:
+    """#14: the comment reached GitHub, its answer was cut short, and it was posted again."""
+    new = world.upstream_commit()
+    first = one(world.run())
+    by_hand = world.makefile.replace(world.old["up/lib"], new)
+    world.store.commit_files(TARGET, "main", {"Makefile": by_hand}, "Bump lib by hand")
+    world.sb.add_fault(r"/issues/\d+/comments$", method="POST", status=None, kind="truncate")
+    result = one(world.run())
+    assert result.status is Status.UP_TO_DATE, result.message
+    closed = world.gh.get_repo(TARGET).get_pull(first.pr)
+    assert closed.state == "closed"
+    assert ["no longer needed" in c.body for c in closed.get_issue_comments()] == [True]
+    assert world.store.ref(TARGET, "update/LIB_VERSION") is None
 
 
 def test_crash_between_branch_and_pr_adopts_branch(world: World) -> None:

@@ -50,6 +50,16 @@ PHASE_METHOD = {"pr_create": "POST", "pr_edit": "PATCH"}
 PHASE_GRAPHQL = {"ref_write": "mutation"}  # the GraphQL operation a phase's requests carry
 GRAPHQL_DOWN = {"lookup_git"}  # phases tested with every GraphQL request answered 502
 
+# The phases of rule 7 (closing a superseded PR), in the world of test_close_faults.prepare:
+# the PR closed first, then bumper's one comment, then its branch deleted.
+CLOSE_PHASES = {
+    "close": r"^/api/v3/repos/[^/]+/[^/]+/pulls/\d+$",
+    "comment": r"^/api/v3/repos/[^/]+/[^/]+/issues/\d+/comments$",
+    "delete": r"^/api/graphql$",
+}
+CLOSE_PHASE_METHOD = {"close": "PATCH", "comment": "POST"}
+CLOSE_PHASE_GRAPHQL = {"delete": "mutation"}
+
 
 @dataclass(frozen=True)
 class Run:
@@ -359,6 +369,53 @@ def run(
     for name in ("bumper", "github", "urllib3", "httpx"):
         caplog.set_level(logging.DEBUG, logger=name)
     return InProcess(world, capsys, caplog)
+
+
+def check_fault_met(
+    world: World, fault: int, mode: str, path: str, method: str | None, graphql: str | None
+) -> None:
+    """The fault met the pass: a case that injects nothing proves nothing."""
+    if mode == "once":
+        assert fault not in [f["id"] for f in world.sb.faults.active()]
+    else:
+        assert any(
+            re.search(path, r["path"])
+            and r["method"] == (method or r["method"])
+            and r.get("graphql") == (graphql or r.get("graphql"))
+            for r in world.sb.requests()
+        )
+
+
+def push_before(
+    world: World,
+    run: InProcess,
+    *,
+    path: str,
+    method: str | None,
+    graphql: str | None,
+    nth: int,
+    branch: str,
+) -> tuple[Run, str]:
+    """A pass during which a person pushes to ``branch`` just before the ``nth`` request
+    matching (a sandbox hook); what it printed, and the person's commit."""
+    hook = {
+        "path": path,
+        "method": method,
+        "graphql": graphql,
+        "nth": nth,
+        "repository": TARGET,
+        "branch": branch,
+        "files": {"NOTES.md": "a person's work\n"},
+        "message": "A person's fix",
+    }
+    with httpx.Client(base_url=world.sb.url, timeout=10) as admin:
+        assert admin.post("/_sandbox/hooks", json=hook).status_code == 201
+        raced = run()
+        (fired,) = admin.get("/_sandbox/hooks").json()
+        admin.delete("/_sandbox/hooks")
+    pushed = fired["pushed"]
+    assert pushed is not None, f"the write never came\n{raced.describe()}"
+    return raced, str(pushed)
 
 
 def sample(items: Sequence[Any], k: int, seed: str) -> list[Any]:

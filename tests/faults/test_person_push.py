@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 
-from faults.conftest import PR_BRANCH, TARGET, InProcess, World
+from faults.conftest import PR_BRANCH, InProcess, World, push_before
 from faults.test_fault_matrix import prepare
 
 # (name, method, path, graphql, nth, the pin whose branch the person pushes to)
@@ -52,23 +51,9 @@ def test_a_persons_push_before_any_write_is_never_erased(
 ) -> None:
     prepare(world, run)
     branch = PR_BRANCH.format(variable)
-    hook = {
-        "path": path,
-        "method": method,
-        "graphql": graphql,
-        "nth": nth,
-        "repository": TARGET,
-        "branch": branch,
-        "files": {"NOTES.md": "a person's work\n"},
-        "message": "A person's fix",
-    }
-    with httpx.Client(base_url=world.sb.url, timeout=10) as admin:
-        assert admin.post("/_sandbox/hooks", json=hook).status_code == 201
-        raced = run()
-        (fired,) = admin.get("/_sandbox/hooks").json()
-        admin.delete("/_sandbox/hooks")
-    pushed = fired["pushed"]
-    assert pushed is not None, f"the write never came\n{raced.describe()}"
+    raced, pushed = push_before(
+        world, run, path=path, method=method, graphql=graphql, nth=nth, branch=branch
+    )
     world.check_truthful(raced)
     assert world.head(world.target, branch) == pushed, raced.describe()
 
