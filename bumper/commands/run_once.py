@@ -13,7 +13,7 @@ from bumper.bump.run import PassReport, run_pass
 from bumper.commands import count
 from bumper.config import load_config
 from bumper.config.settings import Config
-from bumper.github.http import KINDS
+from bumper.github.http import KINDS, request_counts
 from bumper.model import Result, Status
 from bumper.upstream import compare_url
 
@@ -90,7 +90,9 @@ def offline_line(report: PassReport) -> str | None:
     """One line when no server answered at all (every look-up failed to connect): the cause
     is the network or the configured URLs, not each of the entries that report it."""
     sent = sum(report.requests.get(kind, 0) for kind in KINDS)
-    answered = sum(n for key, n in report.requests.items() if key.rpartition("_")[2].isdigit())
+    answered = sum(
+        n for (_, status), n in request_counts(report.requests).items() if status.isdigit()
+    )
     failed = [r for r in report.results if r.status is Status.FAILED]
     if sent == 0 or answered or len(failed) < 2:
         return None

@@ -91,6 +91,28 @@ class RequestCounter:
             return self._counts[key]
 
 
+_STATUS_KEY = re.compile(r"\A([a-z]+)_(\d{3})\Z")
+
+
+def request_counts(requests: Mapping[str, int]) -> dict[tuple[str, str], int]:
+    """``{"git": 3, "git_200": 2}`` -> ``{("git", "200"): 2, ("git", "error"): 1}``.
+
+    A kind's bare count is every request sent; the part no status accounts for got no answer.
+    """
+    out: dict[tuple[str, str], int] = {}
+    answered: dict[str, int] = {}
+    for key, count in requests.items():
+        match = _STATUS_KEY.match(key)
+        if match:
+            out[(match[1], match[2])] = count
+            answered[match[1]] = answered.get(match[1], 0) + count
+    for kind in {k for k in requests if k.isalpha()}:
+        unanswered = requests[kind] - answered.get(kind, 0)
+        if unanswered > 0:
+            out[(kind, "error")] = unanswered
+    return out
+
+
 def new_client(
     *, timeout: float, counter: RequestCounter | None = None, user_agent: str = USER_AGENT
 ) -> httpx.Client:

@@ -7,7 +7,6 @@ computed from a Snapshot at scrape time rather than kept in step by hand.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping
 
 from prometheus_client import (
@@ -20,31 +19,11 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from bumper.github.http import request_counts
 from bumper.serve.statuspage import Snapshot
 
 PASS_OUTCOMES = ("ok", "failed", "stopped", "crashed", "skipped")
 ENTRY_STATES = ("bumped", "up-to-date", "held", "failed", "skipped", "pending")
-
-_STATUS_KEY = re.compile(r"\A([a-z]+)_(\d{3})\Z")
-
-
-def request_counts(requests: Mapping[str, int]) -> dict[tuple[str, str], int]:
-    """``{"git": 3, "git_200": 2}`` -> ``{("git", "200"): 2, ("git", "error"): 1}``.
-
-    A kind's bare count is every request sent; the part no status accounts for got no answer.
-    """
-    out: dict[tuple[str, str], int] = {}
-    answered: dict[str, int] = {}
-    for key, count in requests.items():
-        match = _STATUS_KEY.match(key)
-        if match:
-            out[(match[1], match[2])] = count
-            answered[match[1]] = answered.get(match[1], 0) + count
-    for kind in {k for k in requests if k.isalpha()}:
-        unanswered = requests[kind] - answered.get(kind, 0)
-        if unanswered > 0:
-            out[(kind, "error")] = unanswered
-    return out
 
 
 class Metrics:

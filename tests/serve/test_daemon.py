@@ -25,9 +25,9 @@ import pytest
 from serving import NEVER, Daemons, Served, config_yaml, demo_matrix
 
 from bumper.config.settings import GitHubSettings
+from bumper.github.http import request_counts
 from bumper.logs import RedactingFilter, add_secret, redact, setup_logging
 from bumper.model import Entry, Result, Status
-from bumper.serve.metrics import request_counts
 from bumper.serve.state import State
 from bumper.serve.statuspage import Snapshot, entry_views, render_html
 
