@@ -19,13 +19,6 @@ from bumper.config import matrix, sections, settings
 
 SCHEMA_ID = f"https://bumper.invalid/schema/config-{__version__}.json"
 
-_SECTIONS: dict[str, type[Any]] = {
-    "github": settings.GitHubSettings,
-    "target": settings.TargetSettings,
-    "pr": settings.PrSettings,
-    "schedule": settings.ScheduleSettings,
-    "lookup": settings.LookupSettings,
-}
 _SCALARS: dict[Any, dict[str, Any]] = {
     str: {"type": "string"},
     bool: {"type": "boolean"},
@@ -36,7 +29,13 @@ _SCALARS: dict[Any, dict[str, Any]] = {
 
 def config_schema() -> dict[str, Any]:
     """The schema as a JSON-ready dict."""
-    properties: dict[str, Any] = {name: _section(cls) for name, cls in _SECTIONS.items()}
+    # The settings sections are Config's fields whose type is a settings dataclass.
+    hints = typing.get_type_hints(settings.Config)
+    properties: dict[str, Any] = {
+        name: _section(hints[name])
+        for name in sections.TOP_KEYS
+        if dataclasses.is_dataclass(hints[name])
+    }
     properties["matrix"] = {
         "description": "One row per pin: which upstream branch it follows and where it lives.",
         "type": "array",
