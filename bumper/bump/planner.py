@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import re
 from dataclasses import dataclass
 
 from bumper import pins
@@ -289,3 +290,21 @@ def _text_stale(facts: Facts, pr: PullInfo, head: str) -> bool:
         or marker.commit != head
         or marker.old != facts.pin
     )
+
+
+# The reasons above that say what a pass did, as a dry run says them instead.
+_WOULD = (
+    (re.compile(r"reused the branch, opened PR \{pr\}"), "would reuse the branch and open a PR"),
+    (re.compile(r"opened PR \{pr\}"), "would open a PR"),
+    (re.compile(r"\bclosed PR #"), "would close PR #"),
+    (re.compile(r"\bupdated PR #"), "would update PR #"),
+    (re.compile(r"\brebuilt PR #"), "would rebuild PR #"),
+    (re.compile(r"\brefreshed its title and body"), "would refresh its title and body"),
+)
+
+
+def would(reason: str) -> str:
+    """PURE: a reason as a dry run says it: "would open a PR", never "opened PR"."""
+    for pattern, conditional in _WOULD:
+        reason = pattern.sub(conditional, reason)
+    return reason

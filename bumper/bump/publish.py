@@ -10,7 +10,6 @@ entry is isolated: its failure is its Result, and the pass goes on.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -18,7 +17,7 @@ import httpx
 
 from bumper import pins
 from bumper.bump import prtext
-from bumper.bump.planner import Action, Do, Facts, Limits, plan
+from bumper.bump.planner import Action, Do, Facts, Limits, plan, would
 from bumper.bump.prtext import Marker, UpstreamCommit
 from bumper.bump.snapshot import TargetSnapshot
 from bumper.config.settings import Config, Secret
@@ -142,26 +141,6 @@ def publish(
             result = _failed(entry, str(exc), pr.number if pr else None)
         report(i, run.with_behind(result))
     return [results[i] for i in range(len(entries)) if i in results]
-
-
-# What a dry run says instead of what a pass did (planner.py's reasons, in the conditional).
-_WOULD = (
-    (re.compile(r"reused the branch, opened PR \{pr\}"), "would reuse the branch and open a PR"),
-    (re.compile(r"opened PR \{pr\}"), "would open a PR"),
-    (re.compile(r"\b(closed|updated|rebuilt) PR #"), None),
-    (re.compile(r"\brefreshed its title and body"), "would refresh its title and body"),
-)
-_VERBS = {"closed": "would close", "updated": "would update", "rebuilt": "would rebuild"}
-
-
-def would(reason: str) -> str:
-    """A planner reason as a dry run says it: "would open a PR", never "opened PR"."""
-    for pattern, replacement in _WOULD:
-        if replacement is None:
-            reason = pattern.sub(lambda m: f"{_VERBS[m.group(1)]} PR #", reason)
-        else:
-            reason = pattern.sub(replacement, reason)
-    return reason
 
 
 @dataclass(frozen=True, slots=True)

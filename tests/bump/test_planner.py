@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bumper.bump.planner import Do, Facts, Limits, plan
+from bumper.bump.planner import Do, Facts, Limits, plan, would
 from bumper.bump.prtext import Marker, commit_message
 from bumper.config.settings import PrSettings
 from bumper.github.forge import BranchInfo, CommitChange, CommitInfo, PullInfo
@@ -309,3 +309,20 @@ def test_open_pr_whose_branch_vanished_is_pushed_again() -> None:
 def test_a_pr_closed_for_an_older_sha_does_not_stop_a_new_one() -> None:
     given = facts(upstream=NEWER, closed_unmerged=frozenset({NEW}), branch_known=True)
     assert plan(given).do is Do.CREATE
+
+
+@pytest.mark.parametrize(
+    ("done", "dry"),
+    [
+        ("aaa -> bbb: opened PR {pr}", "aaa -> bbb: would open a PR"),
+        (
+            "aaa -> bbb: reused the branch, opened PR {pr}",
+            "aaa -> bbb: would reuse the branch and open a PR",
+        ),
+        ("aaa -> bbb: updated PR #4", "aaa -> bbb: would update PR #4"),
+        ("the base moved: rebuilt PR #4 on ccc", "the base moved: would rebuild PR #4 on ccc"),
+        ("the base already has bbb: closed PR #4", "the base already has bbb: would close PR #4"),
+    ],
+)
+def test_a_dry_run_says_what_it_would_do(done: str, dry: str) -> None:
+    assert would(done) == dry
