@@ -172,9 +172,8 @@ class GitHubForge:
     ) -> Any:
         """The JSON answer; None when ``absent(error)`` says the error means "not there".
         ``once``: not made again when its answer breaks off (a write that is not idempotent)."""
-        return self._answer(what, verb, url, input=input, params=params, absent=absent, once=once)[
-            1
-        ]
+        answer = self._answer(what, verb, url, input=input, params=params, absent=absent, once=once)
+        return answer[1]
 
     def _answer(
         self,
