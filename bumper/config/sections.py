@@ -18,6 +18,7 @@ from bumper.config.convert import Context, Converter, Invalid
 from bumper.config.problems import Report, expected, unknown_key
 from bumper.config.settings import (
     Config,
+    GateSettings,
     GitHubSettings,
     LookupSettings,
     PrSettings,
@@ -101,6 +102,7 @@ class Sections:
             pr=self.section("pr", PrSettings),
             schedule=self.schedule(),
             lookup=lookup,
+            gates=self.section("gates", GateSettings),
         )
 
     def at(self, section: str, key: str | None = None) -> int:
