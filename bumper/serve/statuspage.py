@@ -43,6 +43,7 @@ class EntryView:
     failing_since: float | None
     checked_at: float | None
     changed_at: float | None
+    hold_condition: str | None = None  # when a hold lifts by itself: "until 2026-12-31", ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +89,10 @@ def entry_views(
         row = stored.get(entry.key)
         if row is not None and (row.repository, row.branch) != (entry.repository, entry.branch):
             row = None
-        status = "held" if entry.hold is not None else (row.status if row else PENDING)
+        # a hold with a condition may have lifted by itself: then the pass's status stands
+        lifted = entry.hold_condition is not None and row is not None and row.status != "held"
+        held = entry.hold is not None and not lifted
+        status = "held" if held else (row.status if row else PENDING)
         behind = row.behind if row else None
         if behind is None and row and row.old and row.old == row.new:
             behind = 0
@@ -104,7 +108,8 @@ def entry_views(
                 repository_url=web_url(entry.repository, github),
                 compare_url=compare,
                 status=status,
-                hold=entry.hold,
+                hold=entry.hold if held else None,
+                hold_condition=entry.hold_condition if held else None,
                 pinned=row.old if row else None,
                 upstream=row.new if row else None,
                 behind=behind,
@@ -170,6 +175,7 @@ def status_json(snap: Snapshot) -> dict[str, Any]:
                 "branch": v.branch,
                 "status": v.status,
                 "hold": v.hold,
+                "hold_condition": v.hold_condition,
                 "pinned": v.pinned,
                 "upstream": v.upstream,
                 "behind": v.behind,
@@ -255,6 +261,11 @@ def _row(view: EntryView, now: float) -> str:
             f'<div class="when">{label} {_when(since, now)}</div>'
         )
     note = _e(view.message) if view.message and view.status not in ("failed", "held") else ""
+    condition = (
+        f"<div class=when>lifts by itself {_e(view.hold_condition)}</div>"
+        if view.hold_condition
+        else ""
+    )
     return (
         f'<tr class="status-{_e(view.status)}">'
         f"<td><strong>{_e(view.variable)}</strong><div class=when>{_e(view.file)}</div></td>"
@@ -266,7 +277,7 @@ def _row(view: EntryView, now: float) -> str:
         f'<td class="num">{_behind(view)}</td>'
         f"<td>{pr}</td>"
         f'<td class="wide">{error}</td>'
-        f'<td class="wide">{_e(view.hold or "")}</td>'
+        f'<td class="wide">{_e(view.hold or "")}{condition}</td>'
         f"<td>{_when(view.checked_at, now)}</td>"
         "</tr>"
     )
