@@ -7,6 +7,7 @@ why it is held. Every value is escaped; the page needs no script.
 
 from __future__ import annotations
 
+import datetime
 import html
 import time
 from collections.abc import Iterable, Mapping
@@ -16,7 +17,7 @@ from typing import Any
 from bumper.config.settings import GitHubSettings
 from bumper.model import Entry
 from bumper.serve.state import EntryState, PassRecord
-from bumper.upstream import compare_url, web_url
+from bumper.upstream import compare_url, gates, web_url
 
 PENDING = "pending"  # in the matrix, not reached by a pass yet
 STATUS_ORDER = ("failed", "held", "skipped", "bumped", "up-to-date", PENDING)
@@ -89,8 +90,14 @@ def entry_views(
         row = stored.get(entry.key)
         if row is not None and (row.repository, row.branch) != (entry.repository, entry.branch):
             row = None
-        # a hold with a condition may have lifted by itself: then the pass's status stands
-        lifted = entry.hold_condition is not None and row is not None and row.status != "held"
+        # a hold with a condition may have lifted by itself: a date says so on its own; a
+        # fix landing upstream only the last pass knows (it did not report the entry held)
+        if entry.hold_until is not None:
+            today = datetime.datetime.now(datetime.UTC).date()
+            lifted = gates.lifted_by_date(entry, today) is not None
+        else:
+            waits = entry.hold_until_upstream_contains is not None
+            lifted = waits and row is not None and row.status != "held"
         held = entry.hold is not None and not lifted
         status = "held" if held else (row.status if row else PENDING)
         behind = row.behind if row else None
