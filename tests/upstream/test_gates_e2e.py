@@ -266,3 +266,46 @@ def test_a_gate_without_github_graphql_fails_rather_than_bumping_the_head(
     assert result["status"] == "failed"
     assert "min_age 36h needs the branch's history from GitHub GraphQL" in result["message"]
     assert (checkout / "Makefile").read_text() == f"LIB_VERSION?={old}\n"
+
+
+def test_a_graphql_outage_never_bumps_a_gated_pin_to_an_unchecked_head(
+    sandbox: Any, tmp_path: Path, env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    up = Upstream(sandbox, tmp_path)
+    old, _aged, _head = up.push(100, 50, 1)
+    target = Target(sandbox, tmp_path, old)
+    # every GraphQL request fails: the look-up falls back to git ls-refs, which has no dates
+    sandbox.add_fault(r"^/api/graphql", status=502, times=100)
+    config = target.config("    min_age: 36h\n", extra="")
+    code = main(["run-once", "--config", str(config), "--json"])
+    [result] = json.loads(capsys.readouterr().out)["results"]
+    assert code == 1
+    assert result["status"] == "failed"
+    assert "needs the branch's history from GitHub GraphQL" in result["message"]
+    assert target.pulls() == []
+    assert (
+        sandbox.store.read_file("acme/app", "main", "Makefile") == f"LIB_VERSION?={old}\n".encode()
+    )
+
+
+def test_two_rows_on_one_branch_with_gates_that_disagree_fail_rather_than_fight(
+    sandbox: Any, tmp_path: Path, env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    up = Upstream(sandbox, tmp_path)
+    old, aged, head = up.push(100, 50, 1)
+    target = Target(sandbox, tmp_path, old)
+    sandbox.store.commit_files(
+        "acme/app", "main", {"Makefile": f"LIB_VERSION?={old}\nLIB2_VERSION?={old}\n"}, "two pins"
+    )
+    config = target.config(
+        "    min_age: 36h\n"
+        "  - repository: up/lib\n    variable: LIB2_VERSION\n    branch: main\n"
+        "    file: Makefile\n"
+    )
+    code = main(["run-once", "--config", str(config), "--json"])
+    results = {r["variable"]: r for r in json.loads(capsys.readouterr().out)["results"]}
+    assert code == 1
+    assert (results["LIB_VERSION"]["status"], results["LIB_VERSION"]["new"]) == ("bumped", aged)
+    assert results["LIB2_VERSION"]["status"] == "failed"
+    assert "chose different commits" in results["LIB2_VERSION"]["message"]
+    assert head[:12] in results["LIB2_VERSION"]["message"]
