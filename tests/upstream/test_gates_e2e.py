@@ -309,3 +309,29 @@ def test_two_rows_on_one_branch_with_gates_that_disagree_fail_rather_than_fight(
     assert results["LIB2_VERSION"]["status"] == "failed"
     assert "chose different commits" in results["LIB2_VERSION"]["message"]
     assert head[:12] in results["LIB2_VERSION"]["message"]
+
+
+def test_a_checkout_is_rewritten_to_the_gated_commit_and_a_newer_pin_is_not_moved_back(
+    sandbox: Any, tmp_path: Path, env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    up = Upstream(sandbox, tmp_path)
+    old, aged, young = up.push(100, 50, 1)
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    (checkout / "Makefile").write_text(f"LIB_VERSION?={old}\n")
+    target = Target.__new__(Target)
+    target.sb, target.tmp = sandbox, tmp_path
+    config = target.config("    min_age: 2d\n")
+    args = ["run-once", "--config", str(config), "--checkout", str(checkout), "--json"]
+    assert main(args) == 0
+    [result] = json.loads(capsys.readouterr().out)["results"]
+    assert (result["status"], result["new"]) == ("bumped", aged)
+    assert (checkout / "Makefile").read_text() == f"LIB_VERSION?={aged}\n"
+
+    # a person pinned the young head by hand: the gate does not take it back to `aged`
+    (checkout / "Makefile").write_text(f"LIB_VERSION?={young}\n")
+    assert main(args) == 0
+    [result] = json.loads(capsys.readouterr().out)["results"]
+    assert (result["status"], result["new"]) == ("up-to-date", young)
+    assert "newer than any commit that passes, so it stays" in result["message"]
+    assert (checkout / "Makefile").read_text() == f"LIB_VERSION?={young}\n"
