@@ -51,7 +51,7 @@ def test_require_checks_skips_pending_failing_and_unchecked_commits() -> None:
     found = head((1, None), (2, "PENDING"), (3, "FAILURE"), (4, "ERROR"), (5, "SUCCESS"))
     chosen = choose(entry, found, NOW)
     assert isinstance(chosen, Head) and chosen.sha == sha(5)
-    assert "checks are none; require_checks" in chosen.note
+    assert "has no checks; require_checks" in chosen.note
 
 
 def test_both_gates_together_need_an_old_and_green_commit() -> None:

@@ -173,7 +173,7 @@ def test_require_checks_bumps_to_the_newest_green_commit(
     target = Target(sandbox, tmp_path, old)
     result = run(capsys, target.config("    require_checks: true\n"))
     assert (result["status"], result["new"]) == ("bumped", green)
-    assert f"head {unchecked[:12]} checks are none; require_checks" in result["message"]
+    assert f"head {unchecked[:12]} has no checks; require_checks" in result["message"]
 
     # upstream's CI turns the head green: the same PR moves to it
     up.status(unchecked, "success")
