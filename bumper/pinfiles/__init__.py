@@ -22,7 +22,17 @@ from bumper.model import Entry, PinBy
 from bumper.pinfiles import cmake, dockerfile, makefile, matched, shell, whole
 from bumper.pinfiles.spots import Spot, one_value, rewrite_spots, show
 
-__all__ = ["GITLINK", "Spot", "diff", "kind_of", "read", "read_file", "rewrite", "value"]
+__all__ = [
+    "GITLINK",
+    "Spot",
+    "diff",
+    "is_makefile_row",
+    "kind_of",
+    "read",
+    "read_file",
+    "rewrite",
+    "value",
+]
 
 GITLINK = "160000"  # git's tree mode of a submodule: the entry's id is the pinned commit
 _SHELLS = {"sh", "bash", "zsh", "dash", "ksh"}
@@ -58,6 +68,12 @@ def _shebang_shell(text: str) -> bool:
     if program == "env" and len(words) > 1:
         program = next((w for w in words[1:] if not w.startswith("-")), "")
     return program in _SHELLS
+
+
+def is_makefile_row(entry: Entry, path: str, text: str) -> bool:
+    """Whether ``entry`` names a make variable in ``path``: read by bumper.pins, the way
+    every row was read before rows could name other kinds of pin."""
+    return entry.by is PinBy.VARIABLE and kind_of(path, text) not in _OWN_READERS
 
 
 def read_file(entry: Entry, path: str, text: str) -> list[Spot]:
@@ -119,7 +135,7 @@ def rewrite(entry: Entry, texts: Mapping[str, str], old: str | None, new: str) -
     out: dict[str, str] = {}
     for path in entry.paths:
         text = texts[path]
-        if entry.by is PinBy.VARIABLE and kind_of(path, text) not in _OWN_READERS:
+        if is_makefile_row(entry, path, text):
             out[path] = makefile.rewrite(text, entry.variable, path, current, new)
         else:
 
