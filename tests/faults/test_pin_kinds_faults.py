@@ -30,7 +30,7 @@ CI_KILL_POINTS = sorted(random.Random("pin kinds").sample(KILL_POINTS, 2))
 class PinWorld(World):
     """acme/app pins up/grpc in three files and up/sub as a submodule; both lag upstream."""
 
-    def __init__(self, sb: Any, root: Path) -> None:  # noqa: D107 - a World of other pins
+    def __init__(self, sb: Any, root: Path) -> None:  # World.__init__ builds Makefile pins
         self.sb, self.store, self.root = sb, sb.store, root
         root.mkdir(parents=True, exist_ok=True)
         self.target = TARGET
