@@ -154,6 +154,9 @@ def test_every_kind_of_pin_gets_one_pr_changing_exactly_its_bytes(
         old, new = target.old[name], target.new[name]
         assert results[name]["old"] == old and results[name]["new"] == new
         assert results[name]["file"] == FILES_OF[name][0]
+        assert results[name]["files"] == FILES_OF[name]
+        body = next(pr["body"] for pr in pulls if pr["head"]["ref"] == branch)
+        assert all(f"`{path}`" in body for path in FILES_OF[name]), body
         # one commit on the base, changing this pin's files and only its bytes
         parents = target.store.git(TARGET, "rev-list", "--parents", "-n1", branch).split()
         assert [p.decode() for p in parents[1:]] == [target.base]
