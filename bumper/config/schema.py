@@ -88,7 +88,8 @@ def _type(hint: Any) -> dict[str, Any]:
     raise TypeError(f"no JSON Schema for the settings type {hint!r}")
 
 
-_ROW_KEYS: dict[str, dict[str, Any]] = {
+_ROW_KEY_SCHEMAS: dict[str, dict[str, Any]] = {
+    "files": {"type": "array", "items": {"type": "string"}, "minItems": 1},
     "min_age": {"anyOf": [{"type": "string", "pattern": r"^\d+(\.\d+)?\s*[mhdw]$"}, {"const": 0}]},
     "require_checks": {"type": "boolean"},
     "hold": {
@@ -115,7 +116,15 @@ _ROW_KEYS: dict[str, dict[str, Any]] = {
 def _matrix_row() -> dict[str, Any]:
     return {
         "type": "object",
-        "properties": {key: _ROW_KEYS.get(key, {"type": "string"}) for key in matrix.ENTRY_KEYS},
+        "properties": {
+            key: _ROW_KEY_SCHEMAS.get(key, {"type": "string"}) for key in matrix.ENTRY_KEYS
+        },
         "required": list(matrix.REQUIRED_KEYS),
         "additionalProperties": False,
+        # where the pin is: one of `file`, `files`; its name: `variable`, else `name`
+        "allOf": [
+            {"oneOf": [{"required": ["file"]}, {"required": ["files"]}]},
+            {"oneOf": [{"required": ["variable"]}, {"required": ["name"]}]},
+            {"not": {"required": ["variable", "match"]}},
+        ],
     }

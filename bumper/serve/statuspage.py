@@ -44,6 +44,7 @@ class EntryView:
     failing_since: float | None
     checked_at: float | None
     changed_at: float | None
+    files: tuple[str, ...] = ()  # every file of the pin, `file` first
     hold_condition: str | None = None  # when a hold lifts by itself: "until 2026-12-31", ...
 
 
@@ -110,6 +111,7 @@ def entry_views(
             EntryView(
                 variable=entry.variable,
                 file=entry.file,
+                files=entry.paths,
                 repository=entry.repository,
                 branch=entry.branch,
                 repository_url=web_url(entry.repository, github),
@@ -178,6 +180,7 @@ def status_json(snap: Snapshot) -> dict[str, Any]:
             {
                 "variable": v.variable,
                 "file": v.file,
+                "files": list(v.files or (v.file,)),
                 "repository": v.repository,
                 "branch": v.branch,
                 "status": v.status,
@@ -268,6 +271,7 @@ def _row(view: EntryView, now: float) -> str:
             f'<div class="when">{label} {_when(since, now)}</div>'
         )
     note = _e(view.message) if view.message and view.status not in ("failed", "held") else ""
+    files = _e(", ".join(view.files or (view.file,)))
     condition = (
         f"<div class=when>lifts by itself {_e(view.hold_condition)}</div>"
         if view.hold_condition
@@ -275,7 +279,7 @@ def _row(view: EntryView, now: float) -> str:
     )
     return (
         f'<tr class="status-{_e(view.status)}">'
-        f"<td><strong>{_e(view.variable)}</strong><div class=when>{_e(view.file)}</div></td>"
+        f"<td><strong>{_e(view.variable)}</strong><div class=when>{files}</div></td>"
         f"<td>{repo}<div class=when>{_e(view.branch)}</div></td>"
         f'<td><span class="badge {_e(view.status)}">{_e(view.status)}</span>'
         f"<div class=note>{note}</div></td>"
