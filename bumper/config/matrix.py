@@ -119,12 +119,12 @@ def check_entry(
             ok = False
         else:
             hold, extra["hold_until"], extra["hold_until_upstream_contains"] = checked
-    if strict_keys:
-        gates = check_gates(node, path, report)
-        if gates is None:
-            ok = False
-        else:
-            extra.update(gates)
+    # a workflow's rows may carry gates too, as they carry the pin keys
+    gates = check_gates(node, path, report)
+    if gates is None:
+        ok = False
+    else:
+        extra.update(gates)
     if not ok or files is None:
         return None
     if "file" in values:

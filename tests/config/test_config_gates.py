@@ -91,3 +91,16 @@ def test_a_bad_default_names_its_section() -> None:
         f"{FILE}:2: gates.min_age: 'tomorrow' is not a duration: a number and a unit, "
         "m (minutes), h (hours), d (days) or w (weeks), e.g. 36h or 2d"
     ]
+
+
+def test_a_workflow_matrix_row_may_carry_gates() -> None:
+    from bumper.config.matrix import entries_from_workflow
+
+    workflow = (
+        "jobs:\n  bump:\n    strategy:\n      matrix:\n        include:\n"
+        "          - repository: ggml-org/llama.cpp\n            branch: master\n"
+        "            variable: LLAMA_VERSION\n            file: Makefile\n"
+        "            min_age: 2d\n            require_checks: true\n"
+    )
+    (entry,) = entries_from_workflow(workflow, "wf.yaml", "bump")
+    assert (entry.min_age, entry.require_checks) == ("2d", True)
