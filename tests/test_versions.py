@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import random
 
 import pytest
@@ -34,7 +35,7 @@ def test_versions_sort_as_people_read_them(tags: list[str]) -> None:
     random.Random(17).shuffle(shuffled)
     versions = sorted(shuffled, key=lambda t: parse(t))  # type: ignore[arg-type, return-value]
     assert versions == tags
-    for lower, higher in zip(tags, tags[1:], strict=False):
+    for lower, higher in itertools.pairwise(tags):
         assert newer(higher, lower) and not newer(lower, higher)
 
 
