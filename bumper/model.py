@@ -58,6 +58,16 @@ class Repository:
         return f"{self.web_url(web_base)}/compare/{old}...{new}"
 
 
+FOLLOW_TAGS = "tags"
+
+
+def tags_key(pattern: str | None, prerelease: bool) -> str:
+    """The `branch` of a row that follows tags: ``tags``, ``tags+pre``, ``tags:v1.*``... The
+    ``:`` can never be in a branch name, so it never collides with a branch look-up."""
+    key = FOLLOW_TAGS + ("+pre" if prerelease else "")
+    return key if pattern is None else f"{key}:{pattern}"
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One row of the bump matrix."""
@@ -68,6 +78,16 @@ class Entry:
     file: str  # path relative to the target repository's root
     hold: str | None = None  # reason; a held entry is reported, never bumped
     source: Location | None = None
+    # `follow: tags`: the newest release tag, not a branch head. `branch` then holds
+    # tags_key(...), which no branch can be named, so every (repository, branch) look-up key
+    # stays one value per selection and rows choosing alike share one look-up.
+    follow: str = "branch"  # "branch" or "tags"
+    tags: str | None = None  # with follow: tags, a glob on tag names
+    prerelease: bool = False  # with follow: tags, pre-releases count too
+
+    @property
+    def follows_tags(self) -> bool:
+        return self.follow == FOLLOW_TAGS
 
     @property
     def name(self) -> str:
@@ -80,12 +100,16 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class Head:
-    """A validated upstream branch head."""
+    """A validated upstream branch head, or for a row following tags, the newest release."""
 
     repository: str
     branch: str
-    sha: str
+    sha: str  # always a commit (an annotated tag is peeled)
     moved_to: str | None = None  # the repository answered with a redirect to this name
+    tag: str | None = None  # following tags: the chosen tag's name (a parsed version)
+    # following tags: (name, commit) of the versions later than `tag` (pre-releases, other
+    # globs), so a pin already at one of them is left alone
+    above: tuple[tuple[str, str], ...] = ()
 
 
 class Status(enum.StrEnum):

@@ -12,13 +12,22 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bumper.config.problems import Problems, Report, close_match, expected, kind, unknown_key
+from bumper.config.problems import (
+    Problems,
+    Report,
+    close_match,
+    expected,
+    kind,
+    shown,
+    unknown_key,
+)
 from bumper.config.values import check_branch, check_file, check_repository, check_variable
 from bumper.config.yaml import line_of, line_of_item, line_of_key, parse_yaml, split_lines
-from bumper.model import Entry, Location
+from bumper.model import FOLLOW_TAGS, Entry, Location, tags_key
 
 REQUIRED_KEYS = ("repository", "variable", "branch", "file")
-ENTRY_KEYS = (*REQUIRED_KEYS, "hold")
+FOLLOW_KEYS = ("follow", "tags", "prerelease")  # a row following release tags, not a branch
+ENTRY_KEYS = (*REQUIRED_KEYS, "hold", *FOLLOW_KEYS)
 NO_REASON = "commented out in the workflow (no reason given)"
 
 
@@ -53,6 +62,8 @@ def check_entry(
                 ok = False
     values: dict[str, str] = {}
     for key in REQUIRED_KEYS:
+        if key == "branch" and "follow" in node:
+            continue  # checked with the other keys of a row following tags
         if key not in node:
             if key not in suggested:
                 report.add(line, path, f"missing `{key}`")
@@ -90,16 +101,71 @@ def check_entry(
             ok = False
         else:
             hold = str(reason).strip()
-    if not ok:
+    follow = check_follow(node, path, report)
+    if not ok or follow is None:
         return None
     return Entry(
         repository=values["repository"],
         variable=values["variable"],
-        branch=values["branch"],
+        branch=values.get("branch") or tags_key(follow.tags, follow.prerelease),
         file=values["file"],
         hold=hold,
         source=Location(report.filename, line),
+        follow=follow.follow,
+        tags=follow.tags,
+        prerelease=follow.prerelease,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Follow:
+    follow: str = "branch"
+    tags: str | None = None
+    prerelease: bool = False
+
+
+def check_follow(node: Mapping[Any, Any], path: str, report: Report) -> Follow | None:
+    """A row's `follow`, `tags` and `prerelease`: exactly one of `branch` and `follow: tags`;
+    the other two only with `follow: tags`. None after reporting a problem."""
+    if "follow" not in node:
+        for key in ("tags", "prerelease"):
+            if key in node:
+                report.add(line_of_key(node, key), f"{path}.{key}", "only with `follow: tags`")
+                return None
+        return Follow()
+    follow = node["follow"]
+    follow_line = line_of_key(node, "follow")
+    if follow != FOLLOW_TAGS:
+        shown_value = shown(follow) if isinstance(follow, str) else kind(follow)
+        hint = "; a row following a branch says `branch:` alone" if follow == "branch" else ""
+        report.add(follow_line, f"{path}.follow", f"{shown_value}: the one value is `tags`{hint}")
+        return None
+    if "branch" in node:
+        report.add(
+            follow_line,
+            f"{path}.follow",
+            "a row follows either a `branch` or `follow: tags`, not both; remove one",
+        )
+        return None
+    pattern = node.get("tags")
+    if pattern is not None:
+        problem = None
+        if not isinstance(pattern, str):
+            problem = expected("a glob on tag names, e.g. `v1.*`", pattern)
+        elif not pattern.strip() or any(c.isspace() or ord(c) < 32 for c in pattern):
+            problem = f"{shown(pattern)} is not a glob on tag names (no spaces), e.g. `v1.*`"
+        if problem:
+            report.add(line_of_key(node, "tags"), f"{path}.tags", problem)
+            return None
+    prerelease = node.get("prerelease", False)
+    if not isinstance(prerelease, bool):
+        report.add(
+            line_of_key(node, "prerelease"),
+            f"{path}.prerelease",
+            expected("true or false", prerelease),
+        )
+        return None
+    return Follow(FOLLOW_TAGS, pattern, prerelease)
 
 
 Row = tuple[str, Entry]  # an entry with its key path, e.g. ("matrix[2]", Entry(...))

@@ -89,9 +89,13 @@ def _type(hint: Any) -> dict[str, Any]:
 
 
 def _matrix_row() -> dict[str, Any]:
+    properties: dict[str, dict[str, Any]] = {key: {"type": "string"} for key in matrix.ENTRY_KEYS}
+    properties |= {"follow": {"enum": ["tags"]}, "prerelease": {"type": "boolean"}}
     return {
         "type": "object",
-        "properties": {key: {"type": "string"} for key in matrix.ENTRY_KEYS},
-        "required": list(matrix.REQUIRED_KEYS),
+        "properties": properties,
+        "required": [key for key in matrix.REQUIRED_KEYS if key != "branch"],
+        # a row follows a branch or release tags, never both
+        "oneOf": [{"required": ["branch"]}, {"required": ["follow"]}],
         "additionalProperties": False,
     }

@@ -1,0 +1,84 @@
+"""Matrix rows that follow release tags (`follow: tags`) instead of a branch."""
+
+from __future__ import annotations
+
+import pytest
+
+from bumper.config.load import parse_config
+from bumper.errors import ConfigError
+
+FILE = "config/bumper.yaml"
+
+
+def row(**fields: object) -> str:
+    base: dict[str, object] = {
+        "repository": "grpc/grpc",
+        "variable": "GRPC_VERSION",
+        "follow": "tags",
+        "file": "backend/Makefile",
+    }
+    base.update(fields)
+    lines = [f"{k}: {v}" for k, v in base.items() if v != "-"]
+    return "matrix:\n  - " + "\n    ".join(lines) + "\n"
+
+
+def test_a_row_follows_tags_with_a_glob_and_pre_releases() -> None:
+    config = parse_config(row(tags='"v1.*"', prerelease="true"), FILE)
+    (entry,) = config.matrix
+    assert entry.follows_tags
+    assert (entry.follow, entry.tags, entry.prerelease) == ("tags", "v1.*", True)
+    # what run-once --json and the PR text show as what the row follows
+    assert entry.branch == "tags+pre:v1.*"
+
+
+def test_rows_following_tags_or_a_branch_side_by_side() -> None:
+    text = row() + row(variable="LLAMA_VERSION", follow="-", branch="master").removeprefix(
+        "matrix:\n"
+    )
+    tags, branch = parse_config(text, FILE).matrix
+    assert (tags.follows_tags, tags.branch, tags.tags, tags.prerelease) == (
+        True,
+        "tags",
+        None,
+        False,
+    )
+    assert (branch.follows_tags, branch.branch) == (False, "master")
+
+
+CASES = [
+    ("both", row(branch="master"), f"{FILE}:4: matrix[0].follow:", "not both"),
+    ("neither", row(follow="-"), f"{FILE}:2: matrix[0]:", "missing `branch`"),
+    ("follow-branch", row(follow="branch"), f"{FILE}:4: matrix[0].follow:", "`branch:` alone"),
+    ("follow-typo", row(follow="tag"), f"{FILE}:4: matrix[0].follow:", "the one value is `tags`"),
+    (
+        "tags-without-follow",
+        row(follow="-", branch="master", tags='"v1.*"'),
+        f"{FILE}:6: matrix[0].tags:",
+        "only with `follow: tags`",
+    ),
+    (
+        "prerelease-without-follow",
+        row(follow="-", branch="master", prerelease="true"),
+        f"{FILE}:6: matrix[0].prerelease:",
+        "only with `follow: tags`",
+    ),
+    (
+        "prerelease-not-bool",
+        row(prerelease="yes please"),
+        f"{FILE}:6: matrix[0].prerelease:",
+        "true or false",
+    ),
+    ("tags-not-string", row(tags="[v1]"), f"{FILE}:6: matrix[0].tags:", "a glob on tag names"),
+    ("tags-empty", row(tags='""'), f"{FILE}:6: matrix[0].tags:", "is not a glob"),
+    ("tags-misspelt", row(tag='"v1.*"'), f"{FILE}:6: matrix[0].tag:", "did you mean `tags`?"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "phrase"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_bad_tag_rows_name_file_line_and_field(text: str, start: str, phrase: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, FILE)
+    messages = caught.value.problems
+    assert any(m.startswith(start) and phrase in m for m in messages), messages
