@@ -62,10 +62,25 @@ FOLLOW_TAGS = "tags"
 
 
 def tags_key(pattern: str | None, prerelease: bool) -> str:
-    """The `branch` of a row that follows tags: ``tags``, ``tags+pre``, ``tags:v1.*``... The
-    ``:`` can never be in a branch name, so it never collides with a branch look-up."""
-    key = FOLLOW_TAGS + ("+pre" if prerelease else "")
-    return key if pattern is None else f"{key}:{pattern}"
+    """The `branch` of a row that follows tags: ``tags:*``, ``tags+pre:*``, ``tags:v1.*``...
+    A ``:`` (or ``*``) is never in a branch name, so it never collides with a branch."""
+    return f"{FOLLOW_TAGS}{'+pre' if prerelease else ''}:{pattern or '*'}"
+
+
+def tag_selection(branch: str) -> tuple[str, bool] | None:
+    """(glob, prerelease) of a tags_key; None for a branch name."""
+    head, colon, pattern = branch.partition(":")
+    if not colon or head not in (FOLLOW_TAGS, f"{FOLLOW_TAGS}+pre"):
+        return None
+    return pattern, head.endswith("+pre")
+
+
+class PinBy(enum.StrEnum):
+    """How a row selects its pin's value in the file (the matrix keys it gives)."""
+
+    VARIABLE = "variable"  # `variable`: a make, shell, Dockerfile or CMake variable
+    MATCH = "match"  # `match`: the literal text just before the sha on its line
+    WHOLE = "whole"  # neither: the file holds only the sha, or the path is a submodule
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,11 +88,14 @@ class Entry:
     """One row of the bump matrix."""
 
     repository: str  # "owner/name" on the configured GitHub host, or an https URL
-    variable: str
+    variable: str  # the pin's name: the row's `variable`, or its `name` when it has none
     branch: str
-    file: str  # path relative to the target repository's root
+    file: str  # path relative to the target repository's root; the first of `files`
     hold: str | None = None  # reason; a held entry is reported, never bumped
     source: Location | None = None
+    files: tuple[str, ...] = ()  # every file holding the pin (empty: just `file`)
+    match: str | None = None  # with PinBy.MATCH: the text just before the sha
+    by: PinBy = PinBy.VARIABLE
     # `follow: tags`: the newest release tag, not a branch head. `branch` then holds
     # tags_key(...), which no branch can be named, so every (repository, branch) look-up key
     # stays one value per selection and rows choosing alike share one look-up.
@@ -92,6 +110,11 @@ class Entry:
     @property
     def name(self) -> str:
         return f"{self.variable} ({self.file})"
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """Every file the pin lives in, `file` first: the one PR changes all of them."""
+        return self.files or (self.file,)
 
     @property
     def key(self) -> tuple[str, str]:

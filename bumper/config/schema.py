@@ -88,14 +88,27 @@ def _type(hint: Any) -> dict[str, Any]:
     raise TypeError(f"no JSON Schema for the settings type {hint!r}")
 
 
+_ROW_KEY_SCHEMAS: dict[str, dict[str, Any]] = {
+    "files": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+    "follow": {"enum": ["tags"]},
+    "prerelease": {"type": "boolean"},
+}
+
+
 def _matrix_row() -> dict[str, Any]:
-    properties: dict[str, dict[str, Any]] = {key: {"type": "string"} for key in matrix.ENTRY_KEYS}
-    properties |= {"follow": {"enum": ["tags"]}, "prerelease": {"type": "boolean"}}
     return {
         "type": "object",
-        "properties": properties,
+        "properties": {
+            key: _ROW_KEY_SCHEMAS.get(key, {"type": "string"}) for key in matrix.ENTRY_KEYS
+        },
         "required": [key for key in matrix.REQUIRED_KEYS if key != "branch"],
-        # a row follows a branch or release tags, never both
-        "oneOf": [{"required": ["branch"]}, {"required": ["follow"]}],
         "additionalProperties": False,
+        # where the pin is: one of `file`, `files`; its name: `variable`, else `name`;
+        # what it follows: a `branch`, or release tags
+        "allOf": [
+            {"oneOf": [{"required": ["file"]}, {"required": ["files"]}]},
+            {"oneOf": [{"required": ["variable"]}, {"required": ["name"]}]},
+            {"not": {"required": ["variable", "match"]}},
+            {"oneOf": [{"required": ["branch"]}, {"required": ["follow"]}]},
+        ],
     }

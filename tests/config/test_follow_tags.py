@@ -6,6 +6,7 @@ import pytest
 
 from bumper.config.load import parse_config
 from bumper.errors import ConfigError
+from bumper.model import tag_selection
 
 FILE = "config/bumper.yaml"
 
@@ -29,6 +30,8 @@ def test_a_row_follows_tags_with_a_glob_and_pre_releases() -> None:
     assert (entry.follow, entry.tags, entry.prerelease) == ("tags", "v1.*", True)
     # what run-once --json and the PR text show as what the row follows
     assert entry.branch == "tags+pre:v1.*"
+    assert tag_selection(entry.branch) == ("v1.*", True)
+    assert tag_selection("master") is None and tag_selection("tags") is None
 
 
 def test_rows_following_tags_or_a_branch_side_by_side() -> None:
@@ -38,7 +41,7 @@ def test_rows_following_tags_or_a_branch_side_by_side() -> None:
     tags, branch = parse_config(text, FILE).matrix
     assert (tags.follows_tags, tags.branch, tags.tags, tags.prerelease) == (
         True,
-        "tags",
+        "tags:*",
         None,
         False,
     )
