@@ -6,12 +6,20 @@ import enum
 import re
 from dataclasses import dataclass
 
+from bumper import versions
+
 SHA_RE = re.compile(r"\A(?:[0-9a-f]{40}|[0-9a-f]{64})\Z")
 
 
 def is_sha(value: str) -> bool:
     """A full lowercase hex object id (sha1 or sha256)."""
     return SHA_RE.match(value) is not None
+
+
+def is_pin_value(value: str, *, tags: bool = False) -> bool:
+    """A value bumper reads and writes as a pin: a sha, or with ``tags`` (a row following
+    releases) a release tag (bumper.versions reads it; only ``[0-9A-Za-z.+-]``)."""
+    return is_sha(value) or (tags and versions.parse(value) is not None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -122,3 +122,16 @@ def ahead_of(pin: str, choice: Choice) -> str | None:
                 " left as it is"
             )
     return None
+
+
+_BOUNDARY = re.compile(r"[^0-9A-Za-z]")
+
+
+def version_at(text: str, pos: int, end: int) -> str | None:
+    """The longest version written at ``pos`` that ends before ``end`` at a character that is
+    not a letter or digit: ``v1.65.0`` in ``v1.65.0/grpc-1.65.0.tar.gz`` or in ``1.65.0.tar``."""
+    stops = {m.start() for m in _BOUNDARY.finditer(text, pos, end)} | {end}
+    for stop in sorted(stops, reverse=True):
+        if stop > pos and parse(text[pos:stop]) is not None:
+            return text[pos:stop]
+    return None

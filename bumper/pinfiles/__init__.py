@@ -73,7 +73,7 @@ def read_file(entry: Entry, path: str, text: str) -> list[Spot]:
         return whole.read(text, path)
     kind = kind_of(path, text)
     if kind == "makefile":
-        return makefile.read(text, entry.variable, path)
+        return makefile.read(text, entry.variable, path, tags=entry.follows_tags)
     if kind == "shell":
         return shell.read(text, entry.variable, path)
     if kind == "dockerfile":
@@ -93,7 +93,7 @@ def read(entry: Entry, texts: Mapping[str, str]) -> list[Spot]:
     spots: list[Spot] = []
     for path in entry.paths:
         found = read_file(entry, path, texts[path])
-        one_value(found, entry.variable, path)
+        one_value(found, entry.variable, path, tags=entry.follows_tags)
         spots += found
     if len({spot.value for spot in spots}) > 1:
         places = ", ".join(f"{spot}: {show(spot.value)}" for spot in spots)
@@ -118,13 +118,17 @@ def rewrite(entry: Entry, texts: Mapping[str, str], old: str | None, new: str) -
     for path in entry.paths:
         text = texts[path]
         if entry.by is PinBy.VARIABLE and kind_of(path, text) == "makefile":
-            out[path] = makefile.rewrite(text, entry.variable, path, current, new)
+            out[path] = makefile.rewrite(
+                text, entry.variable, path, current, new, tags=entry.follows_tags
+            )
         else:
 
             def again(result: str, path: str = path) -> list[Spot]:
                 return read_file(entry, path, result)
 
-            out[path] = rewrite_spots(text, again, entry.variable, path, current, new)
+            out[path] = rewrite_spots(
+                text, again, entry.variable, path, current, new, tags=entry.follows_tags
+            )
     return out
 
 
