@@ -65,6 +65,12 @@ class Repository:
             return None
         return f"{self.web_url(web_base)}/compare/{old}...{new}"
 
+    def release_url(self, web_base: str, tag: str) -> str | None:
+        """GitHub's page of the release (or bare tag) ``tag``: its notes; None off GitHub."""
+        if self.owner_name is None:
+            return None
+        return f"{self.web_url(web_base)}/releases/tag/{tag}"
+
 
 FOLLOW_TAGS = "tags"
 

@@ -9,6 +9,7 @@ from bumper import pins
 from bumper.errors import BumperError, FileError, PinError
 from bumper.files import read_regular, write_atomically
 from bumper.model import Entry, Head, Result, Status
+from bumper.upstream.tags import already_past, target_value
 
 
 def _moved_note(head: Head) -> str:
@@ -43,19 +44,21 @@ def rewrite_checkout(
         for entry in file_entries:
             head = heads[(entry.repository, entry.branch)]
             note = _moved_note(head)
+            tags = entry.follows_tags
             try:
-                old = pins.read_pin(text, entry.variable, filename=rel).value
-                if old == head.sha:
-                    file_results.append(
-                        Result(entry, Status.UP_TO_DATE, old, head.sha, f"up to date{note}")
-                    )
+                old = pins.read_pin(text, entry.variable, filename=rel, tags=tags).value
+                new = target_value(head, old)
+                past = already_past(head, old)
+                if old == new or past is not None:
+                    message = past or f"up to date{note}"
+                    file_results.append(Result(entry, Status.UP_TO_DATE, old, old, message))
                     continue
-                text = pins.rewrite_pin(text, entry.variable, old, head.sha, filename=rel)
+                text = pins.rewrite_pin(text, entry.variable, old, new, filename=rel, tags=tags)
             except PinError as exc:
                 file_results.append(Result(entry, Status.FAILED, message=str(exc)))
                 continue
             file_results.append(
-                Result(entry, Status.BUMPED, old, head.sha, f"{old[:12]} -> {head.sha[:12]}{note}")
+                Result(entry, Status.BUMPED, old, new, f"{old[:12]} -> {new[:12]}{note}")
             )
         diff = pins.unified_diff(rel, before, text) if text != before else ""
         if text != before and not dry_run:

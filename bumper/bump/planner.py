@@ -263,11 +263,14 @@ def _bumper_trailer(facts: Facts, branch: BranchInfo) -> Trailer | str:
 def _rewritten(facts: Facts, text: str, upstream: str) -> str | None:
     """The git blob sha of ``text`` with the entry's pin set to ``upstream``."""
     entry = facts.entry
-    pin = pins.read_pin(text, entry.variable, filename=entry.file)
-    if pin.problem is not None:
+    tags = entry.follows_tags
+    pin = pins.read_pin(text, entry.variable, filename=entry.file, tags=tags)
+    if pin.problem_for(tags) is not None:
         return None
     try:
-        new = pins.rewrite_pin(text, entry.variable, pin.value, upstream, filename=entry.file)
+        new = pins.rewrite_pin(
+            text, entry.variable, pin.value, upstream, filename=entry.file, tags=tags
+        )
     except PinError:
         return None
     data = new.encode()

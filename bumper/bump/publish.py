@@ -25,6 +25,8 @@ from bumper.errors import BumperError, ForgeError
 from bumper.github.forge import MOVED, REGULAR, BaseHead, BranchMoved, FileAtRef, Forge, PullInfo
 from bumper.model import Entry, Head, Result, Status
 from bumper.upstream import compare, compare_url
+from bumper.upstream.resolve import release_url
+from bumper.upstream.tags import already_past, target_value
 
 MAX_ROUNDS = 6  # plan, look up, plan again...; a pin needs at most three, a race a few more
 
@@ -278,17 +280,22 @@ class _Pass:
         problem = file.problem
         if problem is not None or file.text is None:
             return _failed(entry, problem or f"{entry.file}: unreadable")
-        pin = pins.read_pin(file.text, entry.variable, filename=entry.file)
-        if pin.problem is not None:
-            return _failed(entry, f"{entry.file}:{pin.line}: {entry.variable} {pin.problem}")
+        tags = entry.follows_tags
+        pin = pins.read_pin(file.text, entry.variable, filename=entry.file, tags=tags)
+        if (problem := pin.problem_for(tags)) is not None:
+            return _failed(entry, f"{entry.file}:{pin.line}: {entry.variable} {problem}")
+        if (past := already_past(head, pin.value)) is not None:
+            number = pr.number if pr else None
+            return Result(entry, Status.UP_TO_DATE, pin.value, pin.value, past, number)
+        upstream = target_value(head, pin.value)
         facts = Facts(
             entry=entry,
             branch_name=branch,
             base=self.base.sha,
             base_branch=self.config.target.base,
             pin=pin.value,
-            upstream=head.sha,
-            title=prtext.render_title(self.config.pr, entry, pin.value, head.sha),
+            upstream=upstream,
+            title=prtext.render_title(self.config.pr, entry, pin.value, upstream, release=head.tag),
             labels=tuple(self.config.pr.labels),
             limits=self.limits,
             pr=pr,
@@ -360,7 +367,9 @@ class _Pass:
             if self.dry_run and action.do not in (Do.NOTHING, Do.SKIP):
                 message = "dry run, nothing written: " + would(message)
                 if action.push:
-                    after = pins.rewrite_pin(text, entry.variable, facts.pin, facts.upstream)
+                    after = pins.rewrite_pin(
+                        text, entry.variable, facts.pin, facts.upstream, tags=entry.follows_tags
+                    )
                     diff = pins.unified_diff(entry.file, text, after)
             return Result(
                 entry,
@@ -508,7 +517,12 @@ class _Pass:
     def _commit(self, facts: Facts, text: str) -> str:
         entry = facts.entry
         new_text = pins.rewrite_pin(
-            text, entry.variable, facts.pin, facts.upstream, filename=entry.file
+            text,
+            entry.variable,
+            facts.pin,
+            facts.upstream,
+            filename=entry.file,
+            tags=entry.follows_tags,
         )
         message = prtext.commit_message(
             self.config.pr, entry, facts.pin, facts.upstream, signoff=self._signoff_identity()
@@ -561,4 +575,6 @@ class _Pass:
             if comparison
             else None,
             ahead_by=comparison.ahead_by if comparison else None,
+            release=head.tag,
+            release_url=release_url(repository, github, head.tag) if head.tag else None,
         )

@@ -156,8 +156,9 @@ def _held(entry: Entry, checkout: Path | None, state: TargetSnapshot | None) -> 
         elif state is not None and entry.file in state.files:
             text = state.files[entry.file].text
         if text is not None:
-            pin = pins.read_pin(text, entry.variable, filename=entry.file)
-            old = pin.value if pin.problem is None else None
+            tags = entry.follows_tags
+            pin = pins.read_pin(text, entry.variable, filename=entry.file, tags=tags)
+            old = pin.value if pin.problem_for(tags) is None else None
     except BumperError:
         old = None
     return Result(entry, Status.HELD, old=old, message=str(entry.hold))

@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bumper.errors import UpstreamError
-from bumper.model import Head, Repository, tag_selection
+from bumper.model import Head, Repository, is_sha, tag_selection
 from bumper.upstream.resolve import Answer, Pair
-from bumper.versions import choose
+from bumper.versions import Choice, ahead_of, choose
 
 TAG_REFS = "refs/tags/"
 
@@ -57,3 +57,19 @@ class Pages:
     found: dict[Pair, list[tuple[str, str]]] = field(default_factory=dict)
     cursors: dict[Pair, str] = field(default_factory=dict)
     again: list[tuple[Repository, str]] = field(default_factory=list)
+
+
+def target_value(head: Head, pin: str) -> str:
+    """What a pin following ``head`` is set to: the release's name where the pin holds a tag
+    (``v1.65.0`` -> ``v1.66.1``), its commit where the pin holds a sha (or follows a branch)."""
+    if head.tag is not None and not is_sha(pin):
+        return head.tag
+    return head.sha
+
+
+def already_past(head: Head, pin: str) -> str | None:
+    """Why ``pin`` is left as it is although it differs from the newest matching release
+    (it is a later version: bumper never downgrades), or None."""
+    if head.tag is None:
+        return None
+    return ahead_of(pin, Choice(head.tag, head.sha, head.above))
