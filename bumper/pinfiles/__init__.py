@@ -22,11 +22,21 @@ from bumper.model import Entry, PinBy
 from bumper.pinfiles import cmake, dockerfile, makefile, matched, shell, whole
 from bumper.pinfiles.spots import Spot, one_value, rewrite_spots, show
 
-__all__ = ["GITLINK", "Spot", "diff", "kind_of", "read", "read_file", "rewrite", "value"]
+__all__ = [
+    "GITLINK",
+    "Spot",
+    "diff",
+    "is_makefile_row",
+    "kind_of",
+    "read",
+    "read_file",
+    "rewrite",
+    "value",
+]
 
 GITLINK = "160000"  # git's tree mode of a submodule: the entry's id is the pinned commit
 _SHELLS = {"sh", "bash", "zsh", "dash", "ksh"}
-VARIABLE_KINDS = ("makefile", "shell", "dockerfile", "cmake")
+_OWN_READERS = ("shell", "dockerfile", "cmake")  # the kinds not read as Makefiles
 
 
 def kind_of(path: str, text: str = "") -> str | None:
@@ -60,6 +70,12 @@ def _shebang_shell(text: str) -> bool:
     return program in _SHELLS
 
 
+def is_makefile_row(entry: Entry, path: str, text: str) -> bool:
+    """Whether ``entry`` names a make variable in ``path``: read by bumper.pins, the way
+    every row was read before rows could name other kinds of pin."""
+    return entry.by is PinBy.VARIABLE and kind_of(path, text) not in _OWN_READERS
+
+
 def read_file(entry: Entry, path: str, text: str) -> list[Spot]:
     """Where ``entry``'s pin sits in ``path`` (whose text is ``text``); PinError says why
     it cannot be read with certainty."""
@@ -72,19 +88,21 @@ def read_file(entry: Entry, path: str, text: str) -> list[Spot]:
     if entry.by is PinBy.WHOLE:
         return whole.read(text, path)
     kind = kind_of(path, text)
-    if kind == "makefile":
-        return makefile.read(text, entry.variable, path, tags=entry.follows_tags)
     if kind == "shell":
         return shell.read(text, entry.variable, path)
     if kind == "dockerfile":
         return dockerfile.read(text, entry.variable, path)
     if kind == "cmake":
         return cmake.read(text, entry.variable, path)
-    raise PinError(
-        f"{path}: bumper reads a `variable` in Makefiles, shell scripts, Dockerfiles and CMake "
-        f"files, and cannot tell what kind of file this is; give `match:` (the text just "
-        f"before the sha) and `name:` instead"
-    )
+    try:  # a Makefile, or a file of no telling name, read as one (debian/rules is a Makefile)
+        return makefile.read(text, entry.variable, path, tags=entry.follows_tags)
+    except PinError as exc:
+        if kind == "makefile":
+            raise
+        raise PinError(
+            f"{exc} (read as a Makefile; for a pin in another kind of file, give `match:`, "
+            "the text just before the sha, and `name:`)"
+        ) from None
 
 
 def read(entry: Entry, texts: Mapping[str, str]) -> list[Spot]:
@@ -117,7 +135,7 @@ def rewrite(entry: Entry, texts: Mapping[str, str], old: str | None, new: str) -
     out: dict[str, str] = {}
     for path in entry.paths:
         text = texts[path]
-        if entry.by is PinBy.VARIABLE and kind_of(path, text) == "makefile":
+        if is_makefile_row(entry, path, text):
             out[path] = makefile.rewrite(
                 text, entry.variable, path, current, new, tags=entry.follows_tags
             )
