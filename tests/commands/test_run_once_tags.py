@@ -42,7 +42,13 @@ class World:
             f"SPEECH_VERSION?={self.tags['speech/lib']['v0.9.0']}  # a release's commit\n"
             "TOOL_VERSION?=v3.0.0  # ahead of upstream on purpose\n"
         )
-        self.store.commit_files(TARGET, "main", {"Makefile": self.makefile}, "Add pins")
+        self.dockerfile = "FROM debian\nARG GRPC_VERSION=v1.65.0\nRUN build ${GRPC_VERSION}\n"
+        self.store.commit_files(
+            TARGET,
+            "main",
+            {"Makefile": self.makefile, "docker/Dockerfile": self.dockerfile},
+            "Add pins",
+        )
         self.http = httpx.Client(
             base_url=sb.api_url, headers={"Authorization": f"token {sb.token}"}, timeout=10
         )
@@ -57,9 +63,13 @@ class World:
 
     def config(self) -> Path:
         rows = [
-            ("grpc/grpc", "GRPC_VERSION", '    tags: "v1.*"\n'),
-            ("speech/lib", "SPEECH_VERSION", ""),
-            ("old/tool", "TOOL_VERSION", ""),
+            (
+                "grpc/grpc",
+                "GRPC_VERSION",
+                '    tags: "v1.*"\n    files: [Makefile, docker/Dockerfile]\n',
+            ),
+            ("speech/lib", "SPEECH_VERSION", "    file: Makefile\n"),
+            ("old/tool", "TOOL_VERSION", "    file: Makefile\n"),
         ]
         path = self.root / "bumper.yaml"
         path.write_text(
@@ -70,8 +80,7 @@ class World:
             "lookup:\n  allow_http: true\n  backoff_seconds: 0\n"
             "matrix:\n"
             + "".join(
-                f"  - repository: {repo}\n    variable: {var}\n    follow: tags\n"
-                f"    file: Makefile\n{extra}"
+                f"  - repository: {repo}\n    variable: {var}\n    follow: tags\n{extra}"
                 for repo, var, extra in rows
             ),
             encoding="utf-8",
@@ -83,8 +92,8 @@ class World:
         answer.raise_for_status()
         return sorted(answer.json(), key=lambda p: p["number"])
 
-    def file_at(self, ref: str) -> str:
-        data = self.store.read_file(TARGET, ref, "Makefile")
+    def file_at(self, ref: str, path: str = "Makefile") -> str:
+        data = self.store.read_file(TARGET, ref, path)
         assert data is not None
         return str(data.decode())
 
@@ -139,8 +148,12 @@ def test_tag_rows_get_the_newest_release_and_a_second_pass_writes_nothing(
     assert "v1.65.0 -> v1.66.1" in grpc_pr["title"]
     assert f"{world.sb.url}/grpc/grpc/releases/tag/v1.66.1" in grpc_pr["body"]
     assert f"{world.sb.url}/grpc/grpc/compare/v1.65.0...v1.66.1" in grpc_pr["body"]
+    # one PR moves the release in both files
     assert world.file_at("update/GRPC_VERSION") == world.makefile.replace(
         "GRPC_VERSION?=v1.65.0", "GRPC_VERSION?=v1.66.1"
+    )
+    assert world.file_at("update/GRPC_VERSION", "docker/Dockerfile") == world.dockerfile.replace(
+        "v1.65.0", "v1.66.1"
     )
     speech_pr = by_branch["update/SPEECH_VERSION"]
     assert (
