@@ -98,6 +98,15 @@ class PinBy(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Also:
+    """A row's `also`: the same value written elsewhere (a wheel URL holding its version),
+    found as the text right after ``match`` in ``file``; it moves with the pin."""
+
+    match: str
+    file: str
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One row of the bump matrix."""
 
@@ -116,6 +125,7 @@ class Entry:
     follow: str = "branch"  # "branch" or "tags"
     tags: str | None = None  # with follow: tags, a glob on tag names
     prerelease: bool = False  # with follow: tags, pre-releases count too
+    also: tuple[Also, ...] = ()  # more places holding the same value, moved together
 
     @property
     def follows_tags(self) -> bool:
@@ -127,7 +137,13 @@ class Entry:
 
     @property
     def paths(self) -> tuple[str, ...]:
-        """Every file the pin lives in, `file` first: the one PR changes all of them."""
+        """Every file the pin lives in, `file` first, then `also`'s: the one PR changes all."""
+        own = self.pin_paths
+        return own + tuple(dict.fromkeys(a.file for a in self.also if a.file not in own))
+
+    @property
+    def pin_paths(self) -> tuple[str, ...]:
+        """The files of `file`/`files`, where the pin itself (not an `also`) is read."""
         return self.files or (self.file,)
 
     @property

@@ -172,7 +172,9 @@ def _located(
     if missing:
         message = f"matrix entry {entry.variable}: file {missing[0]} does not exist in the checkout"
         return _broken(entry, config_file, message, "fix `file:`/`files:` or remove the entry")
-    clean = replace(entry, file=paths[0], files=tuple(paths) if len(paths) > 1 else ())
+    own = [clean_path(p) for p in entry.pin_paths]
+    also = tuple(replace(item, file=clean_path(item.file)) for item in entry.also)
+    clean = replace(entry, file=own[0], files=tuple(own) if len(own) > 1 else (), also=also)
     try:
         spots = pinfiles.read(clean, {path: texts[path] for path in paths})
     except PinError as exc:

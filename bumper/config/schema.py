@@ -88,10 +88,17 @@ def _type(hint: Any) -> dict[str, Any]:
     raise TypeError(f"no JSON Schema for the settings type {hint!r}")
 
 
+_ALSO: dict[str, Any] = {
+    "type": "object",
+    "properties": {"match": {"type": "string"}, "file": {"type": "string"}},
+    "required": ["match"],
+    "additionalProperties": False,
+}
 _ROW_KEY_SCHEMAS: dict[str, dict[str, Any]] = {
     "files": {"type": "array", "items": {"type": "string"}, "minItems": 1},
     "follow": {"enum": ["tags"]},
     "prerelease": {"type": "boolean"},
+    "also": {"anyOf": [_ALSO, {"type": "array", "items": _ALSO, "minItems": 1}]},
 }
 
 

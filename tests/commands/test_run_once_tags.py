@@ -43,10 +43,15 @@ class World:
             "TOOL_VERSION?=v3.0.0  # ahead of upstream on purpose\n"
         )
         self.dockerfile = "FROM debian\nARG GRPC_VERSION=v1.65.0\nRUN build ${GRPC_VERSION}\n"
+        self.wheel = "grpcio @ https://example.invalid/grpcio-1.65.0-cp311-linux_x86_64.whl\n"
         self.store.commit_files(
             TARGET,
             "main",
-            {"Makefile": self.makefile, "docker/Dockerfile": self.dockerfile},
+            {
+                "Makefile": self.makefile,
+                "docker/Dockerfile": self.dockerfile,
+                "requirements.txt": self.wheel,
+            },
             "Add pins",
         )
         self.http = httpx.Client(
@@ -66,7 +71,8 @@ class World:
             (
                 "grpc/grpc",
                 "GRPC_VERSION",
-                '    tags: "v1.*"\n    files: [Makefile, docker/Dockerfile]\n',
+                '    tags: "v1.*"\n    files: [Makefile, docker/Dockerfile]\n'
+                "    also: {match: /grpcio-, file: requirements.txt}\n",
             ),
             ("speech/lib", "SPEECH_VERSION", "    file: Makefile\n"),
             ("old/tool", "TOOL_VERSION", "    file: Makefile\n"),
@@ -154,6 +160,10 @@ def test_tag_rows_get_the_newest_release_and_a_second_pass_writes_nothing(
     )
     assert world.file_at("update/GRPC_VERSION", "docker/Dockerfile") == world.dockerfile.replace(
         "v1.65.0", "v1.66.1"
+    )
+    # and the wheel URL that must agree with it (written without the `v`, as it was)
+    assert world.file_at("update/GRPC_VERSION", "requirements.txt") == world.wheel.replace(
+        "1.65.0", "1.66.1"
     )
     speech_pr = by_branch["update/SPEECH_VERSION"]
     assert (

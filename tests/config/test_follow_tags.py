@@ -6,7 +6,7 @@ import pytest
 
 from bumper.config.load import parse_config
 from bumper.errors import ConfigError
-from bumper.model import tag_selection
+from bumper.model import Also, tag_selection
 
 FILE = "config/bumper.yaml"
 
@@ -81,6 +81,40 @@ CASES = [
     ("text", "start", "phrase"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
 )
 def test_bad_tag_rows_name_file_line_and_field(text: str, start: str, phrase: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, FILE)
+    messages = caught.value.problems
+    assert any(m.startswith(start) and phrase in m for m in messages), messages
+
+
+def test_also_names_more_places_of_the_same_value() -> None:
+    single = parse_config(row(also='{match: "grpcio=="}'), FILE).matrix[0]
+    assert single.also == (Also("grpcio==", "backend/Makefile"),)
+    listed = parse_config(
+        row(also='[{match: "grpcio==", file: req.txt}, {match: "/grpcio-", file: ./req.txt}]'),
+        FILE,
+    ).matrix[0]
+    assert listed.also == (Also("grpcio==", "req.txt"), Also("/grpcio-", "req.txt"))
+    assert listed.paths == ("backend/Makefile", "req.txt")
+
+
+ALSO_CASES = [
+    ("also-string", row(also='"grpcio=="'), f"{FILE}:6: matrix[0].also:", "expected a mapping"),
+    ("also-no-match", row(also="{file: x}"), f"{FILE}:6: matrix[0].also.match:", "missing"),
+    (
+        "also-typo",
+        row(also="[{match: a, fiel: x}]"),
+        f"{FILE}:6: matrix[0].also[0].fiel:",
+        "did you mean `file`?",
+    ),
+    ("also-bad-file", row(also="{match: a, file: ../x}"), f"{FILE}:6: matrix[0].also.file:", ".."),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "phrase"), [c[1:] for c in ALSO_CASES], ids=[c[0] for c in ALSO_CASES]
+)
+def test_bad_also_names_file_line_and_field(text: str, start: str, phrase: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config(text, FILE)
     messages = caught.value.problems
