@@ -8,8 +8,10 @@ some junk names) and looks up the newest release the two ways a pass does: Graph
 `refs(refPrefix: "refs/tags/")` with a token, one git `ls-refs` (ref-prefix refs/tags/, peel)
 without. It prints requests, response bytes, wall and CPU time (of this process: bumper and
 the in-process sandbox together, git's own processes not counted) beside the lower bound: one
-GraphQL request per 100 tags (GitHub's page limit), one git request, and for bytes the tag
-names and their commit ids alone. Writes bench/out/tags.{json,md}.
+GraphQL request per 100 tags (GitHub's page limit) while that is at most 3 pages, beyond which
+the first page says how many there are and one git request reads them all; one git request
+without a token; and for bytes the tag names and their commit ids alone.
+Writes bench/out/tags.{json,md}.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from bumper.github.http import new_client
 from bumper.model import Entry, Head, tags_key
 from bumper.sandbox.app import Sandbox
 from bumper.upstream import lookup_heads
+from bumper.upstream.tags import GRAPHQL_TAG_PAGES
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -114,7 +117,8 @@ def _measure(sb: Sandbox, n: int, names: list[tuple[str, bool]], way: str) -> Fi
     found = head.tag or "" if isinstance(head, Head) else f"failed: {head}"
     # what must cross the wire at least: each tag's name and commit id
     floor = sum(len(name) + 40 for name, _ in names)
-    lower = math.ceil(n / TAGS_PAGE) if way == "graphql" else 1
+    pages = math.ceil(n / TAGS_PAGE)
+    lower = (pages if pages <= GRAPHQL_TAG_PAGES else 2) if way == "graphql" else 1
     return Figures(
         n,
         way,

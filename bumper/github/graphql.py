@@ -382,6 +382,7 @@ class TagPage:
 
     tags: tuple[tuple[str, str], ...]
     after: str | None
+    total: int = 0  # tags in the repository (totalCount), all pages together
 
 
 def tag_page(node: Any) -> TagPage | None:
@@ -400,7 +401,8 @@ def tag_page(node: Any) -> TagPage | None:
             tags.append((name, commit))
     after = info.get("endCursor")
     more = info.get("hasNextPage") is True and isinstance(after, str) and bool(nodes)
-    return TagPage(tuple(tags), after if more else None)
+    total = refs.get("totalCount")
+    return TagPage(tuple(tags), after if more else None, total if isinstance(total, int) else 0)
 
 
 def _tag_commit(target: Any) -> str | None:

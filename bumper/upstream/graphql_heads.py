@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from bumper.config.values import split_owner_name
 from bumper.errors import UpstreamError
+from bumper.github import graphql as gql
 from bumper.github.graphql import GraphQLReply, head_field, tag_page, tags_field
 from bumper.github.http import sanitize
 from bumper.model import Head, Repository, is_sha
@@ -61,26 +62,33 @@ def head_answers(
         log.warning("%s; using git smart HTTP instead", reply.problem)
         return {}, list(batch)
     answers: dict[Pair, Answer] = {}
+    over_git: list[tuple[Repository, str]] = []
     for i, (upstream, branch) in enumerate(batch):
         alias = f"{PREFIX}{i}"
         node, error = reply.data.get(alias), reply.error_at(alias)
         if tags.is_tags(branch) and isinstance(node, dict):
             answer = _tags_answer(upstream, branch, node, pages)
-            if answer is not None:
+            if answer == "git":
+                over_git.append((upstream, branch))
+            elif answer is not None and not isinstance(answer, str):
                 answers[(upstream.text, branch)] = answer
             continue
         answers[(upstream.text, branch)] = _graphql_answer(upstream, branch, node, error, secret)
-    return answers, []
+    return answers, over_git
 
 
 def _tags_answer(
     upstream: Repository, key: str, node: dict[str, Any], pages: tags.Pages
-) -> Answer | None:
-    """The Head of the newest release once the last page is in; None while more pages come."""
+) -> Answer | Literal["git"] | None:
+    """The Head of the newest release once the last page is in; None while more pages come;
+    "git" when the first page shows so many tags that one git ls-refs is cheaper."""
     page = tag_page(node)
     if page is None:
         return UpstreamError(f"{upstream.display}: GitHub GraphQL answered no list of tags")
     pair = (upstream.text, key)
+    first = pair not in pages.found
+    if first and page.after is not None and page.total > tags.GRAPHQL_TAG_PAGES * gql.TAGS_PAGE:
+        return "git"
     found = pages.found.setdefault(pair, [])
     found += page.tags
     if page.after is not None:

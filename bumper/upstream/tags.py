@@ -18,6 +18,9 @@ from bumper.upstream.resolve import Answer, Pair
 from bumper.versions import Choice, ahead_of, choose
 
 TAG_REFS = "refs/tags/"
+# More pages of tags than this and the repository's git ls-refs answers instead: one request
+# whatever the count (5,000 tags: 1 request, not 50), and outside the API's rate limit.
+GRAPHQL_TAG_PAGES = 3
 
 
 def is_tags(branch: str) -> bool:

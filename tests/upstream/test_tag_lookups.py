@@ -96,6 +96,19 @@ def test_graphql_reads_every_page_of_a_long_tag_list(
     assert [r["path"] for r in settled_requests(sandbox)] == ["/api/graphql"] * 3  # 8 tags
 
 
+def test_more_tags_than_a_few_pages_are_read_in_one_git_request_instead(
+    sandbox: Any, client: httpx.Client, upstream: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(builders, "TAGS_PAGE", 2)  # 8 tags: 4 pages, more than 3
+    answers = look(sandbox, client, [tags_key(None, False)], token=True)
+    head = answers[(REPO, tags_key(None, False))]
+    assert isinstance(head, Head) and (head.tag, head.sha) == ("v1.66.1", upstream["v1.66.1"])
+    assert [r["path"] for r in settled_requests(sandbox)] == [
+        "/api/graphql",
+        "/grpc/grpc.git/git-upload-pack",
+    ]
+
+
 @pytest.mark.parametrize("token", [True, False], ids=["graphql", "git"])
 def test_no_matching_release_fails_the_row_saying_so(
     sandbox: Any, client: httpx.Client, upstream: dict[str, str], token: bool
