@@ -120,7 +120,7 @@ def commit_message(
     lines = [
         head,
         "",
-        f"{entry.variable} in {entry.file}: {old} -> {new}",
+        f"{entry.variable} in {', '.join(entry.paths)}: {old} -> {new}",
         "",
         f"{TRAILER}: {entry.variable} {new} {entry.file}",
     ]
@@ -172,7 +172,8 @@ def render_body(
         # a release name is a parsed version (bumper.versions): [0-9A-Za-z.+-] only
         followed = f"release `{release}`" + ("" if release == new else ", its commit")
     parts.append(
-        f"Updates `{entry.variable}` in `{entry.file}` from `{old}` to `{new}`"
+        f"Updates `{entry.variable}` in {', '.join(f'`{p}`' for p in entry.paths)}"
+        f" from `{old}` to `{new}`"
         f" (`{entry.repository}` {followed})."
     )
     if release is not None:

@@ -53,6 +53,7 @@ def test_shell_default_is_rewritten_and_comments_and_heredocs_are_not() -> None:
         f"export X_VERSION='{OLD}'\r\n",
         f'readonly X_VERSION="{OLD}"  # pinned\n',
         f": ${{X_VERSION:={OLD}}}\n",
+        f': "${{X_VERSION:={OLD}}}"\n',
         f"if true; then X_VERSION=${{X_VERSION:-{OLD}}}; fi\n",
     ],
 )
