@@ -295,10 +295,11 @@ class _Pass:
                 return _failed(entry, file.problem or f"{path}: unreadable")
             texts[path] = file.text
         pin = pinfiles.value(entry, texts)  # PinError: the entry fails with the reason
-        if (past := already_past(head, pin)) is not None:
-            number = pr.number if pr else None
-            return Result(entry, Status.UP_TO_DATE, pin, pin, past, number)
         upstream = target_value(head, pin)  # a release's name or commit, following tags
+        if (past := already_past(head, pin)) is not None:
+            if pr is None and elsewhere is None:
+                return Result(entry, Status.UP_TO_DATE, pin, pin, past)
+            upstream = pin  # never a downgrade: an open PR for an older release is stale (rule 7)
         facts = Facts(
             entry=entry,
             branch_name=branch,

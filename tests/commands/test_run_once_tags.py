@@ -194,3 +194,25 @@ def test_a_newer_release_updates_the_same_pr(
     assert (grpc["status"], grpc["new"], grpc["pr"]) == ("bumped", "v1.66.2", number), grpc
     assert len(world.pulls()) == 2
     assert "GRPC_VERSION?=v1.66.2\n" in world.file_at("update/GRPC_VERSION")
+
+
+def test_a_base_moved_past_every_release_closes_the_pr_rather_than_downgrade(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = world.config()
+    run_once(capsys, config)
+    (number,) = [p["number"] for p in world.pulls() if p["head"]["ref"] == "update/GRPC_VERSION"]
+    # a person moves the pin past upstream's releases by hand (a fork's build, say)
+    texts = {
+        "Makefile": world.makefile.replace("v1.65.0", "v1.99.0"),
+        "docker/Dockerfile": world.dockerfile.replace("v1.65.0", "v1.99.0"),
+        "requirements.txt": world.wheel.replace("1.65.0", "1.99.0"),
+    }
+    world.store.commit_files(TARGET, "main", texts, "Use our own gRPC build")
+    code, doc = run_once(capsys, config)
+    assert code == 0, doc
+    grpc = next(r for r in doc["results"] if r["variable"] == "GRPC_VERSION")
+    assert grpc["status"] == "up-to-date", grpc
+    closed = next(p for p in world.pulls() if p["number"] == number)
+    assert closed["state"] == "closed"
+    assert world.file_at("main") == texts["Makefile"]  # nothing pulled back
