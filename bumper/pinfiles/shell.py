@@ -33,7 +33,7 @@ def read(text: str, variable: str, path: str) -> list[Spot]:
         if i < len(words) and words[i].text == ":":
             for word in words[i + 1 :]:
                 if found := default.match(text, word.start):
-                    spots.append(_spot(text, found.end(), path, lines))
+                    spots.append(_spot(text, found.end(), path, lines, braced=True))
             continue
         if i < len(words) and words[i].text in _DECLARE:
             i += 1
@@ -47,14 +47,16 @@ def read(text: str, variable: str, path: str) -> list[Spot]:
                     "so it is more than a sha"
                 )
             if found := assign.match(text, word.start):
-                spots.append(_spot(text, found.end(), path, lines))
+                braced = "${" in found[0]  # the `${X:-` of a default was matched
+                spots.append(_spot(text, found.end(), path, lines, braced=braced))
             i += 1
     if not spots:
         raise PinError(f"{variable} is not assigned in {path}")
     return spots
 
 
-def _spot(text: str, pos: int, path: str, lines: LineIndex) -> Spot:
-    value, end = value_at(text, pos)
-    value = value.rstrip("}")  # `${X:-v}` without quotes: the brace closes the default
-    return Spot(path, lines.line(pos), pos, pos + len(value), value if value else text[pos:end])
+def _spot(text: str, pos: int, path: str, lines: LineIndex, *, braced: bool) -> Spot:
+    value, _ = value_at(text, pos)
+    if braced and value.endswith("}"):
+        value = value[:-1]  # `${X:-v}` unquoted: the brace closes the default
+    return Spot(path, lines.line(pos), pos, pos + len(value), value)

@@ -240,3 +240,25 @@ def test_checkout_mode_rewrites_files_and_stages_the_submodule(
         capsys, "run-once", "--config", str(target.config), "--checkout", str(checkout), "--json"
     )
     assert {r["status"] for r in doc["results"]} == {"up-to-date"}, doc
+
+
+def test_a_persons_commit_on_a_many_file_pr_is_left_alone(
+    target: Target, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "run-once", "--config", str(target.config), "--json")
+    branch = "update/protoc-gen-go-grpc"
+    fix = target.store.commit_files(
+        TARGET,
+        branch,
+        {"scripts/install.sh": "#!/bin/sh\necho fixed\n"},
+        "A person's fix",
+        author=("A Person", "person@example.com"),
+    )
+    target.store.commit_files("up/grpc", "main", {"m.txt": "more"}, "newer still")
+    code, doc = run(capsys, "run-once", "--config", str(target.config), "--json")
+    results = {r["variable"]: r for r in doc["results"]}
+    assert code == 0  # skipped is not a failure
+    assert results["protoc-gen-go-grpc"]["status"] == "skipped", results
+    assert "edited by a person" in results["protoc-gen-go-grpc"]["message"]
+    assert target.head(TARGET, branch) == fix
+    assert {r["status"] for n, r in results.items() if n != "protoc-gen-go-grpc"} == {"up-to-date"}

@@ -216,3 +216,8 @@ def test_cmake_git_tag_in_several_blocks_without_a_block_of_that_name_is_refused
     tag = row("CMakeLists.txt", "nosuch", by=PinBy.MATCH, match="GIT_TAG        ")
     with pytest.raises(PinError, match="refers to other variables"):
         pinfiles.value(tag, {"CMakeLists.txt": CMAKE})
+
+
+def test_shell_value_naming_another_variable_is_refused_as_such() -> None:
+    with pytest.raises(PinError, match=r"value '\$\{OTHER\}' refers to other variables"):
+        pinfiles.value(row("a.sh"), {"a.sh": "X_VERSION=${OTHER}\n"})
