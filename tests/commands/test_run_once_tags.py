@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from bumper.cli import main
-from bumper.sandbox.seed import tag_upstream
+from bumper.sandbox.seed import advance_upstream, tag_upstream
 
 TARGET = "acme/app"
 TOKEN_ENV = "BUMPER_TAGS_TOKEN"
@@ -216,3 +216,25 @@ def test_a_base_moved_past_every_release_closes_the_pr_rather_than_downgrade(
     closed = next(p for p in world.pulls() if p["number"] == number)
     assert closed["state"] == "closed"
     assert world.file_at("main") == texts["Makefile"]  # nothing pulled back
+
+
+def test_a_sha_pin_past_the_newest_release_is_not_moved_back(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    later = advance_upstream(world.store, "speech/lib", "main")  # untagged, after v1.0.0
+    texts = {
+        "Makefile": world.makefile.replace(world.tags["speech/lib"]["v0.9.0"], later),
+        "docker/Dockerfile": world.dockerfile,
+        "requirements.txt": world.wheel,
+    }
+    world.store.commit_files(TARGET, "main", texts, "Take speech from main")
+    code, doc = run_once(capsys, world.config())
+    assert code == 0, doc
+    speech = next(r for r in doc["results"] if r["variable"] == "SPEECH_VERSION")
+    assert (speech["status"], speech["pr"]) == ("up-to-date", None), speech
+    assert speech["message"].endswith(
+        f"the pin {later[:12]} already contains v1.0.0"
+        f" ({world.tags['speech/lib']['v1.0.0'][:12]}), newer than every matching tag;"
+        " left as it is"
+    )
+    assert not any(p["head"]["ref"] == "update/SPEECH_VERSION" for p in world.pulls())
