@@ -128,3 +128,20 @@ def test_same_pin_in_a_file_of_another_rows_files_is_a_duplicate() -> None:
         "  - repository: o/x\n    name: x\n    branch: main\n    file: b.sh\n"
     )
     assert any("x in b.sh is pinned twice" in p for p in problems), problems
+
+
+def test_a_workflow_matrix_row_may_name_a_pin_outside_makefiles() -> None:
+    from bumper.config.matrix import entries_from_workflow
+
+    workflow = (
+        "jobs:\n  bump:\n    strategy:\n      matrix:\n        include:\n"
+        "          - repository: grpc/grpc-go\n            branch: master\n"
+        "            name: protoc-gen-go-grpc\n            match: 'grpc@'\n"
+        "            files: [a.sh, Dockerfile]\n            runner: ubuntu\n"
+    )
+    (entry,) = entries_from_workflow(workflow, "wf.yaml", "bump")
+    assert (entry.variable, entry.by, entry.paths) == (
+        "protoc-gen-go-grpc",
+        PinBy.MATCH,
+        ("a.sh", "Dockerfile"),
+    )
