@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bumper.config.load import parse_config
+from bumper.config.matrix import entries_from_workflow
 from bumper.errors import ConfigError
 from bumper.model import Also, tag_selection
 
@@ -119,3 +120,18 @@ def test_bad_also_names_file_line_and_field(text: str, start: str, phrase: str) 
         parse_config(text, FILE)
     messages = caught.value.problems
     assert any(m.startswith(start) and phrase in m for m in messages), messages
+
+
+def test_a_workflow_matrix_row_may_follow_tags() -> None:
+    workflow = (
+        "jobs:\n  bump:\n    strategy:\n      matrix:\n        include:\n"
+        "          - repository: grpc/grpc\n            variable: GRPC_VERSION\n"
+        "            follow: tags\n            tags: 'v1.*'\n            file: Dockerfile\n"
+        "            runner: ubuntu\n"
+        "          # Held: waiting for 1.67\n"
+        "          # - repository: acme/x\n          #   variable: X\n"
+        "          #   follow: tags\n          #   file: Makefile\n"
+    )
+    grpc, held = entries_from_workflow(workflow, "wf.yaml", "bump")
+    assert (grpc.follows_tags, grpc.tags, grpc.branch) == (True, "v1.*", "tags:v1.*")
+    assert (held.follows_tags, held.hold) == (True, "Held: waiting for 1.67")
