@@ -238,3 +238,37 @@ def test_a_sha_pin_past_the_newest_release_is_not_moved_back(
         " left as it is"
     )
     assert not any(p["head"]["ref"] == "update/SPEECH_VERSION" for p in world.pulls())
+
+
+def test_checkout_mode_rewrites_release_pins_without_a_token(
+    world: World,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(TOKEN_ENV)  # git ls-refs (ref-prefix refs/tags/, peel) answers
+    checkout = tmp_path / "checkout"
+    (checkout / "docker").mkdir(parents=True)
+    (checkout / "Makefile").write_text(world.makefile)
+    (checkout / "docker/Dockerfile").write_text(world.dockerfile)
+    (checkout / "requirements.txt").write_text(world.wheel)
+    world.sb.clear_requests()
+    capsys.readouterr()
+    code = main(
+        ["run-once", "--config", str(world.config()), "--checkout", str(checkout), "--json"]
+    )
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0, doc
+    assert [r["status"] for r in doc["results"]] == ["bumped", "bumped", "up-to-date"]
+    newest = world.tags["speech/lib"]["v1.0.0"]
+    assert (checkout / "Makefile").read_text() == world.makefile.replace(
+        "v1.65.0", "v1.66.1"
+    ).replace(world.tags["speech/lib"]["v0.9.0"], newest)
+    assert (checkout / "docker/Dockerfile").read_text() == world.dockerfile.replace(
+        "v1.65.0", "v1.66.1"
+    )
+    assert (checkout / "requirements.txt").read_text() == world.wheel.replace("1.65.0", "1.66.1")
+    paths = sorted(r["path"] for r in world.sb.requests())
+    assert paths == [
+        f"/{repo}.git/git-upload-pack" for repo in ("grpc/grpc", "old/tool", "speech/lib")
+    ]
