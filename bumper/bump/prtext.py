@@ -84,7 +84,7 @@ def _fields(entry: Entry, new: str = "", old: str = "") -> dict[str, str]:
         "file": entry.file,
         "branch": entry.branch,
         "sha": new,
-        "short_sha": new[:7],
+        "short_sha": new[:7] if is_sha(new) else new,  # a release is shown whole
         "old": old,
     }
 

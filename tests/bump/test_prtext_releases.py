@@ -91,3 +91,10 @@ def test_the_shipped_schema_takes_a_release_row_and_refuses_both_kinds() -> None
     assert check(row + "follow: branch}\n")
     assert check(row + "follow: tags, prerelease: yes-please}\n")
     assert check(row + "follow: tags, also: {file: y}}\n")
+
+
+def test_short_sha_of_a_release_is_the_whole_release() -> None:
+    pr = PrSettings(title="bump {variable} to {short_sha}")
+    assert render_title(pr, TAGS, "v1.99.9", "v1.100.10", release="v1.100.10") == (
+        "bump GRPC_VERSION to v1.100.10 (v1.99.9 -> v1.100.10)"
+    )
