@@ -88,8 +88,17 @@ def _type(hint: Any) -> dict[str, Any]:
     raise TypeError(f"no JSON Schema for the settings type {hint!r}")
 
 
+_ALSO: dict[str, Any] = {
+    "type": "object",
+    "properties": {"match": {"type": "string"}, "file": {"type": "string"}},
+    "required": ["match"],
+    "additionalProperties": False,
+}
 _ROW_KEY_SCHEMAS: dict[str, dict[str, Any]] = {
     "files": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+    "follow": {"enum": ["tags"]},
+    "prerelease": {"type": "boolean"},
+    "also": {"anyOf": [_ALSO, {"type": "array", "items": _ALSO, "minItems": 1}]},
     "min_age": {"anyOf": [{"type": "string", "pattern": r"^\d+(\.\d+)?\s*[mhdw]$"}, {"const": 0}]},
     "require_checks": {"type": "boolean"},
     "hold": {
@@ -119,12 +128,14 @@ def _matrix_row() -> dict[str, Any]:
         "properties": {
             key: _ROW_KEY_SCHEMAS.get(key, {"type": "string"}) for key in matrix.ENTRY_KEYS
         },
-        "required": list(matrix.REQUIRED_KEYS),
+        "required": [key for key in matrix.REQUIRED_KEYS if key != "branch"],
         "additionalProperties": False,
-        # where the pin is: one of `file`, `files`; its name: `variable`, else `name`
+        # where the pin is: one of `file`, `files`; its name: `variable`, else `name`;
+        # what it follows: a `branch`, or release tags
         "allOf": [
             {"oneOf": [{"required": ["file"]}, {"required": ["files"]}]},
             {"oneOf": [{"required": ["variable"]}, {"required": ["name"]}]},
             {"not": {"required": ["variable", "match"]}},
+            {"oneOf": [{"required": ["branch"]}, {"required": ["follow"]}]},
         ],
     }

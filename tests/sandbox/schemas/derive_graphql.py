@@ -1,11 +1,11 @@
 """Write github-graphql-subset.graphql from @octokit/graphql-schema's schema.graphql.
 
 Keeps, as GitHub publishes them but without the prose (descriptions): Mutation.updateRefs
-with its input and payload types, Query.repository with the Repository fields bumper's ref
-writes and gated look-ups read (``id``, ``nameWithOwner``, ``ref``), a branch's
-``Commit.history`` with ``committedDate`` and ``statusCheckRollup``, ``Ref.compare``, and
-the scalars they use. Works on the syntax tree, as the full schema does not pass
-graphql-core's own checks (a field defined twice).
+with its input and payload types, Query.repository with the Repository fields bumper reads
+(``id`` for ref writes, ``refs`` for tag look-ups, with the ref, tag and page types those
+need; ``ref`` with ``Ref.compare`` and a branch's ``Commit.history`` with ``committedDate``
+and ``statusCheckRollup`` for gated look-ups), and the scalars they use. Works on the syntax
+tree, as the full schema does not pass graphql-core's own checks (a field defined twice).
 
     python tests/sandbox/schemas/derive_graphql.py PATH/TO/schema.graphql
 """
@@ -23,18 +23,25 @@ OUT = Path(__file__).with_name("github-graphql-subset.graphql")
 KEEP: dict[str, tuple[str, ...] | None] = {  # a type, and its fields kept (None: all)
     "Query": ("repository",),
     "Mutation": ("updateRefs",),
-    "Repository": ("id", "nameWithOwner", "ref"),
-    # a branch's recent history with dates and check state, for bumper's upstream gates
+    "Repository": ("id", "nameWithOwner", "ref", "refs"),
+    # tag look-ups: refs(refPrefix: "refs/tags/", orderBy: TAG_COMMIT_DATE), annotated tags
+    "RefConnection": ("nodes", "pageInfo", "totalCount"),
     "Ref": ("name", "target", "compare"),
+    "RefOrder": None,
+    "RefOrderField": None,
+    "OrderDirection": None,
+    "PageInfo": None,
+    "GitObject": ("oid",),
+    "Blob": ("oid",),
+    "Commit": ("oid", "committedDate", "history", "statusCheckRollup"),
+    "Tag": ("name", "oid", "target"),
+    # gated look-ups: a branch's recent history with dates and check state, and compare
     "Comparison": ("status", "aheadBy", "behindBy"),
     "ComparisonStatus": None,
-    "GitObject": ("oid",),
-    "Commit": ("oid", "committedDate", "history", "statusCheckRollup"),
     "CommitHistoryConnection": ("nodes", "pageInfo", "totalCount"),
     "CommitAuthor": None,
     "StatusCheckRollup": ("state",),
     "StatusState": None,
-    "PageInfo": None,
     "GitTimestamp": None,
     "DateTime": None,
     "UpdateRefsInput": None,
@@ -46,9 +53,9 @@ KEEP: dict[str, tuple[str, ...] | None] = {  # a type, and its fields kept (None
 
 
 def _strip(node: Any) -> None:
-    """Descriptions and directives (deprecations, previews) are prose, not shape; the
-    interfaces a type implements are left out with the types they would drag in, unless
-    the subset keeps the interface (``... on Commit`` inside a GitObject needs it)."""
+    """Descriptions and directives (deprecations, previews) are prose, not shape; of the
+    interfaces a type implements only the kept ones stay (``... on Tag`` inside a GitObject
+    needs Tag to implement it), the others are left out with the types they would drag in."""
     if not isinstance(node, Node):
         return
     # the nodes are frozen dataclasses in graphql-core 3.3
