@@ -571,3 +571,29 @@ def test_makefile_recipes_report_the_line_of_the_sha() -> None:
     # Each recipe line loses its tab before lexing: twenty of them used to shift the sha up.
     text = "x:\n\t@set -e; \\\n" + "\t  true && \\\n" * 20 + f"\t  git checkout {A}\n"
     assert found("Makefile", text) == [(23, "git-command", A, None)]
+
+
+def test_each_submodule_takes_the_url_of_its_own_section() -> None:
+    from bumper.audit.scanners import submodule
+
+    modules = (
+        '[submodule "third/a"]\n'
+        "\tpath = third/a\n"
+        "\turl = https://github.com/o/a\n"
+        '[submodule "b"]\n'
+        "\tpath = third/b\n"
+        "\tbranch = dev\n"
+        "\turl = https://github.com/o/b.git\n"
+        '[submodule "no-url"]\n'
+        "\tpath = third/c\n"
+        '[submodule "third/d"]\n'
+        "\turl = https://github.com/o/d\n"
+    )
+    got = [
+        (h.line, h.repository)
+        for h in (submodule.scan(p, A, modules) for p in ("third/a", "third/b", "third/c"))
+    ]
+    assert got == [(2, "https://github.com/o/a"), (5, "https://github.com/o/b.git"), (9, None)]
+    # A section without `path =` is the submodule of its name's path.
+    assert submodule.scan("third/d", A, modules).repository == "https://github.com/o/d"
+    assert submodule.scan("third/b", A, modules).branch == "dev"
