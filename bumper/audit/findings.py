@@ -64,16 +64,23 @@ class Audit:
         return any(f.category in PROBLEMS for f in self.findings)
 
     def counts(self) -> dict[str, int]:
+        """Findings per category; pins other tools keep current (`--all`) are counted apart:
+        bumper does not track them, so calling them tracked would overstate its coverage."""
         counts = dict.fromkeys(CATEGORIES, 0)
         for finding in self.findings:
-            counts[finding.category] += 1
+            if finding.managed_by is None:
+                counts[finding.category] += 1
         return counts
+
+    @property
+    def managed(self) -> int:
+        return sum(1 for f in self.findings if f.managed_by)
 
     def summary(self) -> dict[str, Any]:
         return {
             "total": len(self.findings),
             **self.counts(),
-            "managed": sum(1 for f in self.findings if f.managed_by),
+            "managed": self.managed,
             "problems": sum(1 for f in self.findings if f.category in PROBLEMS),
             "matrix_entries": self.entries,
             "files_listed": self.files_listed,

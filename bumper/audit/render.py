@@ -203,6 +203,8 @@ def to_table(audit: Audit, *, width: int | None = None, color: bool = False) -> 
 def _summary_line(audit: Audit) -> str:
     counts = audit.counts()
     parts = ", ".join(f"{counts[c]} {c}" for c in CATEGORIES)
+    if audit.managed:
+        parts += f", {audit.managed} managed by other tools"
     lookups = "with look-ups" if audit.looked_up else "without look-ups"
     problems = sum(counts[c] for c in PROBLEMS)
     verdict = f"{problems} problem{'s' * (problems != 1)}" if problems else "no problems"
@@ -220,6 +222,8 @@ def to_markdown(audit: Audit) -> str:
     out = [f"## {_summary_line(audit).replace('bumper audit: ', 'bumper audit: ', 1)}", ""]
     out += ["| category | pins |", "|---|---:|"]
     out += [f"| {c} | {counts[c]} |" for c in CATEGORIES]
+    if audit.managed:
+        out.append(f"| managed by other tools | {audit.managed} |")
     out.append("")
     for category in CATEGORIES:
         findings = [f for f in audit.findings if f.category == category]

@@ -561,3 +561,17 @@ def test_makefile_checksums_and_git_constants_are_not_pins(tmp_path: Path) -> No
     config.write_text("matrix: []\n")
     audit, _, _ = run_audit(load_config(config, tmp_path), tmp_path, lookup=False)
     assert audit.findings == ()
+
+
+def test_all_counts_other_tools_pins_as_managed_never_as_tracked(repo: Path) -> None:
+    audit = audit_corpus(repo, managed=True)
+    summary = audit.summary()
+    tracked = {k for k in EXPECTED if k[2] == "tracked"}
+    assert summary["tracked"] == len(tracked)
+    assert summary["managed"] == len(MANAGED)
+    assert summary["total"] == len(EXPECTED) + len(MANAGED)
+    from bumper.audit.render import to_markdown, to_table
+
+    assert f"{len(tracked)} tracked" in to_table(audit)
+    assert f"{len(MANAGED)} managed by other tools" in to_table(audit)
+    assert f"| managed by other tools | {len(MANAGED)} |" in to_markdown(audit)
