@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bumper.model import Location
+
 CATEGORIES = ("broken", "untracked", "hidden", "held", "tracked")
 PROBLEMS = frozenset({"broken", "untracked", "hidden"})
 
@@ -28,6 +30,15 @@ class Finding:
     behind: int | None = None  # commits the pin lags its upstream branch (with look-ups)
     head: str | None = None  # the upstream branch's head (with look-ups)
     age_days: int | None = None  # how old the pinned commit is (with look-ups and a token)
+    # Every place this one pin is written (the same sha from the same upstream), in path
+    # order; `file`/`line` are the first. Empty means just `file`/`line`.
+    locations: tuple[Location, ...] = ()
+    branch_guessed: bool = False  # `branch` is main/master by guess, not read or looked up
+    baselined: bool = False  # already in the --baseline file: reported, not a failure
+
+    @property
+    def places(self) -> tuple[Location, ...]:
+        return self.locations or (Location(self.file, self.line),)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -45,6 +56,9 @@ class Finding:
             "behind": self.behind,
             "head": self.head,
             "age_days": self.age_days,
+            "locations": [{"file": p.file, "line": p.line} for p in self.places],
+            "branch_guessed": self.branch_guessed,
+            "baselined": self.baselined,
         }
 
 

@@ -110,6 +110,22 @@ JSON_SCHEMA: dict[str, Any] = {
                     "behind": {"type": ["integer", "null"], "minimum": 0},
                     "head": _NULLABLE_STRING,
                     "age_days": {"type": ["integer", "null"], "minimum": 0},
+                    "locations": {
+                        "type": "array",
+                        "minItems": 1,
+                        "description": "every place the same pin is written; the first is file/line",
+                        "items": {
+                            "type": "object",
+                            "required": ["file", "line"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "file": {"type": "string"},
+                                "line": {"type": "integer", "minimum": 1},
+                            },
+                        },
+                    },
+                    "branch_guessed": {"type": "boolean"},
+                    "baselined": {"type": "boolean"},
                 },
             },
         },
@@ -177,7 +193,7 @@ def to_table(audit: Audit, *, width: int | None = None, color: bool = False) -> 
             message = f"[{finding.repository}] {message}"
         cells: list[Text | str] = [
             Text(finding.category, style=_STYLES[finding.category]),
-            f"{finding.file}:{finding.line}",
+            _where(finding),
             finding.variable or "",
             (finding.value or "")[:12],
         ]
@@ -198,6 +214,11 @@ def to_table(audit: Audit, *, width: int | None = None, color: bool = False) -> 
                 console.print(Text("   " + line))
     console.print(Text(_summary_line(audit), style="bold"))
     return buffer.getvalue()
+
+
+def _where(finding: Finding) -> str:
+    more = len(finding.places) - 1
+    return f"{finding.file}:{finding.line}" + (f" (+{more} more)" if more else "")
 
 
 def _summary_line(audit: Audit) -> str:
@@ -241,7 +262,7 @@ def to_markdown(audit: Audit) -> str:
                 "| "
                 + " | ".join(
                     [
-                        _cell(f"{finding.file}:{finding.line}", code=True),
+                        _cell(_where(finding), code=True),
                         _cell(finding.variable or "", code=bool(finding.variable)),
                         _cell((finding.value or "")[:12], code=bool(finding.value)),
                         _cell(finding.repository or ""),
@@ -345,10 +366,11 @@ def _sarif_result(finding: Finding, rule_ids: list[str]) -> dict[str, Any]:
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": _artifact(finding.file),
-                    "region": {"startLine": max(1, finding.line)},
+                    "artifactLocation": _artifact(place.file),
+                    "region": {"startLine": max(1, place.line)},
                 }
             }
+            for place in finding.places
         ],
         "partialFingerprints": {"bumperPin/v1": hashlib.sha256(identity.encode()).hexdigest()[:32]},
         "properties": {

@@ -19,6 +19,7 @@ from bumper.audit.categorize import categorize, makefile_pins_of, upstreams
 from bumper.audit.files import Extract, clean_path, collect
 from bumper.audit.findings import Audit
 from bumper.audit.lookups import Lookups, look_up
+from bumper.audit.repeats import merge_repeated
 from bumper.audit.repositories import normalize_repository
 from bumper.config.settings import Config
 from bumper.errors import PinError
@@ -66,6 +67,7 @@ def run_audit(
         lookups=lookups,
         entry_texts=entry_texts,
     )
+    findings = merge_repeated(findings)
     audit = Audit(
         tuple(findings),
         where,

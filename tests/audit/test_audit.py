@@ -575,3 +575,54 @@ def test_all_counts_other_tools_pins_as_managed_never_as_tracked(repo: Path) -> 
     assert f"{len(tracked)} tracked" in to_table(audit)
     assert f"{len(MANAGED)} managed by other tools" in to_table(audit)
     assert f"| managed by other tools | {len(MANAGED)} |" in to_markdown(audit)
+
+
+TOOL = label_sha("protoc-gen-go-grpc")
+
+
+def _repeated_pin_checkout(root: Path) -> Path:
+    """One `go install ...@sha` pin copied into three backends' scripts, as real monorepos do."""
+    for backend in ("whisper", "piper", "bark-cpp"):
+        script = root / "backend" / "go" / backend / "install.sh"
+        script.parent.mkdir(parents=True)
+        script.write_text(
+            "#!/bin/bash\nset -e\n"
+            f"go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@{TOOL}\n"
+        )
+    other = root / "backend" / "go" / "piper" / "tools.sh"
+    other.write_text(f"go install github.com/acme/other/cmd/x@{label_sha('other')}\n")
+    (root / "bumper.yaml").write_text("matrix: []\n")
+    return root / "bumper.yaml"
+
+
+def test_one_pin_repeated_in_several_files_is_one_finding_listing_them(tmp_path: Path) -> None:
+    config = _repeated_pin_checkout(tmp_path)
+    audit, _, _ = run_audit(load_config(config, tmp_path), tmp_path, lookup=False)
+    repeated = [f for f in audit.findings if f.value == TOOL]
+    assert len(repeated) == 1
+    finding = repeated[0]
+    where = [(loc.file, loc.line) for loc in finding.locations]
+    assert where == [
+        ("backend/go/bark-cpp/install.sh", 3),
+        ("backend/go/piper/install.sh", 3),
+        ("backend/go/whisper/install.sh", 3),
+    ]
+    assert (finding.file, finding.line) == where[0]
+    assert "3 files" in finding.message
+    # Named after the upstream, never after the directory the first copy sits in.
+    assert finding.repository == "grpc/grpc-go"
+    assert "`GRPC_GO_VERSION?=" in finding.suggestion
+    assert "BARK_CPP" not in finding.suggestion
+    assert len([f for f in audit.findings if f.category == "hidden"]) == 2
+    assert audit.summary()["hidden"] == 2
+
+    from bumper.audit.render import as_document, sarif_document
+
+    document = as_document(audit)
+    row = next(r for r in document["findings"] if r["value"] == TOOL)
+    assert row["file"] == "backend/go/bark-cpp/install.sh" and row["line"] == 3
+    assert [(x["file"], x["line"]) for x in row["locations"]] == where
+    results = sarif_document(audit)["runs"][0]["results"]
+    (result,) = [r for r in results if r["properties"]["value"] == TOOL]
+    uris = [loc["physicalLocation"]["artifactLocation"]["uri"] for loc in result["locations"]]
+    assert uris == [file for file, _ in where]
