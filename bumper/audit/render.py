@@ -113,7 +113,7 @@ JSON_SCHEMA: dict[str, Any] = {
                     "locations": {
                         "type": "array",
                         "minItems": 1,
-                        "description": "every place the same pin is written; the first is file/line",
+                        "description": "every place the pin is written; the first is file/line",
                         "items": {
                             "type": "object",
                             "required": ["file", "line"],

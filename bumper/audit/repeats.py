@@ -49,8 +49,11 @@ def merge_repeated(findings: Sequence[Finding]) -> list[Finding]:
 
 def _mergeable(f: Finding) -> bool:
     # A matrix row (tracked/held Makefile entries) is one pin already: its own file and line.
-    return f.category in _MERGED and f.value is not None and f.kind != "matrix-entry" and (
-        f.category != "tracked" or f.managed_by is not None
+    return (
+        f.category in _MERGED
+        and f.value is not None
+        and f.kind != "matrix-entry"
+        and (f.category != "tracked" or f.managed_by is not None)
     )
 
 

@@ -171,7 +171,10 @@ def test_table_lists_each_finding_and_a_summary() -> None:
     for finding in FINDINGS:
         assert f"{finding.file}:{finding.line}" in text
     assert "Suggestions" in text
-    assert "bumper audit: 3 problems (1 broken, 1 untracked, 1 hidden, 1 held, 1 tracked, 1 managed by other tools)" in text
+    assert (
+        "bumper audit: 3 problems (1 broken, 1 untracked, 1 hidden, 1 held, 1 tracked, "
+        "1 managed by other tools)"
+    ) in text
     assert "\x1b[" not in text  # no colour unless asked
 
 
