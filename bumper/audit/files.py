@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from bumper.audit import scanners
+from bumper.audit.adopt import inline_marks
 from bumper.audit.scanners import Hit, submodule
 from bumper.errors import FileError
 from bumper.files import read_regular
@@ -35,6 +36,7 @@ class Extract:
     files_listed: int = 0
     files_read: int = 0
     extra: Mapping[str, str] = field(default_factory=dict)  # texts of the matrix entries' files
+    marks: Mapping[str, frozenset[int]] = field(default_factory=dict)  # `bumper: ignore` lines
 
 
 def list_files(root: Path) -> tuple[list[str], dict[str, str]]:
@@ -143,10 +145,13 @@ def extract_texts(
     makefiles: dict[str, str] = {}
     extra: dict[str, str] = {}
     hits: dict[str, tuple[Hit, ...]] = {}
+    marks: dict[str, frozenset[int]] = {}
     for path, kind in candidates(paths, wanted):
         text = texts.get(path)
         if text is None:
             continue
+        if marked := inline_marks(text):
+            marks[path] = marked
         if path in wanted:
             extra[path] = text
         if kind == "shell?":
@@ -168,7 +173,9 @@ def extract_texts(
             key = where if modules else path
             hits[key] = (*hits.get(key, ()), submodule.scan(path, sha, modules))
     read = sum(1 for path in texts if path != ".gitmodules")
-    return Extract(makefiles, hits, frozenset(paths), len(paths), read, extra)
+    if marked := inline_marks(texts.get(".gitmodules") or ""):
+        marks[".gitmodules"] = marked
+    return Extract(makefiles, hits, frozenset(paths), len(paths), read, extra, marks)
 
 
 def _under_skipped(path: str) -> bool:

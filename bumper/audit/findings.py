@@ -72,10 +72,16 @@ class Audit:
     looked_up: bool = False
     requests: Mapping[str, int] = field(default_factory=dict)
     entries: int = 0
+    ignored: int = 0  # places left out by `audit.ignore` rules and `bumper: ignore` comments
 
     @property
     def has_problems(self) -> bool:
-        return any(f.category in PROBLEMS for f in self.findings)
+        """Problems that fail `--strict`: those a baseline already knows do not."""
+        return any(f.category in PROBLEMS and not f.baselined for f in self.findings)
+
+    @property
+    def baselined(self) -> int:
+        return sum(1 for f in self.findings if f.baselined)
 
     def counts(self) -> dict[str, int]:
         """Findings per category; pins other tools keep current (`--all`) are counted apart:
@@ -95,6 +101,8 @@ class Audit:
             "total": len(self.findings),
             **self.counts(),
             "managed": self.managed,
+            "ignored": self.ignored,
+            "baselined": self.baselined,
             "problems": sum(1 for f in self.findings if f.category in PROBLEMS),
             "matrix_entries": self.entries,
             "files_listed": self.files_listed,

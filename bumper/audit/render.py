@@ -137,6 +137,8 @@ JSON_SCHEMA: dict[str, Any] = {
                 "total": {"type": "integer", "minimum": 0},
                 "problems": {"type": "integer", "minimum": 0},
                 "managed": {"type": "integer", "minimum": 0},
+                "ignored": {"type": "integer", "minimum": 0},
+                "baselined": {"type": "integer", "minimum": 0},
                 "matrix_entries": {"type": "integer", "minimum": 0},
                 "files_listed": {"type": "integer", "minimum": 0},
                 "files_read": {"type": "integer", "minimum": 0},
@@ -226,6 +228,10 @@ def _summary_line(audit: Audit) -> str:
     parts = ", ".join(f"{counts[c]} {c}" for c in CATEGORIES)
     if audit.managed:
         parts += f", {audit.managed} managed by other tools"
+    if audit.ignored:
+        parts += f", {audit.ignored} ignored"
+    if audit.baselined:
+        parts += f"; {audit.baselined} baselined (known, not failures)"
     lookups = "with look-ups" if audit.looked_up else "without look-ups"
     problems = sum(counts[c] for c in PROBLEMS)
     verdict = f"{problems} problem{'s' * (problems != 1)}" if problems else "no problems"

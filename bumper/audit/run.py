@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 
 from bumper import pins
+from bumper.audit.adopt import apply_ignores
 from bumper.audit.categorize import categorize, makefile_pins_of, upstreams
 from bumper.audit.files import Extract, clean_path, collect
 from bumper.audit.findings import Audit
@@ -67,6 +68,7 @@ def run_audit(
         lookups=lookups,
         entry_texts=entry_texts,
     )
+    findings, ignored = apply_ignores(findings, config.audit.ignore, extract.marks)
     findings = merge_repeated(findings)
     audit = Audit(
         tuple(findings),
@@ -77,6 +79,7 @@ def run_audit(
         lookups is not None and bool(lookups.heads),
         requests,
         len(config.matrix),
+        ignored,
     )
     return audit, extract, lookups or Lookups()
 

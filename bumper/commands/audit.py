@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -11,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bumper.audit import render as report
+from bumper.audit.adopt import baseline_keys, mark_baselined
 from bumper.audit.findings import Audit
 from bumper.audit.fix import fix_matrix
 from bumper.audit.remote import fetch_extract
@@ -28,6 +30,9 @@ def main(args: argparse.Namespace) -> int:
         if not checkout.is_dir():
             raise BumperError(f"--checkout {checkout}: not a directory")
         audit = _local(args, checkout)
+    if args.baseline is not None:
+        known = _baseline(args.baseline)
+        audit = replace(audit, findings=tuple(mark_baselined(audit.findings, known)))
     audit = replace(audit, seconds=time.monotonic() - started)
     color = args.format == "table" and sys.stdout.isatty()
     sys.stdout.write(report.render(audit, args.format, color=color, width=_width()))
@@ -76,6 +81,14 @@ def _remote(args: argparse.Namespace) -> Audit:
     for key, count in audit.requests.items():
         requests[key] = requests.get(key, 0) + count
     return replace(audit, requests=requests)
+
+
+def _baseline(path: Path) -> set[str]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        return baseline_keys(document)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError is a ValueError
+        raise BumperError(f"--baseline {path}: {exc}") from None
 
 
 def _width() -> int | None:

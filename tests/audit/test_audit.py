@@ -135,10 +135,23 @@ def test_untracked_suggestion_is_a_ready_matrix_entry(repo: Path) -> None:
     audit = audit_corpus(repo)
     piper = next(f for f in audit.findings if f.variable == "PIPER_VERSION")
     assert piper.suggestion.endswith(
-        "- repository: acme/go-piper\n  variable: PIPER_VERSION\n  branch: master\n"
+        "- repository: acme/go-piper\n  variable: PIPER_VERSION\n"
+        "  branch: master  # guessed: check upstream's default branch\n"
         "  file: backend/go/piper/Makefile"
     )
     assert "branch guessed" in piper.message
+    assert piper.branch_guessed
+    # Said where the suggestion is written down too: the PR comment and code scanning.
+    from bumper.audit.render import sarif_document, to_markdown
+
+    assert "  branch: master  # guessed: check upstream's default branch" in to_markdown(audit)
+    results = sarif_document(audit)["runs"][0]["results"]
+    texts = [
+        r["message"]["text"] for r in results if r["properties"]["variable"] == "PIPER_VERSION"
+    ]
+    assert "guessed" in texts[0]
+    deep = next(f for f in audit.findings if f.variable == "DEEPCORE_VERSION")
+    assert deep.branch_guessed and "branch guessed" in deep.suggestion
     bark = next(f for f in audit.findings if f.variable == "BARK_VERSION")
     assert "repository: OWNER/NAME" in bark.suggestion
 
