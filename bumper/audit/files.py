@@ -12,6 +12,7 @@ import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from bumper.audit import scanners
 from bumper.audit.adopt import inline_marks
@@ -52,19 +53,25 @@ def list_files(root: Path) -> tuple[list[str], dict[str, str]]:
     return paths, {}
 
 
+_QUIET: dict[str, Any] = {"stdout": subprocess.PIPE, "stderr": subprocess.DEVNULL}
+
+
 def _git_ls_files(root: Path) -> tuple[list[str], dict[str, str]] | None:
     command = ["git", "-C", str(root), "-c", "core.quotepath=off", "ls-files", "-z"]
+    # Both listings at once: git's start-up dominates each, and they do not depend on each other.
+    runs: list[subprocess.Popen[bytes]] = []
     try:
-        staged = subprocess.run(
-            [*command, "--stage"], capture_output=True, check=True, timeout=60
-        ).stdout
-        others = subprocess.run(
-            [*command, "--others", "--exclude-standard"],
-            capture_output=True,
-            check=True,
-            timeout=60,
-        ).stdout
+        for extra in (["--stage"], ["--others", "--exclude-standard"]):
+            runs.append(subprocess.Popen([*command, *extra], **_QUIET))
+        staged, others = (run.communicate(timeout=60)[0] for run in runs)
     except (OSError, subprocess.SubprocessError):
+        return None
+    finally:
+        for run in runs:
+            if run.poll() is None:
+                run.kill()
+            run.wait()
+    if any(run.returncode for run in runs):
         return None
     paths: list[str] = []
     gitlinks: dict[str, str] = {}
@@ -110,10 +117,11 @@ def collect(root: Path, *, managed: bool = False, extra: Iterable[str] = ()) -> 
     existing = set(paths)
     wanted = {p for p in extra if p in existing or (root / p).is_file()}
     paths += sorted(wanted - existing)
-    texts = {path: read_text(root, path) for path, _ in candidates(paths, wanted)}
+    chosen = candidates(paths, wanted)
+    texts = {path: read_text(root, path) for path, _ in chosen}
     if managed and gitlinks:
         texts[".gitmodules"] = read_text(root, ".gitmodules")
-    return extract_texts(paths, texts, gitlinks, wanted=wanted, managed=managed)
+    return extract_texts(paths, texts, gitlinks, wanted=wanted, managed=managed, chosen=chosen)
 
 
 def candidates(paths: Iterable[str], wanted: Iterable[str] = ()) -> list[tuple[str, str | None]]:
@@ -123,7 +131,7 @@ def candidates(paths: Iterable[str], wanted: Iterable[str] = ()) -> list[tuple[s
     for path in paths:
         kind = scanners.classify(path)
         if kind is None:
-            name = path.rsplit("/", 1)[-1]
+            name = path[path.rfind("/") + 1 :]
             if "." not in name and name not in _NOT_SCRIPTS and not _under_skipped(path):
                 kind = "shell?"
             elif path not in wanted:
@@ -139,14 +147,18 @@ def extract_texts(
     *,
     wanted: Iterable[str] = (),
     managed: bool = False,
+    chosen: Sequence[tuple[str, str | None]] | None = None,
 ) -> Extract:
-    """Pins from the texts of the candidate files (None: unreadable, binary or too large)."""
+    """Pins from the texts of the candidate files (None: unreadable, binary or too large).
+
+    `chosen` is `candidates(paths, wanted)` when the caller has it already.
+    """
     wanted = set(wanted)
     makefiles: dict[str, str] = {}
     extra: dict[str, str] = {}
     hits: dict[str, tuple[Hit, ...]] = {}
     marks: dict[str, frozenset[int]] = {}
-    for path, kind in candidates(paths, wanted):
+    for path, kind in chosen if chosen is not None else candidates(paths, wanted):
         text = texts.get(path)
         if text is None:
             continue

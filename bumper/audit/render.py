@@ -7,7 +7,6 @@ managed_by, branch, behind, head}], "summary": {tracked, untracked, held, hidden
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 from collections.abc import Callable
@@ -362,6 +361,8 @@ def _sarif_result(finding: Finding, rule_ids: list[str]) -> dict[str, Any]:
     text = finding.message
     if finding.suggestion:
         text += "\nSuggestion: " + finding.suggestion
+    import hashlib  # loading OpenSSL costs a lean start ~10 ms; only SARIF needs it
+
     identity = "\0".join([finding.category, finding.file, finding.variable or "", finding.kind])
     identity += "\0" + ("" if finding.variable else finding.value or "")
     return {

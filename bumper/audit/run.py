@@ -11,8 +11,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
-
-import httpx
+from typing import TYPE_CHECKING
 
 from bumper import pins
 from bumper.audit.adopt import apply_ignores
@@ -25,6 +24,9 @@ from bumper.audit.repositories import normalize_repository
 from bumper.config.settings import Config
 from bumper.errors import PinError
 from bumper.model import Location
+
+if TYPE_CHECKING:  # httpx (and the CLI it pulls in) is for look-ups only: keep start lean
+    import httpx
 
 
 def run_audit(

@@ -80,6 +80,13 @@ _LOCK_FILES |= {"Gemfile.lock", "composer.lock", "flake.lock", "gradle.lockfile"
 
 
 _NOT_MAKE = {".md", ".txt", ".rst", ".am", ".in", ".adoc", ".html", ".orig", ".bak"}
+_DOCKERFILE = re.compile(r"(?:docker|container)file(?:[._-][\w.-]*)?")
+# Every suffix and name start `_kind_of` can answer for: any other file with a suffix (the
+# sources, headers and docs that are nearly all of a big tree) is settled by its name alone.
+_KIND_SUFFIXES = {".mk", ".make", ".lock", ".lockfile", ".sh", ".bash", ".zsh", ".ksh", ".cmake"}
+_KIND_SUFFIXES |= {".txt", ".in", ".toml", ".cfg", ".yml", ".yaml", ".json", ".sum", ".mod"}
+_KIND_SUFFIXES |= {".dockerfile", ".containerfile"}
+_KIND_PREFIXES = ("makefile", "gnumakefile", "bsdmakefile", "dockerfile", "containerfile")
 
 
 def classify(path: str) -> str | None:
@@ -88,10 +95,14 @@ def classify(path: str) -> str | None:
     Documentation, test data, vendored code and files of other languages are None: a sha there
     is prose or data, not something the build checks out.
     """
-    parts = path.split("/")
-    name = parts[-1]
+    name = path[path.rfind("/") + 1 :]
     if not name:
         return None
+    dot = name.rfind(".")
+    lower = name.lower()
+    if dot > 0 and lower[dot:] not in _KIND_SUFFIXES and not lower.startswith(_KIND_PREFIXES):
+        return None
+    parts = path.split("/")
     dirs = {part.lower() for part in parts[:-1]}
     if dirs & _SKIP_DIRS or dirs & _DATA_DIRS:
         return None
@@ -118,7 +129,7 @@ def _kind_of(parts: list[str], name: str, dirs: set[str]) -> str | None:
     if name == ".pre-commit-config.yaml":
         return "precommit"
     docs = (".md", ".txt", ".rst", ".adoc", ".html")
-    if re.fullmatch(r"(?:docker|container)file(?:[._-][\w.-]*)?", lower) and suffix not in docs:
+    if _DOCKERFILE.fullmatch(lower) and suffix not in docs:
         return "dockerfile"
     if lower.endswith((".dockerfile", ".containerfile")):
         return "dockerfile"
