@@ -337,6 +337,7 @@ def _hidden(
             category="tracked",
             message=f"managed by {hit.managed_by}: {hit.detail}",
             managed_by=hit.managed_by,
+            branch=hit.branch,
         )
     variable = _suggested_variable(hit, repository, path)
     makefile = _nearest_makefile(path, makefiles)

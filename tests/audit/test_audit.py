@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +50,22 @@ EXPECTED = {
     ("backend/cpp/llama-cpp/Makefile", 4, "tracked", "LLAMA_VERSION", "makefile"),
     ("backend/cpp/turbo/Makefile", 2, "tracked", "TURBO_VERSION", "makefile"),
     ("backend/go/whisper/Makefile", 6, "tracked", "WHISPER_CPP_VERSION", "makefile"),
+    # Shapes met on real repositories (issue 13):
+    # a `run: |-` block deep in a job, a here-doc before the pin: reported on the pin's line
+    (".github/workflows/nightly.yml", 20, "hidden", None, "git-command"),
+    # a Dockerfile CI builds for its tests is a build file, not test data
+    ("tests/docker/Dockerfile", 2, "hidden", "PROTOBUF_COMMIT", "dockerfile-arg"),
+    # a Makefile fragment named Makefile-something
+    ("backend/cpp/llama-cpp/Makefile-cuda", 2, "untracked", "CUTLASS_VERSION", "makefile"),
+    # one `go install ...@sha` copied into three backends: one finding (see REPEATED)
+    ("backend/go/bark/protogen.sh", 3, "hidden", None, "go-install"),
+}
+REPEATED = {
+    "backend/go/bark/protogen.sh": [
+        ("backend/go/bark/protogen.sh", 3),
+        ("backend/go/piper/protogen.sh", 3),
+        ("backend/go/whisper/protogen.sh", 3),
+    ]
 }
 MANAGED = {
     (".github/workflows/build.yml", 10, "tracked", None, "action"),
@@ -67,6 +82,8 @@ REPOSITORIES = {
     "RELEASE_TOOLS_COMMIT": "acme/release-tools",
     "TURBO_VERSION": "acme/llama-turbo",
     "QWENTTS_VERSION": "acme/qwentts.cpp",
+    "CUTLASS_VERSION": None,
+    "PROTOBUF_COMMIT": "protocolbuffers/protobuf",
 }
 
 
@@ -74,6 +91,8 @@ REPOSITORIES = {
 # here-documents and commented-out requirements: reporting any of them is noise.
 NOT_PINS = ("comment-make", "llama-old", "heredoc", "echo", "readme", "docs", "tests-data")
 NOT_PINS += ("comment-sh", "coqui-old", "absl-old", "vendored")
+# Test data under tests/fixtures/, and a pin marked `bumper: ignore` where it lives.
+NOT_PINS += ("fixture-data", "legacy-sdk")
 
 
 def label_sha(label: str) -> str:
@@ -115,6 +134,10 @@ def test_finds_exactly_the_corpus_pins_and_no_prose_or_comment(repo: Path) -> No
     assert {v: by_variable[v] for v in REPOSITORIES} == REPOSITORIES
     reported = {f.value for f in audit.findings}
     assert not reported & {label_sha(label) for label in NOT_PINS}
+    repeated = {f.file: [(p.file, p.line) for p in f.places] for f in audit.findings}
+    assert {f: repeated[f] for f in REPEATED} == REPEATED
+    assert all(len(places) == 1 for f, places in repeated.items() if f not in REPEATED)
+    assert audit.ignored == 1  # scripts/bootstrap.sh's marked pin
 
 
 def test_all_lists_pins_other_tools_manage(repo: Path) -> None:
@@ -174,7 +197,7 @@ def test_held_entry_commented_out_in_the_workflow_carries_its_reason(repo: Path)
     assert "upstream master hangs in synthesis" in held[0].message
 
 
-def test_audit_reads_each_file_once_and_is_fast(repo: Path) -> None:
+def test_audit_reads_only_the_files_that_can_hold_pins(repo: Path) -> None:
     # A few thousand files: copies of the corpus backends plus filler that is never read.
     for index in range(100):
         shutil.copytree(repo / "backend", repo / f"more/b{index}")
@@ -182,12 +205,10 @@ def test_audit_reads_each_file_once_and_is_fast(repo: Path) -> None:
             (repo / f"more/b{index}/f{filler}.go").write_text("package x\n" * 50)
     git(repo, "add", "-A")
     config = load_config(repo / ".github/bumper.yaml", repo, allow_duplicates=True)
-    started = time.perf_counter()
     _, extract, _ = run_audit(config, repo, lookup=False)
-    elapsed = time.perf_counter() - started
     assert extract.files_listed > 4000
     assert extract.files_read < extract.files_listed / 2
-    assert elapsed < 2.5, elapsed  # ~0.3 s on an idle 2-core machine; leave room for load
+    # How fast is bench/audit.py's to say (CPU and wall beside their lower bounds), not a test's.
 
 
 # --- categorize (pure) ----------------------------------------------------------------------
@@ -388,7 +409,7 @@ def test_cli_json_and_strict_exit_codes(repo: Path) -> None:
     assert keyed_dicts(doc["findings"]) == EXPECTED
     strict = run_cli("--config", config, "--checkout", str(repo), "--no-lookup", "--strict")
     assert strict.returncode == 1
-    assert "bumper audit: 17 problems" in strict.stdout
+    assert "bumper audit: 21 problems" in strict.stdout
 
 
 def keyed_dicts(findings: list[dict[str, Any]]) -> set[tuple[Any, ...]]:
@@ -639,3 +660,14 @@ def test_one_pin_repeated_in_several_files_is_one_finding_listing_them(tmp_path:
     (result,) = [r for r in results if r["properties"]["value"] == TOOL]
     uris = [loc["physicalLocation"]["artifactLocation"]["uri"] for loc in result["locations"]]
     assert uris == [file for file, _ in where]
+
+
+def test_each_submodule_is_credited_to_its_own_upstream(repo: Path) -> None:
+    for path, label in (("external/ggml", "ggml"), ("external/sentencepiece", "spm")):
+        git(repo, "update-index", "--add", "--cacheinfo", f"160000,{label_sha(label)},{path}")
+    audit = audit_corpus(repo, managed=True)
+    submodules = [f for f in audit.findings if f.kind == "submodule"]
+    assert [(f.file, f.line, f.value, f.repository, f.branch) for f in submodules] == [
+        (".gitmodules", 2, label_sha("ggml"), "acme/ggml", None),
+        (".gitmodules", 5, label_sha("spm"), "acme/sentencepiece", "master"),
+    ]
