@@ -1,8 +1,8 @@
 """PURE: what makes a repository that starts red adoptable under `--strict`.
 
 Three ways to say a finding is known: an `audit.ignore` rule in the config (a path glob and/or
-a sha, with a reason), an inline `bumper: ignore` comment on the pin's line or the line above
-it (any file kind), and a baseline (a previous `--format json` output): ignored findings leave
+a sha, with a reason), an inline `bumper: ignore` comment ending the pin's line or on its own
+line just above it (any file kind), and a baseline (a previous `--format json` output): ignored findings leave
 the report (they are counted), baselined ones stay in it but no longer fail `--strict`.
 """
 
@@ -21,12 +21,17 @@ INLINE = re.compile(r"(?:#|//|/\*|--|;|<!--|\bREM\b|\bdnl\b)[ \t]*bumper:[ \t]*i
 
 
 def inline_marks(text: str) -> frozenset[int]:
-    """The 1-based lines of `text` carrying a `bumper: ignore` comment."""
-    if "bumper:" not in text:  # the common case costs one scan
+    """The 1-based lines a `bumper: ignore` comment covers: its own line, and the next one
+    when the comment is the whole line (a trailing one belongs to the code before it)."""
+    if not INLINE.search(text):  # the common case costs one scan
         return frozenset()
-    return frozenset(
-        number for number, line in enumerate(text.split("\n"), 1) if INLINE.search(line)
-    )
+    covered: set[int] = set()
+    for number, line in enumerate(text.split("\n"), 1):
+        if match := INLINE.search(line):
+            covered.add(number)
+            if not line[: match.start()].strip():
+                covered.add(number + 1)
+    return frozenset(covered)
 
 
 def glob_pattern(glob: str) -> re.Pattern[str]:
@@ -77,8 +82,7 @@ def apply_ignores(
     compiled = [(rule, glob_pattern(rule.path) if rule.path else None) for rule in rules]
 
     def ignored(file: str, line: int, value: str | None) -> bool:
-        lines = marks.get(file, frozenset())
-        if line in lines or line - 1 in lines:
+        if line in marks.get(file, frozenset()):
             return True
         return any(_rule_matches(rule, pattern, file, value) for rule, pattern in compiled)
 

@@ -147,3 +147,44 @@ def test_a_baseline_that_is_not_an_audit_is_a_clear_error(tmp_path: Path) -> Non
     assert done.returncode == 1
     assert "bad.json" in done.stderr and "--baseline" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("line", "marked"),
+    [
+        ("git checkout abc  # bumper: ignore", True),
+        ("GIT_TAG abc // bumper: ignore (frozen)", True),
+        ("-- bumper:ignore", True),
+        ("<!-- bumper: ignore -->", True),
+        ("RUN git checkout abc ; # BUMPER: IGNORE", True),
+        ('echo "run bumper: ignore is documented in the README"', False),
+        ("bumper: ignore", False),
+    ],
+)
+def test_an_inline_ignore_is_a_comment_not_a_mention(line: str, marked: bool) -> None:
+    from bumper.audit.adopt import inline_marks
+
+    covered = inline_marks(f"first\n{line}\nnext\n")
+    if not marked:
+        assert covered == set()
+    else:  # a whole-line comment covers the line below it too; a trailing one only its own
+        assert covered == ({2, 3} if line.lstrip().startswith(("-", "<", "/")) else {2})
+
+
+def test_an_inline_ignore_in_a_makefile_and_a_workflow(tmp_path: Path) -> None:
+    (tmp_path / "Makefile").write_text(
+        f"# bumper: ignore -- pinned by the vendor\nX_VERSION?={A}\n"
+    )
+    workflow = tmp_path / ".github/workflows/ci.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text(
+        "jobs:\n  b:\n    steps:\n      - run: |\n"
+        f"          git checkout {B}  # bumper: ignore\n"
+        f"          git checkout {C}\n"
+    )
+    (tmp_path / "bumper.yaml").write_text("matrix: []\n")
+    result = audit(tmp_path, tmp_path / "bumper.yaml")
+    assert [(f.file, f.line, f.value) for f in result.findings] == [
+        (".github/workflows/ci.yml", 6, C)
+    ]
+    assert result.ignored == 2

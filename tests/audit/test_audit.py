@@ -660,6 +660,22 @@ def test_one_pin_repeated_in_several_files_is_one_finding_listing_them(tmp_path:
     (result,) = [r for r in results if r["properties"]["value"] == TOOL]
     uris = [loc["physicalLocation"]["artifactLocation"]["uri"] for loc in result["locations"]]
     assert uris == [file for file, _ in where]
+    from bumper.audit.render import to_table
+
+    assert "(+2 more)" in to_table(audit, width=240)
+
+
+def test_sarif_puts_a_run_block_pin_on_its_own_line(repo: Path) -> None:
+    from bumper.audit.render import sarif_document
+
+    results = sarif_document(audit_corpus(repo))["runs"][0]["results"]
+    regions = [
+        loc["physicalLocation"]["region"]["startLine"]
+        for r in results
+        for loc in r["locations"]
+        if loc["physicalLocation"]["artifactLocation"]["uri"] == ".github/workflows/nightly.yml"
+    ]
+    assert regions == [20]
 
 
 def test_each_submodule_is_credited_to_its_own_upstream(repo: Path) -> None:
