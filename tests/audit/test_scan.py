@@ -361,6 +361,7 @@ def test_go_mod_and_lock_files_are_managed() -> None:
         ("tests/testdata/CMakeLists.txt", None),
         ("tests/test_data/Makefile", None),
         ("ui/__snapshots__/Dockerfile", None),
+        ("tests/audit/corpus/tests/docker/Dockerfile", None),
         ("Makefile-cuda", "makefile"),
         ("build/Makefile_rocm", "makefile"),
         ("backend/Makefile-common.md", None),

@@ -68,7 +68,7 @@ _SCANNERS: dict[str, Scanner] = {
 
 # Test data: whatever lies here is input to a test, never something a build checks out.
 _DATA_DIRS = {"testdata", "test_data", "test-data", "fixtures", "fixture", "__fixtures__"}
-_DATA_DIRS |= {"__snapshots__", "testfixtures"}
+_DATA_DIRS |= {"__snapshots__", "testfixtures", "corpus"}
 # Test code: its build files (a Dockerfile CI builds, a CMakeLists a test build uses) are real;
 # its scripts and sources are read no more than any other source is.
 _TEST_DIRS = {"test", "tests", "__tests__"}
