@@ -2,8 +2,9 @@
 
 Three ways to say a finding is known: an `audit.ignore` rule in the config (a path glob and/or
 a sha, with a reason), an inline `bumper: ignore` comment ending the pin's line or on its own
-line just above it (any file kind), and a baseline (a previous `--format json` output): ignored findings leave
-the report (they are counted), baselined ones stay in it but no longer fail `--strict`.
+line just above it (any file kind), and a baseline (a previous `--format json` output).
+Ignored findings leave the report (they are counted); baselined ones stay in it but no longer
+fail `--strict`.
 """
 
 from __future__ import annotations

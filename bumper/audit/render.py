@@ -271,7 +271,7 @@ def to_markdown(audit: Audit) -> str:
                         _cell(finding.variable or "", code=bool(finding.variable)),
                         _cell((finding.value or "")[:12], code=bool(finding.value)),
                         _cell(finding.repository or ""),
-                        _cell(finding.message),
+                        _cell(finding.message + (" (baselined)" if finding.baselined else "")),
                     ]
                 )
                 + " |"
@@ -365,7 +365,9 @@ def _sarif_result(finding: Finding, rule_ids: list[str]) -> dict[str, Any]:
 
     identity = "\0".join([finding.category, finding.file, finding.variable or "", finding.kind])
     identity += "\0" + ("" if finding.variable else finding.value or "")
+    known = {"baselineState": "unchanged"} if finding.baselined else {}
     return {
+        **known,
         "ruleId": f"bumper/{finding.category}",
         "ruleIndex": rule_ids.index(finding.category),
         "level": level,

@@ -127,6 +127,11 @@ def test_baseline_turns_known_findings_into_no_failure(tmp_path: Path) -> None:
     document = json.loads(again.stdout)
     assert document["summary"]["baselined"] == 3
     assert all(f["baselined"] for f in document["findings"])
+    sarif = json.loads(cli(*args, "--format", "sarif", "--baseline", str(baseline)).stdout)
+    states = {r.get("baselineState") for r in sarif["runs"][0]["results"]}
+    assert states == {"unchanged"}  # code scanning shows them as known, not new
+    markdown = cli(*args, "--format", "markdown", "--baseline", str(baseline)).stdout
+    assert markdown.count("(baselined)") == 3
     table = cli(*args, "--baseline", str(baseline))
     assert table.returncode == 0
     assert "3 baselined" in table.stdout
