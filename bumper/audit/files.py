@@ -117,6 +117,7 @@ def collect(root: Path, *, managed: bool = False, extra: Iterable[str] = ()) -> 
     existing = set(paths)
     wanted = {p for p in extra if p in existing or (root / p).is_file()}
     paths += sorted(wanted - existing)
+    wanted |= set(extra) & set(gitlinks)  # a row's submodule: its gitlink is the pin
     chosen = candidates(paths, wanted)
     texts = {path: read_text(root, path) for path, _ in chosen}
     if managed and gitlinks:
@@ -178,6 +179,9 @@ def extract_texts(
         found = scanners.scan(path, text, kind, managed=managed)
         if found:
             hits[path] = tuple(found)
+    for path, sha in gitlinks.items():
+        if path in wanted:  # a matrix row's submodule: its gitlink reads as the pinned commit
+            extra[path] = sha
     if managed and gitlinks:
         modules = texts.get(".gitmodules") or ""
         where = ".gitmodules"
