@@ -361,9 +361,17 @@ def _untracked(path: str, pin: pins.Pin, repository: str | None, lookups: Lookup
         repository,
         "untracked",
         f"no matrix entry covers this Makefile pin: it is never bumped{where}{note}",
-        "add to the matrix:\n" + entry_yaml(known, pin.variable, branch, path),
+        "add to the matrix:\n" + _guessed(entry_yaml(known, pin.variable, branch, path), note),
         branch=branch,
+        branch_guessed=bool(note),
     )
+
+
+def _guessed(row: str, note: str) -> str:
+    """A suggested row says its branch is a guess where it is written, not only on a terminal."""
+    if not note:
+        return row
+    return re.sub(r"(?m)^(  branch: .*)$", r"\1  # guessed: check upstream's default branch", row)
 
 
 _HOW_TO_PASS = {
@@ -394,6 +402,7 @@ def _hidden(
             category="tracked",
             message=f"managed by {hit.managed_by}: {hit.detail}",
             managed_by=hit.managed_by,
+            branch=hit.branch,
         )
     variable = _suggested_variable(hit, repository, path)
     makefile = _nearest_makefile(path, makefiles)
@@ -431,7 +440,9 @@ def _hidden(
         f"{{repository: {repository or PLACEHOLDER}, variable: {variable}, branch: {branch}, "
         f"file: {makefile}}}{note}{unknown}"
     )
-    return replace(base, message=message, suggestion=suggestion, branch=branch)
+    return replace(
+        base, message=message, suggestion=suggestion, branch=branch, branch_guessed=bool(note)
+    )
 
 
 def _distance(a: str, b: str) -> int:

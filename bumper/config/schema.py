@@ -85,6 +85,10 @@ def _type(hint: Any) -> dict[str, Any]:
         return {"type": "null"}
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
         return {"type": "array", "items": _type(args[0])}
+    if dataclasses.is_dataclass(hint):  # a list's items, e.g. audit.ignore's rules
+        item = _section(hint)  # type: ignore[arg-type]
+        required = [f.name for f in dataclasses.fields(hint) if f.default is dataclasses.MISSING]
+        return {**item, "required": required} if required else item
     raise TypeError(f"no JSON Schema for the settings type {hint!r}")
 
 
