@@ -148,6 +148,9 @@ class UpstreamCommit:
     title: str
 
 
+BODY_NOTE_LIMIT = 600  # a gate's or a lifted hold's note: a sentence or two, never a page
+
+
 def render_body(
     pr: PrSettings,
     entry: Entry,
@@ -158,10 +161,14 @@ def render_body(
     ahead_by: int | None,
     release: str | None = None,
     release_url: str | None = None,
+    note: str = "",
 ) -> str:
     """The PR body: the configured text, the change, the release and its notes (a row
     following tags), the compare link, the upstream commits in the range (newest first, at
-    most ``pr.max_commits_listed``) and the hidden marker."""
+    most ``pr.max_commits_listed``) and the hidden marker.
+
+    ``note`` says why this sha and not the branch head (a gate), or which hold lifted; it
+    quotes a hold's reason, outside text, so it is shown inert."""
     old, new = marker.old, marker.upstream
     parts: list[str] = []
     if pr.body:
@@ -179,6 +186,8 @@ def render_body(
     if release is not None:
         change = f"Release: {_short(old)} -> {release}"
         parts.append(f"{change}, notes: {release_url}" if release_url else change)
+    if note:
+        parts.append(f"Why this commit: {neutral(note, BODY_NOTE_LIMIT)}")
     if compare_url:
         parts.append(f"Compare: {compare_url}")
     if commits:

@@ -626,4 +626,5 @@ class _Pass:
             ahead_by=comparison.ahead_by if comparison else None,
             release=head.tag,
             release_url=release_url(repository, github, head.tag) if head.tag else None,
+            note=head.note,
         )

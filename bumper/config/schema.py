@@ -103,6 +103,26 @@ _ROW_KEY_SCHEMAS: dict[str, dict[str, Any]] = {
     "follow": {"enum": ["tags"]},
     "prerelease": {"type": "boolean"},
     "also": {"anyOf": [_ALSO, {"type": "array", "items": _ALSO, "minItems": 1}]},
+    "min_age": {"anyOf": [{"type": "string", "pattern": r"^\d+(\.\d+)?\s*[mhdw]$"}, {"const": 0}]},
+    "require_checks": {"type": "boolean"},
+    "hold": {
+        "anyOf": [
+            {"type": "string", "minLength": 1},
+            {
+                "type": "object",
+                "properties": {
+                    "reason": {"type": "string", "minLength": 1},
+                    "until": {"type": "string", "format": "date"},
+                    "until_upstream_contains": {
+                        "type": "string",
+                        "pattern": "^([0-9a-fA-F]{40}|[0-9a-fA-F]{64})$",
+                    },
+                },
+                "required": ["reason"],
+                "additionalProperties": False,
+            },
+        ]
+    },
 }
 
 

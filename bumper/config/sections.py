@@ -19,6 +19,7 @@ from bumper.config.problems import Report, expected, unknown_key
 from bumper.config.settings import (
     AuditSettings,
     Config,
+    GateSettings,
     GitHubSettings,
     IgnoreRule,
     LookupSettings,
@@ -109,6 +110,7 @@ class Sections:
             schedule=self.schedule(),
             lookup=lookup,
             audit=self.audit(),
+            gates=self.section("gates", GateSettings),
         )
 
     def at(self, section: str, key: str | None = None) -> int:

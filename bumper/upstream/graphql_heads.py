@@ -9,16 +9,26 @@ ask over git smart HTTP instead.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Literal
 
 from bumper.config.values import split_owner_name
 from bumper.errors import UpstreamError
 from bumper.github import graphql as gql
-from bumper.github.graphql import GraphQLReply, head_field, tag_page, tags_field
+from bumper.github.graphql import (
+    GraphQLReply,
+    contained_in,
+    gated_head_field,
+    head_field,
+    history_from,
+    tag_page,
+    tags_field,
+)
 from bumper.github.http import sanitize
 from bumper.model import Head, Repository, is_sha
 from bumper.upstream import pktline, tags
+from bumper.upstream.gates import Probe
 from bumper.upstream.resolve import Answer, Pair, moved_name
 
 log = logging.getLogger(__name__)
@@ -27,10 +37,13 @@ PREFIX = "r"  # the aliases of head fields: r0, r1, ...
 
 
 def head_fields(
-    batch: Sequence[tuple[Repository, str]], pages: tags.Pages | None = None
+    batch: Sequence[tuple[Repository, str]],
+    pages: tags.Pages | None = None,
+    probes: Mapping[Pair, Probe] | None = None,
 ) -> list[str]:
     """One aliased field per (upstream, branch), ``r{i}``, for ``graphql_query``; a look-up
-    following tags reads its next page of tags instead."""
+    following tags reads its next page of tags instead, and a pair in ``probes`` also reads
+    its branch's history and containment (upstream/gates.py)."""
     fields = []
     for i, (upstream, branch) in enumerate(batch):
         assert upstream.owner_name is not None
@@ -38,6 +51,17 @@ def head_fields(
         if tags.is_tags(branch):
             after = pages.cursors.get((upstream.text, branch)) if pages else None
             fields.append(tags_field(f"{PREFIX}{i}", owner, name, after))
+        elif (probe := (probes or {}).get((upstream.text, branch))) is not None:
+            fields.append(
+                gated_head_field(
+                    f"{PREFIX}{i}",
+                    owner,
+                    name,
+                    branch,
+                    history=probe.history,
+                    contains=probe.contains,
+                )
+            )
         else:
             fields.append(head_field(f"{PREFIX}{i}", owner, name, branch))
     return fields
@@ -48,6 +72,7 @@ def head_answers(
     reply: GraphQLReply,
     secret: str,
     pages: tags.Pages | None = None,
+    probes: Mapping[Pair, Probe] | None = None,
 ) -> tuple[dict[Pair, Answer], list[tuple[Repository, str]]]:
     """(answers, pairs to ask over git instead) from the reply to head_fields(batch).
 
@@ -73,7 +98,11 @@ def head_answers(
             elif answer is not None and not isinstance(answer, str):
                 answers[(upstream.text, branch)] = answer
             continue
-        answers[(upstream.text, branch)] = _graphql_answer(upstream, branch, node, error, secret)
+        answer = _graphql_answer(upstream, branch, node, error, secret)
+        probe = (probes or {}).get((upstream.text, branch))
+        if probe is not None and isinstance(answer, Head):
+            answer = probed(answer, probe, node)
+        answers[(upstream.text, branch)] = answer
     return answers, over_git
 
 
@@ -129,6 +158,15 @@ def _moved_to(upstream: Repository, node: dict[str, Any]) -> str | None:
     if isinstance(current, str) and current.lower() != asked.lower() and split_owner_name(current):
         return moved_name(upstream, f"{upstream.github_git_base}/{current}.git")
     return None
+
+
+def probed(head: Head, probe: Probe, node: Any) -> Head:
+    """``head`` with what its probe read: the history page and the commits it contains."""
+    ref = node.get("ref") if isinstance(node, dict) else None
+    target = ref.get("target") if isinstance(ref, dict) else None
+    history = history_from(target) if probe.history else None
+    contains = contained_in(ref, probe.contains) if probe.contains else None
+    return replace(head, history=history, contains=contains)
 
 
 def _fail_all(batch: Sequence[tuple[Repository, str]], reason: str) -> dict[Pair, Answer]:

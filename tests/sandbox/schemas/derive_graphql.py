@@ -3,8 +3,9 @@
 Keeps, as GitHub publishes them but without the prose (descriptions): Mutation.updateRefs
 with its input and payload types, Query.repository with the Repository fields bumper reads
 (``id`` for ref writes, ``refs`` for tag look-ups, with the ref, tag and page types those
-need), and the scalars they use. Works on the syntax tree, as the full
-schema does not pass graphql-core's own checks (a field defined twice).
+need; ``ref`` with ``Ref.compare`` and a branch's ``Commit.history`` with ``committedDate``
+and ``statusCheckRollup`` for gated look-ups), and the scalars they use. Works on the syntax
+tree, as the full schema does not pass graphql-core's own checks (a field defined twice).
 
     python tests/sandbox/schemas/derive_graphql.py PATH/TO/schema.graphql
 """
@@ -22,18 +23,27 @@ OUT = Path(__file__).with_name("github-graphql-subset.graphql")
 KEEP: dict[str, tuple[str, ...] | None] = {  # a type, and its fields kept (None: all)
     "Query": ("repository",),
     "Mutation": ("updateRefs",),
-    "Repository": ("id", "nameWithOwner", "refs"),
+    "Repository": ("id", "nameWithOwner", "ref", "refs"),
     # tag look-ups: refs(refPrefix: "refs/tags/", orderBy: TAG_COMMIT_DATE), annotated tags
     "RefConnection": ("nodes", "pageInfo", "totalCount"),
-    "Ref": ("name", "target"),
+    "Ref": ("name", "target", "compare"),
     "RefOrder": None,
     "RefOrderField": None,
     "OrderDirection": None,
     "PageInfo": None,
     "GitObject": ("oid",),
     "Blob": ("oid",),
-    "Commit": ("oid",),
+    "Commit": ("oid", "committedDate", "history", "statusCheckRollup"),
     "Tag": ("name", "oid", "target"),
+    # gated look-ups: a branch's recent history with dates and check state, and compare
+    "Comparison": ("status", "aheadBy", "behindBy"),
+    "ComparisonStatus": None,
+    "CommitHistoryConnection": ("nodes", "pageInfo", "totalCount"),
+    "CommitAuthor": None,
+    "StatusCheckRollup": ("state",),
+    "StatusState": None,
+    "GitTimestamp": None,
+    "DateTime": None,
     "UpdateRefsInput": None,
     "RefUpdate": None,
     "UpdateRefsPayload": None,
