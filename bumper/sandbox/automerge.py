@@ -19,6 +19,7 @@ from bumper.sandbox.pull_views import read_views
 from bumper.sandbox.pulls import Board, Pull, tracker
 from bumper.sandbox.routing import ApiError
 from bumper.sandbox.shapes import USER, PullView, node_id
+from bumper.sandbox.statuses import statuses
 from bumper.sandbox.store import RepoInfo, Store
 
 METHODS = {"MERGE": "merge", "SQUASH": "squash", "REBASE": "rebase"}
@@ -35,8 +36,6 @@ class AutoMergeRefused(Exception):
 
 def _latest(store: Store, info: RepoInfo, sha: str) -> dict[str, str]:
     """Each status context's newest state on commit ``sha``."""
-    from bumper.sandbox.statuses import statuses
-
     return {s.context: s.state for s in statuses(store).latest(info.id, sha)}
 
 

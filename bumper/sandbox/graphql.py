@@ -40,6 +40,8 @@ from bumper.sandbox.pull_views import read_views
 from bumper.sandbox.pulls import Label as LabelData
 from bumper.sandbox.pulls import tracker
 from bumper.sandbox.shapes import USER, PullView, Urls, iso, node_id, stable_id
+from bumper.sandbox.statuses import rollup_state
+from bumper.sandbox.statuses import statuses as commit_statuses
 from bumper.sandbox.store import RepoInfo, Store
 
 RATE_LIMIT = 5000
@@ -240,6 +242,19 @@ class Commit(GitObject):
         parents = [GitObject.of(self.ctx, self.repo, reader.get(p)) for p in self.info.parents]
         return Connection(self.ctx, "CommitConnection", [p for p in parents if p], args)
 
+    def f_history(self, args: dict[str, Any], where: Field, path: list[Any]) -> Connection:
+        return _History(self.ctx, self.repo, self.obj.sha, args, where, path)
+
+    def f_statusCheckRollup(
+        self, args: dict[str, Any], where: Field, path: list[Any]
+    ) -> Plain | None:
+        latest = commit_statuses(self.ctx.store).latest(self.repo.id, self.obj.sha)
+        state = rollup_state(latest)
+        if state is None:
+            return None
+        values = {"state": state, "id": node_id("StatusCheckRollup", self.obj.sha)}
+        return Plain(self.ctx, "StatusCheckRollup", values)
+
     def f_file(self, args: dict[str, Any], where: Field, path: list[Any]) -> _TreeEntry | None:
         """The tree entry at ``path`` in this commit: everything read from one commit."""
         wanted = _required(args, "path", str, where)
@@ -413,6 +428,76 @@ class Connection(Node):
             "PageInfo",
             {
                 "hasNextPage": self.end < self.total,
+                "hasPreviousPage": self.start > 0,
+                "startCursor": str(self.start) if self.items else None,
+                "endCursor": str(self.end - 1) if self.items else None,
+            },
+        )
+
+
+class _History(Connection):
+    """``Commit.history``: the commits reachable from one commit in ``git log`` order (all
+    parents), read a page at a time rather than the whole history."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        repo: RepoInfo,
+        sha: str,
+        args: dict[str, Any],
+        where: Field,
+        path: list[Any],
+    ) -> None:
+        Node.__init__(self, ctx)
+        self.typename = "CommitHistoryConnection"
+        first = args.get("first")
+        if first is None:
+            raise QueryError(
+                "You must provide a `first` or `last` value to properly paginate the "
+                "`history` connection.",
+                where,
+                path=path,
+            )
+        if int(first) > MAX_PAGE or int(first) < 0:
+            raise QueryError(
+                f"Requesting {first} records on the `history` connection exceeds the "
+                f"`first` limit of {MAX_PAGE} records.",
+                where,
+                path=path,
+            )
+        after = str(args.get("after") or "")
+        start = int(after) + 1 if after.isdigit() else 0
+        self.repo, self.sha, self.start = repo, sha, start
+        self.filters = [f"--{name}={args[name]}" for name in ("since", "until") if args.get(name)]
+        shas = (
+            g.run(
+                ctx.store,
+                repo.full_name,
+                "rev-list",
+                f"--skip={start}",
+                f"--max-count={int(first) + 1}",
+                *self.filters,
+                sha,
+                "--",
+            )[1]
+            .decode()
+            .split()
+        )
+        self.more = len(shas) > int(first)
+        reader = ctx.reader(repo)
+        found = [GitObject.of(ctx, repo, reader.get(s)) for s in shas[: int(first)]]
+        self.items = [c for c in found if c is not None]
+        self.end = start + len(self.items)
+
+    def f_totalCount(self, args: dict[str, Any], where: Field, path: list[Any]) -> int:
+        return g.count(self.ctx.store, self.repo.full_name, [*self.filters, self.sha])
+
+    def f_pageInfo(self, args: dict[str, Any], where: Field, path: list[Any]) -> Plain:
+        return Plain(
+            self.ctx,
+            "PageInfo",
+            {
+                "hasNextPage": self.more,
                 "hasPreviousPage": self.start > 0,
                 "startCursor": str(self.start) if self.items else None,
                 "endCursor": str(self.end - 1) if self.items else None,

@@ -7,7 +7,8 @@ Answered (under /api/v3): GET /user, /users/{u}, /orgs/{org}, their /repos lists
 POST /user/repos and /orgs/{org}/repos; and under /repos/{owner}/{repo}: GET itself,
 forks (GET, POST), branches[/{b}], tags, git/ref/{ref}, git/matching-refs/{ref},
 git/refs[/{ref}] (GET, POST, PATCH, DELETE), git/blobs, git/trees, git/commits (GET, POST),
-contents/{path} (GET, PUT, DELETE), commits[/{ref}[/status|/check-runs]],
+contents/{path} (GET, PUT, DELETE), commits[/{ref}[/status|/statuses|/check-runs]],
+statuses/{sha} (POST),
 compare/{base}...{head}, releases/latest (always 404), pulls (GET, POST),
 pulls/{n} (GET, PATCH), pulls/{n}/merge (GET, PUT), pulls/{n}/commits, pulls/{n}/files,
 PATCH itself (allow_auto_merge), issues (GET, POST: rest_issues.py),
@@ -25,7 +26,7 @@ import re
 from urllib.parse import quote, urlencode
 
 from bumper.sandbox import apps as github_apps
-from bumper.sandbox import rest_git, rest_issues, rest_pulls, shapes
+from bumper.sandbox import rest_git, rest_issues, rest_pulls, shapes, statuses
 from bumper.sandbox.http import DOCS, Request, Response, error, json_response
 from bumper.sandbox.pulls import tracker
 from bumper.sandbox.routing import ApiError, Call, Route, dispatch, fail, invalid, not_found, route
@@ -217,6 +218,8 @@ REPO_ROUTES: list[Route] = [
     route("POST", r"/forks", create_fork),
     route("GET", r"/forks", list_forks),
     route("GET", r"/releases/latest", latest_release),
+    # before rest_git's /commits/{ref}, which would take /commits/{ref}/status(es) too
+    *statuses.ROUTES,
     *rest_git.ROUTES,
     *rest_issues.ROUTES,
     *rest_pulls.ROUTES,

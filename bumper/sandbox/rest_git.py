@@ -438,27 +438,6 @@ def get_commit(call: Call) -> Response:
     return json_response(200, shapes.commit(call.urls, call.full, info, _changes(call, info)))
 
 
-def combined_status(call: Call) -> Response:
-    """No CI runs in the sandbox: every commit has no statuses, so its state is pending."""
-    ref = call.params["ref"]
-    sha = g.resolve(call.store, call.full, ref)
-    if sha is None:
-        raise not_found()
-    api = call.urls.repo(call.full)
-    return json_response(
-        200,
-        {
-            "state": "pending",
-            "sha": sha,
-            "total_count": 0,
-            "statuses": [],
-            "repository": shapes.repository(call.urls, call.info),
-            "commit_url": f"{api}/commits/{sha}",
-            "url": f"{api}/commits/{sha}/status",
-        },
-    )
-
-
 def check_runs(call: Call) -> Response:
     if g.resolve(call.store, call.full, call.params["ref"]) is None:
         raise not_found()
@@ -641,7 +620,6 @@ ROUTES: list[Route] = [
     route("POST", r"/git/commits", create_commit),
     route("GET", r"/git/commits/(?P<sha>[^/]+)", get_git_commit),
     route("GET", r"/commits", list_commits),
-    route("GET", r"/commits/(?P<ref>.+)/status", combined_status),
     route("GET", r"/commits/(?P<ref>.+)/check-runs", check_runs),
     route("GET", r"/commits/(?P<ref>.+)", get_commit),
     route("GET", r"/compare/(?P<basehead>.+)", compare),

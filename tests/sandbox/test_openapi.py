@@ -160,7 +160,10 @@ def test_the_scripted_flow_matches_githubs_schemas(check):
     c.call("PUT", f"{repo}/pulls/{number}/merge", 405)
     c.call("GET", f"{repo}/pulls/{number}", 200)
 
+    head = c.call("GET", f"{repo}/commits/main", 200)["sha"]
+    c.call("POST", f"{repo}/statuses/{head}", 201, json={"state": "success", "context": "ci"})
     c.call("GET", f"{repo}/commits/main/status", 200)
+    c.call("GET", f"{repo}/commits/main/statuses", 200)
     c.call("GET", f"{repo}/commits/main/check-runs", 200)
     c.call("GET", f"{repo}/releases/latest", 404)
     c.call("POST", f"{repo}/forks", 202, json={"organization": "bots"})

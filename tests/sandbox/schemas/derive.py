@@ -132,8 +132,18 @@ def render(document: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("source", type=Path, help="GitHub's OpenAPI description (JSON)")
+    parser.add_argument(
+        "--path",
+        action="append",
+        default=[],
+        help="keep only the paths already in the subset plus this one (repeatable)",
+    )
     args = parser.parse_args(argv)
     document = json.loads(args.source.read_text(encoding="utf-8"))
+    if args.path:
+        # The subset is the endpoints bumper uses; adding one must not pull in all ~800.
+        kept = set(json.loads(OUTPUT.read_text(encoding="utf-8"))["paths"]) | set(args.path)
+        document["paths"] = {p: v for p, v in document["paths"].items() if p in kept}
     OUTPUT.write_text(render(derive(document)), encoding="utf-8")
     print(f"wrote {OUTPUT} ({OUTPUT.stat().st_size} bytes)")
     return 0

@@ -1,9 +1,11 @@
 """Write github-graphql-subset.graphql from @octokit/graphql-schema's schema.graphql.
 
 Keeps, as GitHub publishes them but without the prose (descriptions): Mutation.updateRefs
-with its input and payload types, Query.repository with the one Repository field bumper's
-ref writes read (``id``), and the scalars they use. Works on the syntax tree, as the full
-schema does not pass graphql-core's own checks (a field defined twice).
+with its input and payload types, Query.repository with the Repository fields bumper's ref
+writes and gated look-ups read (``id``, ``nameWithOwner``, ``ref``), a branch's
+``Commit.history`` with ``committedDate`` and ``statusCheckRollup``, and the scalars they
+use. Works on the syntax tree, as the full schema does not pass graphql-core's own checks
+(a field defined twice).
 
     python tests/sandbox/schemas/derive_graphql.py PATH/TO/schema.graphql
 """
@@ -21,7 +23,18 @@ OUT = Path(__file__).with_name("github-graphql-subset.graphql")
 KEEP: dict[str, tuple[str, ...] | None] = {  # a type, and its fields kept (None: all)
     "Query": ("repository",),
     "Mutation": ("updateRefs",),
-    "Repository": ("id",),
+    "Repository": ("id", "nameWithOwner", "ref"),
+    # a branch's recent history with dates and check state, for bumper's upstream gates
+    "Ref": ("name", "target"),
+    "GitObject": ("oid",),
+    "Commit": ("oid", "committedDate", "history", "statusCheckRollup"),
+    "CommitHistoryConnection": ("nodes", "pageInfo", "totalCount"),
+    "CommitAuthor": None,
+    "StatusCheckRollup": ("state",),
+    "StatusState": None,
+    "PageInfo": None,
+    "GitTimestamp": None,
+    "DateTime": None,
     "UpdateRefsInput": None,
     "RefUpdate": None,
     "UpdateRefsPayload": None,
@@ -32,15 +45,18 @@ KEEP: dict[str, tuple[str, ...] | None] = {  # a type, and its fields kept (None
 
 def _strip(node: Any) -> None:
     """Descriptions and directives (deprecations, previews) are prose, not shape; the
-    interfaces a type implements are left out with the types they would drag in."""
+    interfaces a type implements are left out with the types they would drag in, unless
+    the subset keeps the interface (``... on Commit`` inside a GitObject needs it)."""
     if not isinstance(node, Node):
         return
     # the nodes are frozen dataclasses in graphql-core 3.3
     if hasattr(node, "description"):
         object.__setattr__(node, "description", None)
-    for key in ("directives", "interfaces"):
-        if hasattr(node, key):
-            object.__setattr__(node, key, ())
+    if hasattr(node, "directives"):
+        object.__setattr__(node, "directives", ())
+    if hasattr(node, "interfaces"):
+        kept = tuple(i for i in node.interfaces or () if i.name.value in KEEP)
+        object.__setattr__(node, "interfaces", kept)
     for key in node.keys:
         value = getattr(node, key, None)
         for child in value if isinstance(value, list | tuple) else [value]:
