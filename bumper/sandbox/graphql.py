@@ -541,6 +541,25 @@ class Repository(Node):
     def f_isFork(self, args: dict[str, Any], where: Field, path: list[Any]) -> bool:
         return self.info.fork_of is not None
 
+    def f_pullRequest(
+        self, args: dict[str, Any], where: Field, path: list[Any]
+    ) -> PullRequest | None:
+        number = _required(args, "number", int, where)
+        board = tracker(self.ctx.store).board(self.info.id)
+        pull = board.pulls.get(number)
+        if pull is None:
+            self.ctx.errors.append(
+                {
+                    "type": "NOT_FOUND",
+                    "path": path,
+                    "locations": [{"line": where.line, "column": where.column}],
+                    "message": f"Could not resolve to a PullRequest with the number of {number}.",
+                }
+            )
+            return None
+        view = read_views(self.ctx.store, tracker(self.ctx.store), self.info, board, [pull])[0]
+        return PullRequest(self.ctx, view)
+
     def f_isArchived(self, args: dict[str, Any], where: Field, path: list[Any]) -> bool:
         return False
 
