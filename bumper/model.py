@@ -68,6 +68,7 @@ class Entry:
     file: str  # path relative to the target repository's root
     hold: str | None = None  # reason; a held entry is reported, never bumped
     source: Location | None = None
+    automerge: bool | str | None = None  # True, False, "always"; None: pr.automerge decides
 
     @property
     def name(self) -> str:

@@ -18,7 +18,7 @@ from bumper.config.yaml import line_of, line_of_item, line_of_key, parse_yaml, s
 from bumper.model import Entry, Location
 
 REQUIRED_KEYS = ("repository", "variable", "branch", "file")
-ENTRY_KEYS = (*REQUIRED_KEYS, "hold")
+ENTRY_KEYS = (*REQUIRED_KEYS, "hold", "automerge")
 NO_REASON = "commented out in the workflow (no reason given)"
 
 
@@ -90,6 +90,16 @@ def check_entry(
             ok = False
         else:
             hold = str(reason).strip()
+    automerge: bool | str | None = None
+    if strict_keys and "automerge" in node:
+        automerge = node["automerge"]
+        if not (isinstance(automerge, bool) or automerge == "always"):
+            report.add(
+                line_of_key(node, "automerge"),
+                f"{path}.automerge",
+                expected('true, false or "always"', automerge),
+            )
+            ok = False
     if not ok:
         return None
     return Entry(
@@ -99,6 +109,7 @@ def check_entry(
         file=values["file"],
         hold=hold,
         source=Location(report.filename, line),
+        automerge=automerge,
     )
 
 

@@ -48,6 +48,10 @@ def config_schema() -> dict[str, Any]:
         "required": list(sections.MATRIX_FROM_KEYS),
         "additionalProperties": False,
     }
+    properties["dashboard"] = {
+        "description": "One issue in the target listing every pin (true, or its settings).",
+        "anyOf": [{"type": "boolean"}, _section(settings.DashboardSettings)],
+    }
     missing = set(sections.TOP_KEYS) - set(properties)
     assert not missing, f"config keys without a schema: {sorted(missing)}"
     return {
@@ -89,9 +93,11 @@ def _type(hint: Any) -> dict[str, Any]:
 
 
 def _matrix_row() -> dict[str, Any]:
+    properties: dict[str, Any] = {key: {"type": "string"} for key in matrix.ENTRY_KEYS}
+    properties["automerge"] = {"anyOf": [{"type": "boolean"}, {"const": "always"}]}
     return {
         "type": "object",
-        "properties": {key: {"type": "string"} for key in matrix.ENTRY_KEYS},
+        "properties": properties,
         "required": list(matrix.REQUIRED_KEYS),
         "additionalProperties": False,
     }

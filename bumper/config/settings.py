@@ -105,6 +105,10 @@ class PrSettings:
     max_open: int = setting(50, c.int_range(0, None))
     max_new_per_run: int = setting(50, c.int_range(0, None))
     max_commits_listed: int = setting(20, c.int_range(0, 250))
+    # true: GitHub's auto-merge is turned on for bumper's PRs (or bumper merges one whose
+    # checks are green when there is nothing for GitHub to wait for); "always": also when
+    # the PR carries commits people pushed to it. A matrix row's `automerge` wins.
+    automerge: bool | str = setting(False, c.automerge)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +135,13 @@ class LookupSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class DashboardSettings:
+    """`dashboard: true` or `{title: ...}`: one issue in the target listing every pin."""
+
+    title: str = setting("bumper dashboard", c.title)
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     path: Path
     github: GitHubSettings = field(default_factory=GitHubSettings)
@@ -140,3 +151,4 @@ class Config:
     lookup: LookupSettings = field(default_factory=LookupSettings)
     matrix: tuple[Entry, ...] = ()
     matrix_from: tuple[str, str] | None = None  # (workflow path, job name) it was imported from
+    dashboard: DashboardSettings | None = None  # None: no dashboard issue
