@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from bumper import pins
-from bumper.bump import prtext
+from bumper.bump import prtext, reverts
 from bumper.bump.planner import Action, Do, Facts, Limits, plan, would
 from bumper.bump.prtext import Marker, UpstreamCommit
 from bumper.bump.snapshot import TargetSnapshot
@@ -253,6 +253,7 @@ class _Pass:
     _signoff: str | None = field(default=None, init=False)
     login: str | None = None  # the login bumper writes as, once read
     _behind: dict[tuple[str, str], int] = field(default_factory=dict, init=False)
+    _closed_read: dict[str, list[PullInfo]] = field(default_factory=dict, init=False)
 
     def with_behind(self, result: Result) -> Result:
         """The result with how many upstream commits the base's pin lags, where known."""
@@ -303,6 +304,11 @@ class _Pass:
         if self.state is not None and branch in self.state.closed:
             shas = _unmerged_shas(entry, self.state.closed[branch])
             facts = dataclasses.replace(facts, closed_unmerged=shas)
+        if self.state is not None and branch in self.state.merged:
+            # known for free: decided before the branch is looked at
+            undone = self._undone(facts, head)
+            if undone is not None:
+                return undone
         for _ in range(MAX_ROUNDS):
             action = plan(dataclasses.replace(facts, limits=self.limits))
             if action.do is Do.LOOK_UP_BRANCH:
@@ -344,8 +350,37 @@ class _Pass:
         return self.login
 
     def _closed_unmerged(self, facts: Facts) -> frozenset[str]:
-        closed = self.forge.closed_pulls(facts.branch_name)
+        closed = self._closed(facts.branch_name)
         return _unmerged_shas(facts.entry, [pr.body for pr in closed if not pr.merged])
+
+    def _closed(self, branch: str) -> list[PullInfo]:
+        """The closed PRs from ``branch``, read once per pass (rule 6 and revert memory)."""
+        if branch not in self._closed_read:
+            self._closed_read[branch] = self.forge.closed_pulls(branch)
+        return self._closed_read[branch]
+
+    def _undone(self, facts: Facts, head: Head) -> Result | None:
+        """Revert memory (reverts.py): ``skipped`` when this would propose again a sha the
+        base undid after bumper's PR for it was merged."""
+        undone = reverts.undone(facts.entry, facts.pin, facts.upstream, self._merged(facts))
+        if undone is None:
+            return None
+        note = f"; moved to {head.moved_to}: update the matrix" if head.moved_to else ""
+        return Result(
+            facts.entry,
+            Status.SKIPPED,
+            old=facts.pin,
+            new=facts.upstream,
+            message=undone.reason(facts.pin, facts.base_branch) + note,
+        )
+
+    def _merged(self, facts: Facts) -> list[tuple[int, str]]:
+        """(number, body) of the merged PRs from the entry's branch: from the snapshot, else
+        one listing (see reverts.py for the cost)."""
+        if self.state is not None and facts.branch_name in self.state.merged:
+            return list(self.state.merged[facts.branch_name])
+        closed = self._closed(facts.branch_name)
+        return [(pr.number, pr.body) for pr in closed if pr.merged]
 
     # -- doing it -------------------------------------------------------------------------
     def _apply(self, action: Action, facts: Facts, text: str, head: Head) -> Result | None:
@@ -387,6 +422,9 @@ class _Pass:
             return result(self._edit(facts, facts.pr, action.head, head, action.reason))
 
         # CREATE or UPDATE: make sure the branch holds the new pin, then the PR says so.
+        undone = self._undone(facts, head)
+        if undone is not None:
+            return undone
         commit = action.head
         if action.push:
             commit = self._commit(facts, text)

@@ -91,6 +91,9 @@ class TargetSettings:
         return None if self.repository is None else split_owner_name(self.repository)
 
 
+_AUTOMERGE_OFF: bool | str = False  # typed so, as "always" is the third value
+
+
 @dataclass(frozen=True, slots=True)
 class PrSettings:
     branch: str = setting("update/{variable}", c.template(stable=True))
@@ -108,7 +111,7 @@ class PrSettings:
     # true: GitHub's auto-merge is turned on for bumper's PRs (or bumper merges one whose
     # checks are green when there is nothing for GitHub to wait for); "always": also when
     # the PR carries commits people pushed to it. A matrix row's `automerge` wins.
-    automerge: bool | str = setting(False, c.automerge)
+    automerge: bool | str = setting(_AUTOMERGE_OFF, c.automerge)
 
 
 @dataclass(frozen=True, slots=True)

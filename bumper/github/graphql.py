@@ -290,6 +290,19 @@ def closed_from(alias: str, branch: str) -> str:
     )
 
 
+MERGED_LOOKED_AT = 3  # merged PRs of one branch read for revert memory: the newest ones
+
+
+def merged_from(alias: str, branch: str) -> str:
+    """A field reading the newest merged PRs from ``branch`` (revert memory: the one a base
+    undid is the last merged, or close to it)."""
+    return (
+        f"{alias}: pullRequests(states: MERGED, headRefName: {literal(branch)},"
+        f" first: {MERGED_LOOKED_AT}, orderBy: {{field: CREATED_AT, direction: DESC}})"
+        " { nodes { number merged body headRepositoryOwner { login } } }"
+    )
+
+
 def unmerged_bodies(branch: str, owner: str, page: Any) -> tuple[str, ...]:
     """The bodies of the PRs an answered ``closed_from`` field lists that were closed without
     merging from ``owner``'s ``branch`` (the REST look-up's ``head=owner:branch``); ValueError
@@ -309,6 +322,27 @@ def unmerged_bodies(branch: str, owner: str, page: Any) -> tuple[str, ...]:
             continue
         bodies.append(str(node.get("body") or ""))
     return tuple(bodies)
+
+
+def merged_pulls(branch: str, owner: str, page: Any) -> tuple[tuple[int, str], ...]:
+    """(number, body) of each PR an answered ``merged_from`` field lists that was merged
+    from ``owner``'s ``branch`` (revert memory, bump/reverts.py); ValueError when the answer
+    is not a list of pull requests."""
+    nodes = page.get("nodes") if isinstance(page, Mapping) else None
+    if not isinstance(nodes, list):
+        raise ValueError(f"merged PRs from {branch}: not read")
+    found = []
+    for node in nodes:
+        if not isinstance(node, Mapping) or not isinstance(node.get("merged"), bool):
+            raise ValueError(f"merged PRs from {branch}: not a pull request")
+        head_owner = node.get("headRepositoryOwner") or {}
+        login = head_owner.get("login") if isinstance(head_owner, Mapping) else None
+        number = node.get("number")
+        if not node["merged"] or str(login or "").lower() != owner.lower():
+            continue
+        if isinstance(number, int) and not isinstance(number, bool):
+            found.append((number, str(node.get("body") or "")))
+    return tuple(found)
 
 
 # -- ref writes -----------------------------------------------------------------------------

@@ -41,7 +41,8 @@ def test_automerge_and_dashboard_are_off_by_default() -> None:
 def test_automerge_globally_per_row_and_always() -> None:
     config = _parse(
         "pr: {automerge: true}\n" + ROW + "    automerge: always\n"
-        "  - {repository: acme/two, variable: TWO, branch: main, file: Makefile, automerge: false}\n"
+        "  - {repository: acme/two, variable: TWO, branch: main, file: Makefile,"
+        " automerge: false}\n"
     )
     assert config.pr.automerge is True
     assert [e.automerge for e in config.matrix] == ["always", False]
@@ -56,9 +57,7 @@ def test_dashboard_true_or_with_a_title() -> None:
 
 def test_bad_values_name_file_line_and_field() -> None:
     text = (
-        'pr: {automerge: "yes"}\ndashboard: {title: "", colour: red}\n'
-        + ROW
-        + "    automerge: 1\n"
+        'pr: {automerge: "yes"}\ndashboard: {title: "", colour: red}\n' + ROW + "    automerge: 1\n"
     )
     with pytest.raises(ConfigError) as caught:
         _parse(text)
@@ -67,16 +66,14 @@ def test_bad_values_name_file_line_and_field() -> None:
     assert any(p.startswith(f"{FILE}:2: dashboard.colour: unknown key") for p in problems)
     assert f"{FILE}:2: dashboard.title: is empty" in problems
     assert any(
-        p.startswith(f"{FILE}:8: matrix[0].automerge: expected true, false or \"always\"")
+        p.startswith(f'{FILE}:8: matrix[0].automerge: expected true, false or "always"')
         for p in problems
     )
 
 
 def test_the_shipped_schema_accepts_what_the_loader_accepts() -> None:
     schema = config_schema()
-    good = _load(
-        "pr: {automerge: always}\ndashboard: {title: t}\n" + ROW + "    automerge: true\n"
-    )
+    good = _load("pr: {automerge: always}\ndashboard: {title: t}\n" + ROW + "    automerge: true\n")
     jsonschema.Draft202012Validator(schema).validate(good)
     jsonschema.Draft202012Validator(schema).validate(_load("dashboard: true\n" + ROW))
     bad = _load(ROW + "    automerge: sometimes\n")
