@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from bumper import pins
-from bumper.bump import prtext, reverts
+from bumper.bump import automerge, prtext, reverts
 from bumper.bump.planner import Action, Do, Facts, Limits, plan, would
 from bumper.bump.prtext import Marker, UpstreamCommit
 from bumper.bump.snapshot import TargetSnapshot
@@ -139,7 +139,7 @@ def publish(
             result = run.entry(entry, branches[i], head, files[entry.file], pr, other, stranger)
         except BumperError as exc:
             result = _failed(entry, str(exc), pr.number if pr else None)
-        report(i, run.with_behind(result))
+        report(i, run.with_behind(run.with_auto_merge(result)))
     return [results[i] for i in range(len(entries)) if i in results]
 
 
@@ -254,6 +254,24 @@ class _Pass:
     login: str | None = None  # the login bumper writes as, once read
     _behind: dict[tuple[str, str], int] = field(default_factory=dict, init=False)
     _closed_read: dict[str, list[PullInfo]] = field(default_factory=dict, init=False)
+    _candidates: dict[tuple[str, str], automerge.Candidate] = field(
+        default_factory=dict, init=False
+    )
+
+    def with_auto_merge(self, result: Result) -> Result:
+        """The result after auto-merge had its say on the entry's open PR (automerge.py)."""
+        setting = automerge.mode(self.config.pr, result.entry)
+        candidate = self._candidates.pop(result.entry.key, None)
+        if setting is False or candidate is None or self.dry_run:
+            return result
+        if result.status not in (Status.BUMPED, Status.UP_TO_DATE):
+            return result
+        note = automerge.apply(self.forge, setting, candidate)
+        return dataclasses.replace(result, message=result.message + note) if note else result
+
+    def _candidate(self, facts: Facts, pr: PullInfo, head: str, *, written: bool) -> None:
+        bumpers = written or (facts.marker is not None and facts.marker.commit == head)
+        self._candidates[facts.entry.key] = automerge.Candidate(pr, head, written, bumpers)
 
     def with_behind(self, result: Result) -> Result:
         """The result with how many upstream commits the base's pin lags, where known."""
@@ -413,6 +431,8 @@ class _Pass:
             if closed is not None and facts.branch is not None:
                 done = f"{action.reason}; PR #{closed.number} was closed by bumper"
                 return result(self._tidy(facts, closed, facts.branch.head.sha, done), closed)
+        if action.do in (Do.NOTHING, Do.EDIT) and facts.pr is not None:
+            self._candidate(facts, facts.pr, facts.pr.head_sha, written=False)
         if action.do in (Do.NOTHING, Do.SKIP) or self.dry_run:
             return result(action.reason)
         if action.do is Do.CLOSE:
@@ -441,8 +461,11 @@ class _Pass:
         if action.do is Do.UPDATE:
             assert facts.pr is not None
             message = self._edit(facts, facts.pr, commit, head, action.reason)
+            self._candidate(facts, facts.pr, commit, written=True)
             return result(message)
-        return result(*self._open(facts, commit, head, action.reason))
+        message, opened = self._open(facts, commit, head, action.reason)
+        self._candidate(facts, opened, commit, written=True)
+        return result(message, opened)
 
     def _open(self, facts: Facts, commit: str, head: Head, reason: str) -> tuple[str, PullInfo]:
         marker = self._marker(facts, commit)

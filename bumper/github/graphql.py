@@ -26,6 +26,7 @@ PULL_FIELDS = (
     "number url title body headRefName headRefOid baseRefName state merged"
     " headRepositoryOwner { login } headRepository { nameWithOwner } author { __typename login }"
     f" labels(first: {LABELS_LOOKED_AT}) {{ totalCount nodes {{ name }} }}"
+    " id autoMergeRequest { enabledAt }"
 )
 _STATES = {"OPEN": "open", "CLOSED": "closed", "MERGED": "closed"}
 CLOSED_LOOKED_AT = 20  # closed PRs of one branch read with the snapshot; more: the REST look-up
@@ -236,6 +237,8 @@ def pull_from_node(node: Any) -> PullInfo:
             labels=names,
             author=_actor_login(node.get("author")),
             head_repo=str((node.get("headRepository") or {}).get("nameWithOwner") or ""),
+            node_id=str(node.get("id") or ""),
+            auto_merge=node.get("autoMergeRequest") is not None,
         )
     except (KeyError, TypeError, AttributeError):
         raise ValueError("not a pull request") from None
@@ -343,6 +346,27 @@ def merged_pulls(branch: str, owner: str, page: Any) -> tuple[tuple[int, str], .
         if isinstance(number, int) and not isinstance(number, bool):
             found.append((number, str(node.get("body") or "")))
     return tuple(found)
+
+
+# -- auto-merge -----------------------------------------------------------------------------
+
+ENABLE_AUTO_MERGE = (
+    "mutation($input: EnablePullRequestAutoMergeInput!) {"
+    " enablePullRequestAutoMerge(input: $input) { pullRequest { autoMergeRequest { enabledAt } } }"
+    " }"
+)
+# GitHub's refusals that mean the PR has nothing left to wait for (no required check pending):
+# "Pull request Pull request is in clean status", "... unstable status"
+NOTHING_PENDING = ("is in clean status", "is in unstable status")
+
+
+def checks_query(owner: str, name: str, sha: str) -> str:
+    """A query reading one commit's ``statusCheckRollup``."""
+    return (
+        f"query {{ repository(owner: {literal(owner)}, name: {literal(name)}) {{"
+        f" object(oid: {literal(sha)}) {{ ... on Commit {{ statusCheckRollup {{ state }} }} }}"
+        " } }"
+    )
 
 
 # -- ref writes -----------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from bumper.errors import ForgeError, PinError
 from bumper.github.forge import (
     MOVED,
     REGULAR,
+    AutoMerge,
     BaseHead,
     BranchInfo,
     BranchMoved,
@@ -45,9 +46,12 @@ from bumper.github.forge import (
     PullInfo,
 )
 from bumper.github.graphql import (
+    ENABLE_AUTO_MERGE,
     GRAPHQL_BATCH,
     NO_OID,
+    NOTHING_PENDING,
     UPDATE_REFS,
+    checks_query,
     files_from,
     files_query,
     repository_id_query,
@@ -505,6 +509,53 @@ class GitHubForge:
                 if not left:
                     raise
 
+    # -- auto-merge -------------------------------------------------------------------------
+    def enable_auto_merge(self, pr: PullInfo, head: str) -> AutoMerge:
+        what = f"turn on auto-merge for PR #{pr.number}"
+        if not pr.node_id:
+            raise ForgeError(f"{what}: its GraphQL id was not read")
+        variables = {
+            "input": {"pullRequestId": pr.node_id, "mergeMethod": "MERGE", "expectedHeadOid": head}
+        }
+        body = {"query": ENABLE_AUTO_MERGE, "variables": variables}
+        answer = self._call(what, "POST", self._requester.graphql_url, input=body)
+        errors = answer.get("errors") if isinstance(answer, dict) else None
+        if not errors:
+            try:
+                request = answer["data"]["enablePullRequestAutoMerge"]["pullRequest"]
+                if request["autoMergeRequest"] is not None:
+                    return AutoMerge.ON
+            except (KeyError, TypeError):
+                pass
+            raise ForgeError(f"{what}: unexpected answer")
+        messages = [str(e.get("message") or "") for e in errors if isinstance(e, dict)]
+        if any(m.endswith(NOTHING_PENDING) for m in messages):
+            return AutoMerge.NOTHING_PENDING
+        raise ForgeError(f"{what}: {'; '.join(messages) or 'refused'}")
+
+    def commit_checks(self, sha: str) -> str | None:
+        what = f"read the checks of {sha[:12]}"
+        owner, name = self.target.split("/", 1)
+        body = {"query": checks_query(owner, name, sha), "variables": {}}
+        answer = self._call(what, "POST", self._requester.graphql_url, input=body)
+        try:
+            commit = answer["data"]["repository"]["object"]
+            rollup = commit.get("statusCheckRollup") if commit is not None else None
+            return None if rollup is None else str(rollup["state"])
+        except (KeyError, TypeError, AttributeError):
+            raise ForgeError(f"{what}: unexpected answer") from None
+
+    def merge_pull(self, number: int, head: str) -> None:
+        what = f"merge PR #{number}"
+        url = f"/repos/{self.target}/pulls/{number}/merge"
+        # ``sha``: GitHub merges only the head the checks were read on (409 otherwise); a
+        # merge is never retried, as its second attempt could only be refused.
+        merged = self._call(
+            what, "PUT", url, input={"sha": head, "merge_method": "merge"}, once=True
+        )
+        if not isinstance(merged, dict) or merged.get("merged") is not True:
+            raise ForgeError(f"{what}: unexpected answer")
+
     def _commented(self, what: str, url: str, mark: str) -> bool:
         comments = self._list(what, url, {}, 10_000)
         return any(
@@ -559,6 +610,8 @@ def _pull_info(what: str, data: Any) -> PullInfo:
             labels=tuple(str(label["name"]) for label in labels),
             author=_login(data.get("user")),
             head_repo=str((head.get("repo") or {}).get("full_name") or ""),
+            node_id=str(data.get("node_id") or ""),
+            auto_merge=data.get("auto_merge") is not None,
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         raise ForgeError(f"{what}: unexpected answer (not a pull request)") from None
