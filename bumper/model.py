@@ -69,6 +69,27 @@ class Entry:
     hold: str | None = None  # reason; a held entry is reported, never bumped
     source: Location | None = None
     automerge: bool | str | None = None  # True, False, "always"; None: pr.automerge decides
+    # Gates (None: the config's `gates:` default applies, then none): bump only to the newest
+    # commit of the branch at least this old ("36h", "2d"), or whose checks are all green.
+    min_age: str | None = None
+    require_checks: bool | None = None
+    # A hold that lifts itself: on this date (YYYY-MM-DD, UTC), or once the followed branch
+    # contains this commit. Set only with `hold`.
+    hold_until: str | None = None
+    hold_until_upstream_contains: str | None = None
+
+    @property
+    def hold_condition(self) -> str | None:
+        """When the hold lifts by itself, in words; None for a plain reason (or no hold)."""
+        if self.hold_until is not None:
+            return f"until {self.hold_until}"
+        if self.hold_until_upstream_contains is not None:
+            return f"until {self.branch} contains {self.hold_until_upstream_contains[:12]}"
+        return None
+
+    @property
+    def gated(self) -> bool:
+        return self.min_age is not None or bool(self.require_checks)
 
     @property
     def name(self) -> str:
@@ -87,6 +108,22 @@ class Head:
     branch: str
     sha: str
     moved_to: str | None = None  # the repository answered with a redirect to this name
+    # A page of the branch's recent history, newest first, when a gate asked for it.
+    history: tuple[HistoryCommit, ...] | None = None
+    # Of the commits a hold waits for, those the branch contains (None: not asked).
+    contains: frozenset[str] | None = None
+    # Why this sha and not the branch's head, or which hold lifted: said in the PR and result.
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryCommit:
+    """One commit of a branch's recent history: when it was committed, and its checks'
+    combined state (GitHub's statusCheckRollup: SUCCESS, FAILURE, ..., None when none ran)."""
+
+    sha: str
+    committed_at: float
+    checks: str | None = None
 
 
 class Status(enum.StrEnum):
@@ -110,3 +147,4 @@ class Result:
     pr_url: str | None = None
     behind: int | None = None  # commits the target's pin lags upstream, when known
     diff: str = ""  # a dry run's unified diff of what this entry would change
+    gate: str = ""  # why the bump (or its absence) is not the branch head; "" when ungated

@@ -134,6 +134,9 @@ class UpstreamCommit:
     title: str
 
 
+BODY_NOTE_LIMIT = 600  # a gate's or a lifted hold's note: a sentence or two, never a page
+
+
 def render_body(
     pr: PrSettings,
     entry: Entry,
@@ -142,9 +145,13 @@ def render_body(
     compare_url: str | None,
     commits: Sequence[UpstreamCommit] | None,
     ahead_by: int | None,
+    note: str = "",
 ) -> str:
     """The PR body: the configured text, the change, the compare link, the upstream commits in
-    the range (newest first, at most ``pr.max_commits_listed``) and the hidden marker."""
+    the range (newest first, at most ``pr.max_commits_listed``) and the hidden marker.
+
+    ``note`` says why this sha and not the branch head (a gate), or which hold lifted; it
+    quotes a hold's reason, outside text, so it is shown inert."""
     old, new = marker.old, marker.upstream
     parts: list[str] = []
     if pr.body:
@@ -153,6 +160,8 @@ def render_body(
         f"Updates `{entry.variable}` in `{entry.file}` from `{old}` to `{new}`"
         f" (`{entry.repository}` branch `{entry.branch}`)."
     )
+    if note:
+        parts.append(f"Why this commit: {neutral(note, BODY_NOTE_LIMIT)}")
     if compare_url:
         parts.append(f"Compare: {compare_url}")
     if commits:

@@ -622,4 +622,5 @@ class _Pass:
             if comparison
             else None,
             ahead_by=comparison.ahead_by if comparison else None,
+            note=head.note,
         )

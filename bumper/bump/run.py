@@ -5,9 +5,10 @@ Each entry is isolated: a failure becomes that entry's Result and the pass goes 
 
 from __future__ import annotations
 
+import datetime
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bumper import pins
@@ -15,10 +16,10 @@ from bumper.bump.checkout import read_makefile, rewrite_checkout
 from bumper.bump.snapshot import TargetSnapshot, branches_to_read, read_pass, reads_target
 from bumper.config.problems import close_match
 from bumper.config.settings import Config
-from bumper.errors import BumperError, ConfigError
+from bumper.errors import BumperError, ConfigError, UpstreamError
 from bumper.github.http import RequestCounter, new_client
 from bumper.model import Entry, Head, Result, Status
-from bumper.upstream import lookup_heads
+from bumper.upstream import gates, lookup_heads
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,25 +63,35 @@ def run_pass(
     should_stop: Callable[[], bool] | None = None,
 ) -> PassReport:
     started_at, start = time.time(), time.monotonic()
-    entries = select_entries(config.matrix, only)
+    today = datetime.datetime.fromtimestamp(started_at, datetime.UTC).date()
+    notes: dict[Entry, str] = {}  # why an entry's sha is not simply its branch head
+    entries = [
+        _lift(e, gates.lifted_by_date(e, today), notes) for e in select_entries(config.matrix, only)
+    ]
     results: dict[Entry, Result] = {}
 
     def done(result: Result) -> None:
+        note = notes.get(result.entry, "")
+        if note and result.status in (Status.BUMPED, Status.UP_TO_DATE):
+            result = replace(result, message=f"{result.message}; {note}", gate=note)
         results[result.entry] = result
         if on_result is not None:
             on_result(result)
 
     held = [e for e in entries if e.hold is not None]
     active = [e for e in entries if e.hold is None]
+    # a hold waiting for a fix is looked up with the rest: the same field says if it landed
+    waiting = [e for e in held if e.hold_until_upstream_contains is not None]
 
     token = config.github.token(dict(environ) if environ is not None else None)
     counter = RequestCounter()
     diffs: list[str] = []
     with new_client(timeout=config.lookup.timeout_seconds, counter=counter) as client:
         state: TargetSnapshot | None = None
-        if checkout is None and active and token is not None and reads_target(config):
+        asked = active + waiting
+        if checkout is None and asked and token is not None and reads_target(config):
             looked_up, state = read_pass(
-                active,
+                asked,
                 target=str(config.target.repository),
                 base=config.target.base,
                 paths=[e.file for e in entries],  # held rows too: their pinned sha
@@ -88,20 +99,58 @@ def run_pass(
                 github=config.github,
                 lookup=config.lookup,
                 token=token,
-                branches=branches_to_read(config, active),
+                branches=branches_to_read(config, asked),
             )
         else:
             looked_up = lookup_heads(
-                active, client=client, github=config.github, lookup=config.lookup, token=token
+                asked, client=client, github=config.github, lookup=config.lookup, token=token
             )
         for entry in held:
-            done(_held(entry, checkout, state))
+            answer = looked_up.get((entry.repository, entry.branch))
+            why = gates.lifted_by_upstream(entry, answer)
+            if why is None:
+                message = gates.still_held_because(entry, answer)
+                done(_held(entry, checkout, state, message))
+                continue
+            lifted = _lift(entry, why, notes)
+            entries[entries.index(entry)] = lifted
+            active.append(lifted)
         heads: dict[tuple[str, str], Head] = {}
         resolved: list[Entry] = []
         for entry in active:
-            answer = looked_up.get((entry.repository, entry.branch))
+            pair = (entry.repository, entry.branch)
+            answer = looked_up.get(pair)
             if isinstance(answer, Head):
-                heads[(entry.repository, entry.branch)] = answer
+                pinned = _pinned(entry, checkout, state) if entry.gated else None
+                chosen = gates.choose(entry, answer, started_at, pinned)
+                if isinstance(chosen, gates.Waiting):
+                    gate = f"{gates.describe(entry)}: {chosen.message}"
+                    done(
+                        Result(entry, Status.SKIPPED, old=pinned, message=chosen.message, gate=gate)
+                    )
+                    continue
+                if isinstance(chosen, UpstreamError):
+                    done(Result(entry, Status.FAILED, message=str(chosen)))
+                    continue
+                note = "; ".join(n for n in (notes.get(entry, ""), chosen.note) if n)
+                known = heads.get(pair)
+                if known is not None and known.sha != chosen.sha:
+                    done(
+                        Result(
+                            entry,
+                            Status.FAILED,
+                            message=f"entries following {entry.repository} {entry.branch} "
+                            f"chose different commits ({known.sha[:12]}, {chosen.sha[:12]}) "
+                            "through different gates; give them the same min_age and "
+                            "require_checks",
+                        )
+                    )
+                    continue
+                if known is not None and note and note not in known.note:
+                    note = f"{known.note}; {note}" if known.note else note
+                if note:
+                    notes[entry] = note
+                heads[pair] = replace(chosen, note=note) if note or known is None else known
                 resolved.append(entry)
             else:
                 reason = str(answer) if answer is not None else "no answer from upstream"
@@ -145,10 +194,18 @@ def run_pass(
     )
 
 
-def _held(entry: Entry, checkout: Path | None, state: TargetSnapshot | None) -> Result:
-    """A held entry's Result, with the sha it is held at where the pass read its file anyway
-    (the checkout, or the target's snapshot); reading it is never worth a failure."""
-    old: str | None = None
+def _lift(entry: Entry, why: str | None, notes: dict[Entry, str]) -> Entry:
+    """``entry`` with its hold lifted (``why`` says why), or as it is when ``why`` is None."""
+    if why is None:
+        return entry
+    lifted = replace(entry, hold=None, hold_until=None, hold_until_upstream_contains=None)
+    notes[lifted] = why
+    return lifted
+
+
+def _pinned(entry: Entry, checkout: Path | None, state: TargetSnapshot | None) -> str | None:
+    """The sha the entry's pin holds, where the pass read its file anyway (the checkout, or
+    the target's snapshot); reading it is never worth a failure."""
     try:
         text = None
         if checkout is not None:
@@ -157,7 +214,14 @@ def _held(entry: Entry, checkout: Path | None, state: TargetSnapshot | None) -> 
             text = state.files[entry.file].text
         if text is not None:
             pin = pins.read_pin(text, entry.variable, filename=entry.file)
-            old = pin.value if pin.problem is None else None
+            return pin.value if pin.problem is None else None
     except BumperError:
-        old = None
-    return Result(entry, Status.HELD, old=old, message=str(entry.hold))
+        return None
+    return None
+
+
+def _held(
+    entry: Entry, checkout: Path | None, state: TargetSnapshot | None, message: str
+) -> Result:
+    """A held entry's Result, with the sha it is held at where the pass read it."""
+    return Result(entry, Status.HELD, old=_pinned(entry, checkout, state), message=message)

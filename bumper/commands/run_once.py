@@ -14,7 +14,7 @@ from bumper.commands import count
 from bumper.config import load_config
 from bumper.config.settings import Config
 from bumper.github.http import KINDS, request_counts
-from bumper.model import Result, Status
+from bumper.model import Entry, Result, Status
 from bumper.upstream import compare_url
 
 SUMMARY_LIMIT = 300  # characters of one message in the table
@@ -115,10 +115,25 @@ def report_json(report: PassReport) -> dict[str, Any]:
                 "new": r.new,
                 "message": r.message,
                 "pr": r.pr,
+                # added for gates and holds: why not the branch head, and what a hold waits for
+                "gate": r.gate or None,
+                "hold": hold_json(r.entry),
             }
             for r in report.results
         ],
         "requests": report.requests,
+    }
+
+
+def hold_json(entry: Entry) -> dict[str, Any] | None:
+    """A held entry's hold as the config gives it; None when it is not held."""
+    if entry.hold is None:
+        return None
+    return {
+        "reason": entry.hold,
+        "until": entry.hold_until,
+        "until_upstream_contains": entry.hold_until_upstream_contains,
+        "condition": entry.hold_condition,
     }
 
 

@@ -14,7 +14,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bumper.config.matrix import Row, check_duplicates, check_entries, workflow_rows
+from bumper.config.matrix import (
+    Row,
+    check_duplicates,
+    check_entries,
+    with_gate_defaults,
+    workflow_rows,
+)
 from bumper.config.problems import Problems, Report, expected
 from bumper.config.sections import Sections, find_tokens
 from bumper.config.settings import Config
@@ -167,7 +173,7 @@ def parse_config(
     branch_line = line_of_key(pr_node, "branch") if explicit else None
     check_pr_branches(config.pr.branch, rows, branch_line, report, base=config.target.base)
     problems.raise_if_any()
-    return replace(config, matrix=tuple(e for _, e in rows))
+    return replace(config, matrix=tuple(with_gate_defaults(e, config.gates) for _, e in rows))
 
 
 def _workflow_rows(

@@ -7,18 +7,28 @@ Every problem is collected as `FILE:LINE: key.path: message`; nothing stops at t
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bumper.config.problems import Problems, Report, close_match, expected, kind, unknown_key
-from bumper.config.values import check_branch, check_file, check_repository, check_variable
+from bumper.config.values import (
+    check_branch,
+    check_date,
+    check_duration,
+    check_file,
+    check_repository,
+    check_variable,
+    duration_seconds,
+)
 from bumper.config.yaml import line_of, line_of_item, line_of_key, parse_yaml, split_lines
-from bumper.model import Entry, Location
+from bumper.model import Entry, Location, is_sha
 
 REQUIRED_KEYS = ("repository", "variable", "branch", "file")
-ENTRY_KEYS = (*REQUIRED_KEYS, "hold", "automerge")
+ENTRY_KEYS = (*REQUIRED_KEYS, "hold", "min_age", "require_checks", "automerge")
+HOLD_KEYS = ("reason", "until", "until_upstream_contains")
 NO_REASON = "commented out in the workflow (no reason given)"
 
 
@@ -77,19 +87,19 @@ def check_entry(
             report.add(key_line, f"{path}.{key}", problem)
             ok = False
         values[key] = text
+    extra: dict[str, Any] = {}
     if strict_keys and "hold" in node:
-        reason = node["hold"]
-        if not isinstance(reason, str) or not reason.strip():
-            got = "an empty string" if isinstance(reason, str) else kind(reason)
-            report.add(
-                line_of_key(node, "hold"),
-                f"{path}.hold",
-                f"expected a string giving the reason, got {got}; "
-                'e.g. hold: "upstream broke the build, see #123"',
-            )
+        checked = check_hold(node["hold"], f"{path}.hold", line_of_key(node, "hold"), report)
+        if checked is None:
             ok = False
         else:
-            hold = str(reason).strip()
+            hold, extra["hold_until"], extra["hold_until_upstream_contains"] = checked
+    if strict_keys:
+        gates = check_gates(node, path, report)
+        if gates is None:
+            ok = False
+        else:
+            extra.update(gates)
     automerge: bool | str | None = None
     if strict_keys and "automerge" in node:
         automerge = node["automerge"]
@@ -110,7 +120,119 @@ def check_entry(
         hold=hold,
         source=Location(report.filename, line),
         automerge=automerge,
+        **extra,
     )
+
+
+def check_hold(
+    value: Any, path: str, line: int, report: Report
+) -> tuple[str, str | None, str | None] | None:
+    """(reason, until, until_upstream_contains) of a `hold`: a reason string, or a mapping
+    with `reason` and at most one condition that lifts it; None after reporting why not."""
+    example = 'e.g. hold: "upstream broke the build, see #123"'
+    if isinstance(value, str):
+        if not value.strip():
+            report.add(
+                line, path, f"expected a string giving the reason, got an empty string; {example}"
+            )
+            return None
+        return value.strip(), None, None
+    if not isinstance(value, Mapping):
+        # the reason-string wording, as before mappings were allowed; the mapping form is
+        # documented beside it in config/README.md
+        report.add(line, path, f"expected a string giving the reason, got {kind(value)}; {example}")
+        return None
+    ok = True
+    for key in value:
+        if key not in HOLD_KEYS:
+            report.add(line_of_key(value, key), f"{path}.{key}", unknown_key(key, HOLD_KEYS))
+            ok = False
+    reason = value.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        report.add(
+            line_of_key(value, "reason") if "reason" in value else line,
+            f"{path}.reason",
+            'missing: say why the entry is held, e.g. reason: "hangs in synthesis, see #123"',
+        )
+        ok = False
+    until: str | None = None
+    if "until" in value:
+        raw = value["until"]
+        # YAML reads an unquoted 2026-12-31 as a date already
+        text = raw.isoformat() if isinstance(raw, datetime.date) else raw
+        problem = check_date(text) if isinstance(text, str) else expected("a date YYYY-MM-DD", raw)
+        if problem or isinstance(raw, datetime.datetime):
+            report.add(
+                line_of_key(value, "until"),
+                f"{path}.until",
+                problem or "expected a date YYYY-MM-DD, not a time",
+            )
+            ok = False
+        else:
+            until = text
+    contains: str | None = None
+    if "until_upstream_contains" in value:
+        raw = value["until_upstream_contains"]
+        sha = raw.strip().lower() if isinstance(raw, str) else None
+        if sha is None or not is_sha(sha):
+            shown = f"{raw!r}" if isinstance(raw, str) else kind(raw)
+            report.add(
+                line_of_key(value, "until_upstream_contains"),
+                f"{path}.until_upstream_contains",
+                f"expected the full 40-hex sha of the upstream fix commit, got {shown}",
+            )
+            ok = False
+        else:
+            contains = sha
+    if "until" in value and "until_upstream_contains" in value:
+        report.add(
+            line,
+            path,
+            "give one of `until` and `until_upstream_contains`, not both",
+        )
+        ok = False
+    if not ok:
+        return None
+    assert isinstance(reason, str)
+    return reason.strip(), until, contains
+
+
+def check_gates(node: Mapping[Any, Any], path: str, report: Report) -> dict[str, Any] | None:
+    """A row's `min_age` and `require_checks`, those present; None after reporting a problem."""
+    found: dict[str, Any] = {}
+    ok = True
+    if "min_age" in node:
+        raw = node["min_age"]
+        text = f"{raw}h" if isinstance(raw, int) and not isinstance(raw, bool) and raw == 0 else raw
+        problem = check_duration(text) if isinstance(text, str) else None
+        if not isinstance(text, str) or problem:
+            message = problem or expected("a duration such as 36h or 2d", raw)
+            report.add(line_of_key(node, "min_age"), f"{path}.min_age", message)
+            ok = False
+        else:
+            found["min_age"] = text.strip()
+    if "require_checks" in node:
+        raw = node["require_checks"]
+        if not isinstance(raw, bool):
+            report.add(
+                line_of_key(node, "require_checks"),
+                f"{path}.require_checks",
+                expected("true or false", raw),
+            )
+            ok = False
+        else:
+            found["require_checks"] = raw
+    return found if ok else None
+
+
+def with_gate_defaults(entry: Entry, gates: Any) -> Entry:
+    """``entry`` with the config's `gates:` defaults where the row sets none of its own
+    (``gates`` is settings.GateSettings; matrix.py is below settings in the layers)."""
+    min_age = entry.min_age if entry.min_age is not None else gates.min_age
+    checks = entry.require_checks if entry.require_checks is not None else gates.require_checks
+    if duration_seconds(min_age or "0h") == 0:
+        min_age = None  # `min_age: 0` switches a default off
+    return replace(entry, min_age=min_age, require_checks=True if checks else None)
 
 
 Row = tuple[str, Entry]  # an entry with its key path, e.g. ("matrix[2]", Entry(...))

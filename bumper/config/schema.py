@@ -92,8 +92,34 @@ def _type(hint: Any) -> dict[str, Any]:
     raise TypeError(f"no JSON Schema for the settings type {hint!r}")
 
 
+_ROW_KEYS: dict[str, dict[str, Any]] = {
+    "min_age": {"anyOf": [{"type": "string", "pattern": r"^\d+(\.\d+)?\s*[mhdw]$"}, {"const": 0}]},
+    "require_checks": {"type": "boolean"},
+    "hold": {
+        "anyOf": [
+            {"type": "string", "minLength": 1},
+            {
+                "type": "object",
+                "properties": {
+                    "reason": {"type": "string", "minLength": 1},
+                    "until": {"type": "string", "format": "date"},
+                    "until_upstream_contains": {
+                        "type": "string",
+                        "pattern": "^([0-9a-fA-F]{40}|[0-9a-fA-F]{64})$",
+                    },
+                },
+                "required": ["reason"],
+                "additionalProperties": False,
+            },
+        ]
+    },
+}
+
+
 def _matrix_row() -> dict[str, Any]:
-    properties: dict[str, Any] = {key: {"type": "string"} for key in matrix.ENTRY_KEYS}
+    properties: dict[str, Any] = {
+        key: _ROW_KEYS.get(key, {"type": "string"}) for key in matrix.ENTRY_KEYS
+    }
     properties["automerge"] = {"anyOf": [{"type": "boolean"}, {"const": "always"}]}
     return {
         "type": "object",

@@ -19,6 +19,7 @@ from bumper.config.problems import Report, expected, unknown_key
 from bumper.config.settings import (
     Config,
     DashboardSettings,
+    GateSettings,
     GitHubSettings,
     LookupSettings,
     PrSettings,
@@ -103,6 +104,7 @@ class Sections:
             schedule=self.schedule(),
             lookup=lookup,
             dashboard=self.dashboard(),
+            gates=self.section("gates", GateSettings),
         )
 
     def at(self, section: str, key: str | None = None) -> int:

@@ -16,6 +16,7 @@ from bumper.config.convert import setting
 from bumper.config.values import (
     check_author,
     check_branch,
+    check_duration,
     check_owner,
     check_owner_name,
     split_owner_name,
@@ -145,6 +146,14 @@ class DashboardSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class GateSettings:
+    """Defaults for every matrix row's gates; a row's own `min_age`/`require_checks` win."""
+
+    min_age: str | None = setting(None, c.optional(c.checked(check_duration)))
+    require_checks: bool = setting(False, c.boolean)
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     path: Path
     github: GitHubSettings = field(default_factory=GitHubSettings)
@@ -152,6 +161,7 @@ class Config:
     pr: PrSettings = field(default_factory=PrSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     lookup: LookupSettings = field(default_factory=LookupSettings)
+    gates: GateSettings = field(default_factory=GateSettings)
     matrix: tuple[Entry, ...] = ()
     matrix_from: tuple[str, str] | None = None  # (workflow path, job name) it was imported from
     dashboard: DashboardSettings | None = None  # None: no dashboard issue

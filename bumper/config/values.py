@@ -6,6 +6,7 @@ home for these rules; the matrix rows and the settings sections both use them.
 
 from __future__ import annotations
 
+import datetime
 import re
 from pathlib import PurePosixPath
 from urllib.parse import SplitResult, urlsplit
@@ -191,3 +192,36 @@ def check_author(value: str) -> str | None:
     if _AUTHOR_RE.match(value):
         return None
     return "expected `Name <email>`, as in a Signed-off-by line"
+
+
+_DURATION_RE = re.compile(r"\A(\d+(?:\.\d+)?)\s*([mhdw])\Z")
+_DURATION_UNITS = {"m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}
+_DATE_RE = re.compile(r"\A\d{4}-\d{2}-\d{2}\Z")
+
+
+def duration_seconds(text: str) -> float | None:
+    """``36h``, ``2d``, ``90m``, ``1w`` in seconds; None when it is not such a duration."""
+    match = _DURATION_RE.match(text.strip())
+    if match is None:
+        return None
+    return float(match[1]) * _DURATION_UNITS[match[2]]
+
+
+def check_duration(value: str) -> str | None:
+    if duration_seconds(value) is None:
+        return (
+            f"{value!r} is not a duration: a number and a unit, m (minutes), h (hours), "
+            "d (days) or w (weeks), e.g. 36h or 2d"
+        )
+    return None
+
+
+def check_date(value: str) -> str | None:
+    """A calendar date written YYYY-MM-DD."""
+    if _DATE_RE.match(value):
+        try:
+            datetime.date.fromisoformat(value)
+            return None
+        except ValueError:
+            pass
+    return f"{value!r} is not a date: write YYYY-MM-DD, e.g. 2026-12-31"

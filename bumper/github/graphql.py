@@ -17,7 +17,7 @@ from typing import Any
 
 from bumper import pins
 from bumper.github.forge import REGULAR, BranchInfo, CommitInfo, FileAtRef, PullInfo
-from bumper.model import is_sha
+from bumper.model import HistoryCommit, is_sha
 
 GRAPHQL_BATCH = 100  # aliased look-ups per query; GitHub's node limit leaves room for far more
 BLOB = "... on Blob { text isBinary byteSize }"
@@ -404,3 +404,64 @@ def update_refs_done(answer: Any) -> tuple[bool, str]:
     if not isinstance(data, Mapping) or not isinstance(data.get("updateRefs"), Mapping):
         return False, "unexpected answer"
     return True, ""
+
+
+# --- gates and holds: a branch's recent history, and whether it contains a commit ---------
+
+HISTORY_PAGE = 100  # commits of a gated branch read with its head: GitHub's page limit
+HISTORY_NODES = "nodes { oid committedDate statusCheckRollup { state } }"
+CONTAINS_PREFIX = "c"  # aliases of the containment probes on a ref: c0, c1, ...
+
+
+def gated_head_field(
+    alias: str, owner: str, name: str, branch: str, *, history: bool, contains: Sequence[str]
+) -> str:
+    """``head_field``, plus a page of the branch's history (newest first, with committer
+    dates and check state) when ``history``, and for each sha of ``contains`` whether the
+    branch holds it (``Ref.compare``: the branch as base, the sha as head)."""
+    target = "__typename oid"
+    if history:
+        target += f" ... on Commit {{ history(first: {HISTORY_PAGE}) {{ {HISTORY_NODES} }} }}"
+    probes = "".join(
+        f" {CONTAINS_PREFIX}{i}: compare(headRef: {literal(sha)}) {{ status }}"
+        for i, sha in enumerate(contains)
+    )
+    ref = literal(f"refs/heads/{branch}")
+    return repository_field(
+        owner,
+        name,
+        ["nameWithOwner", f"ref(qualifiedName: {ref}) {{ target {{ {target} }}{probes} }}"],
+        alias,
+    )
+
+
+def history_from(target: Any) -> tuple[HistoryCommit, ...] | None:
+    """The history page an answered ``gated_head_field`` target holds, newest first; None
+    when it holds none (not asked, or not a commit). A node without a valid sha or date
+    ends the page there: what follows it cannot be placed in time."""
+    history = target.get("history") if isinstance(target, Mapping) else None
+    nodes = history.get("nodes") if isinstance(history, Mapping) else None
+    if not isinstance(nodes, list):
+        return None
+    found = []
+    for node in nodes:
+        if not isinstance(node, Mapping):
+            break
+        sha, stamp = node.get("oid"), committed_at({"object": node})
+        if not isinstance(sha, str) or not is_sha(sha) or stamp is None:
+            break
+        rollup = node.get("statusCheckRollup")
+        state = rollup.get("state") if isinstance(rollup, Mapping) else None
+        found.append(HistoryCommit(sha, stamp, state if isinstance(state, str) else None))
+    return tuple(found)
+
+
+def contained_in(ref: Any, shas: Sequence[str]) -> frozenset[str]:
+    """Of ``shas``, those the answered ref contains: the sha is behind the branch, or is
+    its head (a sha the repository does not have answers null: not contained)."""
+    found = set()
+    for i, sha in enumerate(shas):
+        probe = ref.get(f"{CONTAINS_PREFIX}{i}") if isinstance(ref, Mapping) else None
+        if isinstance(probe, Mapping) and probe.get("status") in ("BEHIND", "IDENTICAL"):
+            found.add(sha)
+    return frozenset(found)

@@ -390,6 +390,29 @@ class Ref(Node):
     def f_repository(self, args: dict[str, Any], where: Field, path: list[Any]) -> Repository:
         return Repository(self.ctx, self.repo)
 
+    def f_compare(self, args: dict[str, Any], where: Field, path: list[Any]) -> Plain | None:
+        """This ref as the base, ``headRef`` (a ref or sha) as the head; null when the head
+        names no commit here."""
+        wanted = _required(args, "headRef", str, where)
+        store, full = self.ctx.store, self.repo.full_name
+        base = g.resolve(store, full, self.name)
+        head = g.resolve(store, full, wanted)
+        if base is None or head is None or g.merge_base(store, full, base, head) is None:
+            return None
+        ahead = g.count(store, full, [f"{base}..{head}"])
+        behind = g.count(store, full, [f"{head}..{base}"])
+        status = (
+            "IDENTICAL"
+            if ahead == behind == 0
+            else "AHEAD"
+            if behind == 0
+            else "BEHIND"
+            if ahead == 0
+            else "DIVERGED"
+        )
+        values = {"status": status, "aheadBy": ahead, "behindBy": behind}
+        return Plain(self.ctx, "Comparison", values)
+
 
 class Connection(Node):
     """A list field with first/last/after paging (cursors are positions)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 import httpx
@@ -23,6 +23,7 @@ from bumper.github.api import post_graphql
 from bumper.github.graphql import GRAPHQL_BATCH, GraphQLReply, graphql_query
 from bumper.github.http import RetryPolicy, Session, sanitize
 from bumper.model import Entry, Repository
+from bumper.upstream.gates import Probe, probes_of
 from bumper.upstream.git import git_lookups
 from bumper.upstream.graphql_heads import head_answers, head_fields
 from bumper.upstream.resolve import Answer, Pair, resolve_upstream
@@ -38,6 +39,9 @@ class LookupPlan:
     answers: Mapping[Pair, Answer]  # known without asking
     graphql: tuple[tuple[Repository, str], ...]
     git: Mapping[str, tuple[Repository, tuple[str, ...]]]  # by repository as written
+    # pairs whose GraphQL field also reads the branch's history (a gated entry follows it)
+    # and whether the branch contains some commits (a hold waits for them): upstream/gates.py
+    probes: Mapping[Pair, Probe] = field(default_factory=dict)
 
 
 def plan_lookups(
@@ -69,7 +73,7 @@ def plan_lookups(
             graphql.extend((upstream, branch) for branch in valid)
         elif valid:
             git[repository] = (upstream, tuple(valid))
-    return LookupPlan(pairs, answers, tuple(graphql), git)
+    return LookupPlan(pairs, answers, tuple(graphql), git, probes_of(entries))
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,17 +138,17 @@ def lookup_heads_with(
         if not batch and extra is None:
             break
         sent += 1
-        fields = head_fields(batch) + ([extra[0]] if extra is not None else [])
+        fields = head_fields(batch, plan.probes) + ([extra[0]] if extra is not None else [])
         size = len(batch) + (extra[1] if extra is not None else 0)
         reply = post_graphql(session, github.graphql_url, graphql_query(fields), _label(size))
         if extra is not None:
             state = rider.take(state, reply)
             if reply.data is None and reply.refused and batch:
                 # GitHub refused the query itself, maybe for the rider's part: heads alone
-                heads_only = graphql_query(head_fields(batch))
+                heads_only = graphql_query(head_fields(batch, plan.probes))
                 reply = post_graphql(session, github.graphql_url, heads_only, _label(len(batch)))
         if batch:
-            found, failed = head_answers(batch, reply, secret)
+            found, failed = head_answers(batch, reply, secret, plan.probes)
             answers.update(found)
             over_git += failed
     answers.update(

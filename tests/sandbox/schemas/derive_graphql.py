@@ -3,9 +3,9 @@
 Keeps, as GitHub publishes them but without the prose (descriptions): Mutation.updateRefs
 with its input and payload types, Query.repository with the Repository fields bumper's ref
 writes and gated look-ups read (``id``, ``nameWithOwner``, ``ref``), a branch's
-``Commit.history`` with ``committedDate`` and ``statusCheckRollup``, and the scalars they
-use. Works on the syntax tree, as the full schema does not pass graphql-core's own checks
-(a field defined twice).
+``Commit.history`` with ``committedDate`` and ``statusCheckRollup``, ``Ref.compare``, and
+the scalars they use. Works on the syntax tree, as the full schema does not pass
+graphql-core's own checks (a field defined twice).
 
     python tests/sandbox/schemas/derive_graphql.py PATH/TO/schema.graphql
 """
@@ -25,7 +25,9 @@ KEEP: dict[str, tuple[str, ...] | None] = {  # a type, and its fields kept (None
     "Mutation": ("updateRefs", "enablePullRequestAutoMerge"),
     "Repository": ("id", "nameWithOwner", "ref", "pullRequest"),
     # a branch's recent history with dates and check state, for bumper's upstream gates
-    "Ref": ("name", "target"),
+    "Ref": ("name", "target", "compare"),
+    "Comparison": ("status", "aheadBy", "behindBy"),
+    "ComparisonStatus": None,
     "GitObject": ("oid",),
     "Commit": ("oid", "committedDate", "history", "statusCheckRollup"),
     "CommitHistoryConnection": ("nodes", "pageInfo", "totalCount"),
