@@ -48,6 +48,17 @@ class AutoMerge(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class IssueInfo:
+    """An issue of the target that is not a pull request."""
+
+    number: int
+    title: str
+    body: str
+    author: str  # the login that opened it
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class BaseHead:
     """The target's base branch head: the commit new commits are built on, and its tree."""
 
@@ -190,6 +201,24 @@ class Forge(Protocol):
     def comment_once(self, number: int, text: str, mark: str) -> None:
         """Comment ``text`` on the PR unless a comment of it holds the line ``mark`` already
         (a retried or repeated comment is never posted twice)."""
+        ...
+
+    # -- the dashboard issue (bump/dashboard_sync.py) -------------------------------------
+    def own_issues(self, account: str) -> list[IssueInfo]:
+        """The open issues (not PRs) of the target that ``account`` opened, oldest first."""
+        ...
+
+    def create_issue(self, title: str, body: str) -> IssueInfo:
+        """Open an issue; sent once (a retried create could open two): ForgeError when its
+        answer broke off, and the caller looks for it."""
+        ...
+
+    def edit_issue(
+        self, number: int, *, title: str | None = None, body: str | None = None
+    ) -> None: ...
+
+    def close_issue(self, number: int, *, body: str | None = None) -> None:
+        """Close the issue as not planned (setting ``body`` in the same edit when given)."""
         ...
 
     # -- auto-merge (bump/automerge.py) ---------------------------------------------------

@@ -43,6 +43,7 @@ from bumper.github.forge import (
     CommitChange,
     CommitInfo,
     FileAtRef,
+    IssueInfo,
     PullInfo,
 )
 from bumper.github.graphql import (
@@ -509,6 +510,46 @@ class GitHubForge:
                 if not left:
                     raise
 
+    # -- the dashboard issue ------------------------------------------------------------------
+    def own_issues(self, account: str) -> list[IssueInfo]:
+        what = f"list the issues {account} opened in {self.target}"
+        query = {"state": "open", "creator": account, "sort": "created", "direction": "asc"}
+        items = self._list(what, f"/repos/{self.target}/issues", query, 1_000)
+        found = []
+        for item in items:
+            # the listing holds PRs too, marked by ``pull_request``; ``creator`` is GitHub's
+            # filter, and the author is checked again here, as the whole point is that no
+            # one else's issue is ever taken for bumper's
+            if not isinstance(item, dict) or "pull_request" in item:
+                continue
+            issue = _issue_info(what, item)
+            if issue.author.lower() == account.lower():
+                found.append(issue)
+        return sorted(found, key=lambda i: i.number)
+
+    def create_issue(self, title: str, body: str) -> IssueInfo:
+        what = f"open an issue in {self.target}"
+        url = f"/repos/{self.target}/issues"
+        return _issue_info(
+            what, self._call(what, "POST", url, input={"title": title, "body": body}, once=True)
+        )
+
+    def edit_issue(self, number: int, *, title: str | None = None, body: str | None = None) -> None:
+        fields = {k: v for k, v in (("title", title), ("body", body)) if v is not None}
+        if fields:
+            what = f"edit issue #{number}"
+            url = f"/repos/{self.target}/issues/{number}"
+            _issue_info(what, self._call(what, "PATCH", url, input=fields))
+
+    def close_issue(self, number: int, *, body: str | None = None) -> None:
+        what = f"close issue #{number}"
+        fields: dict[str, str] = {"state": "closed", "state_reason": "not_planned"}
+        if body is not None:
+            fields["body"] = body
+        closed = self._call(what, "PATCH", f"/repos/{self.target}/issues/{number}", input=fields)
+        if not isinstance(closed, dict) or closed.get("state") != "closed":
+            raise ForgeError(f"{what}: it is still open")
+
     # -- auto-merge -------------------------------------------------------------------------
     def enable_auto_merge(self, pr: PullInfo, head: str) -> AutoMerge:
         what = f"turn on auto-merge for PR #{pr.number}"
@@ -615,6 +656,19 @@ def _pull_info(what: str, data: Any) -> PullInfo:
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         raise ForgeError(f"{what}: unexpected answer (not a pull request)") from None
+
+
+def _issue_info(what: str, data: Any) -> IssueInfo:
+    try:
+        return IssueInfo(
+            number=int(data["number"]),
+            title=str(data.get("title") or ""),
+            body=str(data.get("body") or ""),
+            author=_login(data.get("user")),
+            url=str(data.get("html_url") or ""),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise ForgeError(f"{what}: unexpected answer (not an issue)") from None
 
 
 def _next_link(header: str) -> str | None:
