@@ -211,3 +211,61 @@ def test_two_passes_merging_at_once_merge_once(world: World, run: InProcess) -> 
     assert sorted(puts) == [200, 405], puts
     assert first.code == 0 and second.code == 0, (first.describe(), second.describe())
     _merged_once(world, number, before)
+
+
+def _auto_merge_repo(world: World) -> None:
+    headers = {"Authorization": f"token {TOKEN}"}
+    httpx.patch(
+        f"{world.sb.api_url}/repos/{TARGET}", json={"allow_auto_merge": True}, headers=headers
+    ).raise_for_status()
+    httpx.post(
+        f"{world.sb.url}/_sandbox/required-checks", json={"repository": TARGET, "contexts": ["ci"]}
+    ).raise_for_status()
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_an_enable_fault_still_ends_in_one_merge_once_green(
+    world: World, run: InProcess, kind: str
+) -> None:
+    _auto_merge_repo(world)
+    config = _config(world, "pr: {automerge: true}\n")
+    world.advance("LIB_VERSION")
+    before = world.head(TARGET, BASE)
+    spec = KINDS[kind]
+    # a new PR's only GraphQL mutation is turning auto-merge on (its branch is made by REST)
+    world.sb.add_fault(
+        r"^/api/graphql$",
+        "POST",
+        spec["status"],
+        spec["times"],
+        kind=spec.get("kind"),
+        graphql="mutation",
+    )
+    faulted = run("--only", "LIB_VERSION", config=config)
+    assert faulted.code == 0, faulted.describe()
+    assert faulted.results["LIB_VERSION"]["status"] == "bumped"
+    world.sb.clear_faults()
+    number = _green(world, "LIB_VERSION")  # GitHub merges it if the enable got through
+    clean = run("--only", "LIB_VERSION", config=config)  # else bumper does, checks being green
+    assert clean.code == 0, clean.describe()
+    _merged_once(world, number, before)
+    world.check_no_token(faulted, clean)
+
+
+def test_kill9_right_after_turning_auto_merge_on(world: World, run: InProcess) -> None:
+    _auto_merge_repo(world)
+    config = _config(world, "pr: {automerge: true}\n")
+    world.advance("LIB_VERSION")
+    before = world.head(TARGET, BASE)
+    world.sb.fault_delay(r"^/api/graphql$", 150, method="POST", times=-1)
+
+    def enabled(sb: Any) -> bool:
+        return any(r.get("graphql") == "mutation" for r in sb.requests())
+
+    kill_when(world, enabled, "--only", "LIB_VERSION", config=config)
+    world.sb.clear_faults()
+    after = run("--only", "LIB_VERSION", config=config)
+    assert after.code == 0, after.describe()
+    number = _green(world, "LIB_VERSION")
+    run("--only", "LIB_VERSION", config=config)
+    _merged_once(world, number, before)
