@@ -11,8 +11,9 @@ pushed is never auto-merged unless the setting is ``always``.
 
 Cost: a PR bumper wrote this pass: one mutation (plus, when GitHub has nothing to wait for,
 one checks read and maybe the merge). An open PR it did not write: nothing while GitHub's
-auto-merge is on (the pass's PR listing says so); otherwise one checks read per pass until
-it is green and merged.
+auto-merge is on (the pass's PR listing says so); otherwise its head's checks, which the
+pass's GraphQL PR listing carries (no request of their own; one read each over REST), until
+they are green and it is merged.
 """
 
 from __future__ import annotations
@@ -74,7 +75,9 @@ def apply(forge: Forge, setting: bool | str, candidate: Candidate) -> str:
         enabled = step is Next.ENABLE and forge.enable_auto_merge(candidate.pr, candidate.head)
         if enabled is AutoMerge.ON:
             return f"; auto-merge is on for PR #{number}: GitHub merges it once checks pass"
-        checks = forge.commit_checks(candidate.head)
+        known = candidate.pr.head_checks if candidate.pr.head_sha == candidate.head else None
+        # the pass's PR listing read them (with a token); else one read
+        checks = (known or None) if known is not None else forge.commit_checks(candidate.head)
         if checks != "SUCCESS":
             state = "none reported yet" if checks is None else checks.lower()
             return f"; PR #{number} is merged by bumper once its checks are green ({state})"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from bumper.errors import ForgeError
@@ -38,6 +38,9 @@ class PullInfo:
     head_repo: str = ""  # ``owner/name`` of the head branch's repository ("" when deleted)
     node_id: str = ""  # its GraphQL id (auto-merge names the PR by it)
     auto_merge: bool = False  # GitHub's auto-merge is on: it merges once its checks pass
+    # its head's statusCheckRollup state ("" for none), where the listing read it; None:
+    # unread (REST lists no checks; not compared, so both listings give equal PullInfos)
+    head_checks: str | None = field(default=None, compare=False)
 
 
 class AutoMerge(enum.StrEnum):

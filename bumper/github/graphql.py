@@ -27,6 +27,8 @@ PULL_FIELDS = (
     " headRepositoryOwner { login } headRepository { nameWithOwner } author { __typename login }"
     f" labels(first: {LABELS_LOOKED_AT}) {{ totalCount nodes {{ name }} }}"
     " id autoMergeRequest { enabledAt }"
+    # the head's checks, so waiting to auto-merge costs no request of its own (automerge.py)
+    " commits(last: 1) { nodes { commit { oid statusCheckRollup { state } } } }"
 )
 _STATES = {"OPEN": "open", "CLOSED": "closed", "MERGED": "closed"}
 CLOSED_LOOKED_AT = 20  # closed PRs of one branch read with the snapshot; more: the REST look-up
@@ -239,9 +241,24 @@ def pull_from_node(node: Any) -> PullInfo:
             head_repo=str((node.get("headRepository") or {}).get("nameWithOwner") or ""),
             node_id=str(node.get("id") or ""),
             auto_merge=node.get("autoMergeRequest") is not None,
+            head_checks=_head_checks(node.get("commits"), head_sha),
         )
     except (KeyError, TypeError, AttributeError):
         raise ValueError("not a pull request") from None
+
+
+def _head_checks(commits: Any, head: str) -> str | None:
+    """The answered ``commits(last: 1)``'s rollup state of ``head`` ("" when it has no
+    checks); None when the answer does not say (not asked, or another commit)."""
+    try:
+        [node] = commits["nodes"]
+        commit = node["commit"]
+        if commit["oid"] != head:
+            return None
+        rollup = commit.get("statusCheckRollup")
+        return "" if rollup is None else str(rollup["state"])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
 
 
 def _actor_login(actor: Any) -> str:

@@ -935,6 +935,22 @@ class PullRequest(Node):
         labels = [LabelNode(self.ctx, self.view.base_repo, x) for x in self.view.labels]
         return Connection(self.ctx, "LabelConnection", labels, args)
 
+    def f_commits(self, args: dict[str, Any], where: Field, path: list[Any]) -> Connection:
+        """The PR's commits, oldest first (``last: 1`` is its head, with its checks)."""
+        _page_size(args, where, path)
+        store, repo, view = self.ctx.store, self.view.base_repo, self.view
+        g.fetch_objects(store, repo.full_name, view.head_repo.full_name, view.head_sha)
+        log = g.log(store, repo.full_name, [f"{view.base_sha}..{view.head_sha}"], reverse=True)
+        reader = self.ctx.reader(repo)
+        items = []
+        for commit in log:
+            values = {
+                "commit": GitObject.of(self.ctx, repo, reader.get(commit.sha)),
+                "id": node_id("PullRequestCommit", f"{view.id}:{commit.sha}"),
+            }
+            items.append(Plain(self.ctx, "PullRequestCommit", values))
+        return Connection(self.ctx, "PullRequestCommitConnection", items, args)
+
     def f_autoMergeRequest(
         self, args: dict[str, Any], where: Field, path: list[Any]
     ) -> Plain | None:

@@ -99,6 +99,8 @@ def test_where_github_has_nothing_to_wait_for_bumper_merges_once_green(world: Wo
     waiting = _pass(world)
     assert waiting.status is Status.UP_TO_DATE and "(pending)" in waiting.message
     assert world.writes() == [] and _mutations(world) == 0
+    # the PR's head checks ride in the pass's one GraphQL query: waiting costs nothing more
+    assert [(r["method"], r["path"]) for r in world.sb.requests()] == [("POST", "/api/graphql")]
 
     _status(world, head, "failure")
     assert "(failure)" in _pass(world).message
