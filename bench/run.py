@@ -2,6 +2,7 @@
 
     python bench/run.py                      # N = 10 30 100 300 1000, 50 ms added latency
     python bench/run.py --sizes 10 100 --latency-ms 20
+    python bench/run.py --sizes 100 300 --gates 'require_checks: true' --skip-extras
 
 For each N it builds a sandbox with N upstream repositories and a target with N pins, then
 measures three passes of `bumper run-once` (a subprocess, so its peak RSS is its own):
@@ -115,7 +116,9 @@ def build_world(sb: Sandbox, n: int) -> list[dict[str, str]]:
     return entries
 
 
-def write_config(path: Path, sb: Sandbox, entries: list[dict[str, str]]) -> None:
+def write_config(
+    path: Path, sb: Sandbox, entries: list[dict[str, str]], gates: list[str] | None = None
+) -> None:
     lines = [
         "github:",
         f"  api_url: {sb.api_url}",
@@ -133,6 +136,7 @@ def write_config(path: Path, sb: Sandbox, entries: list[dict[str, str]]) -> None
         f"  max_new_per_run: {len(entries) + 10}",
         "lookup:",
         "  allow_http: true",
+        *(["gates:", *(f"  {g}" for g in gates)] if gates else []),
         "matrix:",
     ]
     for e in entries:
@@ -222,13 +226,13 @@ def add_latency(sb: Sandbox, ms: int) -> None:
         sb.add_fault(path=".*", status=None, delay_ms=ms, times=10**9)
 
 
-def bench_size(n: int, latency_ms: int, tmp: Path) -> list[Figures]:
+def bench_size(n: int, latency_ms: int, tmp: Path, gates: list[str] | None = None) -> list[Figures]:
     rows: list[Figures] = []
     with Sandbox() as sb, Sandbox() as base_sb:
         entries = build_world(sb, n)
         build_world(base_sb, n)
         config = tmp / f"bumper-{n}.yaml"
-        write_config(config, sb, entries)
+        write_config(config, sb, entries, gates)
         env = {**os.environ, TOKEN_ENV: sb.token}
         add_latency(sb, latency_ms)
         add_latency(base_sb, latency_ms)
@@ -379,6 +383,13 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 30, 100, 300, 1000])
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--skip-extras", action="store_true", help="no audit or serve figures")
+    parser.add_argument(
+        "--gates",
+        nargs="+",
+        metavar="KEY: VALUE",
+        help="gate every pin, e.g. --gates 'min_age: 36h' 'require_checks: true': each look-up "
+        "then reads a page of its branch's history with the head (the baseline is ungated)",
+    )
     opts = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     rows: list[Figures] = []
@@ -387,7 +398,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bumper-bench-") as tmp_name:
         tmp = Path(tmp_name)
         for n in opts.sizes:
-            rows += bench_size(n, opts.latency_ms, tmp)
+            rows += bench_size(n, opts.latency_ms, tmp, opts.gates)
         if not opts.skip_extras:
             extras["audit"] = bench_audit(tmp)
             extras["serve"] = bench_serve_idle(tmp)

@@ -172,8 +172,12 @@ def _entry_finding(
         return replace(
             base,
             category="held",
-            message=f"held: {entry.hold}{note}",
-            suggestion="remove `hold` from the entry once the reason is gone",
+            message=f"held: {entry.hold}"
+            + (f" (lifts by itself {entry.hold_condition})" if entry.hold_condition else "")
+            + note,
+            suggestion="remove `hold` from the entry once the reason is gone"
+            if entry.hold_condition is None
+            else f"nothing to do: the hold lifts by itself {entry.hold_condition}",
         )
     answer = lookups.heads.get((entry.repository, entry.branch))
     if isinstance(answer, UpstreamError):

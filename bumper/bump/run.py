@@ -139,35 +139,11 @@ def run_pass(
             answer = looked_up.get(pair)
             if isinstance(answer, Head):
                 pinned = _pinned(entry, checkout, state) if entry.gated else None
-                chosen = gates.choose(entry, answer, started_at, pinned)
-                if isinstance(chosen, gates.Waiting):
-                    gate = f"{gates.describe(entry)}: {chosen.message}"
-                    done(
-                        Result(entry, Status.SKIPPED, old=pinned, message=chosen.message, gate=gate)
-                    )
+                chosen = _gated(entry, answer, heads.get(pair), notes, started_at, pinned)
+                if isinstance(chosen, Result):
+                    done(chosen)
                     continue
-                if isinstance(chosen, UpstreamError):
-                    done(Result(entry, Status.FAILED, message=str(chosen)))
-                    continue
-                note = "; ".join(n for n in (notes.get(entry, ""), chosen.note) if n)
-                known = heads.get(pair)
-                if known is not None and known.sha != chosen.sha:
-                    done(
-                        Result(
-                            entry,
-                            Status.FAILED,
-                            message=f"entries following {entry.repository} {entry.branch} "
-                            f"chose different commits ({known.sha[:12]}, {chosen.sha[:12]}) "
-                            "through different gates; give them the same min_age and "
-                            "require_checks",
-                        )
-                    )
-                    continue
-                if known is not None and note and note not in known.note:
-                    note = f"{known.note}; {note}" if known.note else note
-                if note:
-                    notes[entry] = note
-                heads[pair] = replace(chosen, note=note) if note or known is None else known
+                heads[pair] = chosen
                 resolved.append(entry)
             else:
                 reason = str(answer) if answer is not None else "no answer from upstream"
@@ -223,6 +199,41 @@ def run_pass(
         duration=time.monotonic() - start,
         diffs=tuple(diffs),
     )
+
+
+def _gated(
+    entry: Entry,
+    head: Head,
+    known: Head | None,
+    notes: dict[Entry, str],
+    now: float,
+    pinned: str | None,
+) -> Head | Result:
+    """The head ``entry`` is bumped to through its gates (``known``: the one an earlier entry
+    on the same branch got), or the Result that says why it is not bumped this pass."""
+    chosen = gates.choose(entry, head, now, pinned)
+    if isinstance(chosen, gates.Waiting):
+        gate = f"{gates.describe(entry)}: {chosen.message}"
+        return Result(entry, Status.SKIPPED, old=pinned, message=chosen.message, gate=gate)
+    if isinstance(chosen, UpstreamError):
+        return Result(entry, Status.FAILED, message=str(chosen))
+    if known is not None and known.sha != chosen.sha:
+        # publish takes one head per (repository, branch): two would fight over the PR
+        return Result(
+            entry,
+            Status.FAILED,
+            message=f"entries following {entry.repository} {entry.branch} chose different "
+            f"commits ({known.sha[:12]}, {chosen.sha[:12]}) through different gates; give "
+            "them the same min_age and require_checks",
+        )
+    note = "; ".join(n for n in (notes.get(entry, ""), chosen.note) if n)
+    if note:
+        notes[entry] = note
+    if known is None:
+        return replace(chosen, note=note)
+    if note and note not in known.note:
+        return replace(known, note=f"{known.note}; {note}" if known.note else note)
+    return known
 
 
 def _lift(entry: Entry, why: str | None, notes: dict[Entry, str]) -> Entry:

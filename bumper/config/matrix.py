@@ -206,7 +206,12 @@ def check_gates(node: Mapping[Any, Any], path: str, report: Report) -> dict[str,
         text = f"{raw}h" if isinstance(raw, int) and not isinstance(raw, bool) and raw == 0 else raw
         problem = check_duration(text) if isinstance(text, str) else None
         if not isinstance(text, str) or problem:
-            message = problem or expected("a duration such as 36h or 2d", raw)
+            bare = isinstance(raw, int | float) and not isinstance(raw, bool)
+            message = problem or (
+                f"{raw} has no unit: write {raw}h (hours) or {raw}d (days)"
+                if bare
+                else expected("a duration such as 36h or 2d", raw)
+            )
             report.add(line_of_key(node, "min_age"), f"{path}.min_age", message)
             ok = False
         else:

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 
@@ -27,6 +28,7 @@ def parse_yaml(text: str, report: Report) -> tuple[bool, Any]:
         report.add(deep, "", "invalid YAML: nested too deeply")
         return False, None
     yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
     try:
         return True, yaml.load(text)
     except MarkedYAMLError as exc:
@@ -55,6 +57,20 @@ def parse_yaml(text: str, report: Report) -> tuple[bool, Any]:
             "look for a stray `?`, `>`, `:` or `-`",
         )
     return False, None
+
+
+class _Constructor(RoundTripConstructor):
+    """ruamel's, but an impossible date (``until: 2026-13-01``) stays its text, so the key's
+    own checker reports it at its line instead of the whole file failing to parse."""
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except ValueError:
+            return str(node.value)
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
 
 
 def _too_deep_at(text: str, limit: int = MAX_FLOW_DEPTH) -> int:

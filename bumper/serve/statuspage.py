@@ -7,6 +7,7 @@ why it is held. Every value is escaped; the page needs no script.
 
 from __future__ import annotations
 
+import datetime
 import html
 import time
 from collections.abc import Iterable, Mapping
@@ -16,7 +17,7 @@ from typing import Any
 from bumper.config.settings import GitHubSettings
 from bumper.model import Entry
 from bumper.serve.state import EntryState, PassRecord
-from bumper.upstream import compare_url, web_url
+from bumper.upstream import compare_url, gates, web_url
 
 PENDING = "pending"  # in the matrix, not reached by a pass yet
 STATUS_ORDER = ("failed", "held", "skipped", "bumped", "up-to-date", PENDING)
@@ -43,6 +44,7 @@ class EntryView:
     failing_since: float | None
     checked_at: float | None
     changed_at: float | None
+    hold_condition: str | None = None  # when a hold lifts by itself: "until 2026-12-31", ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +90,16 @@ def entry_views(
         row = stored.get(entry.key)
         if row is not None and (row.repository, row.branch) != (entry.repository, entry.branch):
             row = None
-        status = "held" if entry.hold is not None else (row.status if row else PENDING)
+        # a hold with a condition may have lifted by itself: a date says so on its own; a
+        # fix landing upstream only the last pass knows (it did not report the entry held)
+        if entry.hold_until is not None:
+            today = datetime.datetime.now(datetime.UTC).date()
+            lifted = gates.lifted_by_date(entry, today) is not None
+        else:
+            waits = entry.hold_until_upstream_contains is not None
+            lifted = waits and row is not None and row.status != "held"
+        held = entry.hold is not None and not lifted
+        status = "held" if held else (row.status if row else PENDING)
         behind = row.behind if row else None
         if behind is None and row and row.old and row.old == row.new:
             behind = 0
@@ -104,7 +115,8 @@ def entry_views(
                 repository_url=web_url(entry.repository, github),
                 compare_url=compare,
                 status=status,
-                hold=entry.hold,
+                hold=entry.hold if held else None,
+                hold_condition=entry.hold_condition if held else None,
                 pinned=row.old if row else None,
                 upstream=row.new if row else None,
                 behind=behind,
@@ -170,6 +182,7 @@ def status_json(snap: Snapshot) -> dict[str, Any]:
                 "branch": v.branch,
                 "status": v.status,
                 "hold": v.hold,
+                "hold_condition": v.hold_condition,
                 "pinned": v.pinned,
                 "upstream": v.upstream,
                 "behind": v.behind,
@@ -255,6 +268,11 @@ def _row(view: EntryView, now: float) -> str:
             f'<div class="when">{label} {_when(since, now)}</div>'
         )
     note = _e(view.message) if view.message and view.status not in ("failed", "held") else ""
+    condition = (
+        f"<div class=when>lifts by itself {_e(view.hold_condition)}</div>"
+        if view.hold_condition
+        else ""
+    )
     return (
         f'<tr class="status-{_e(view.status)}">'
         f"<td><strong>{_e(view.variable)}</strong><div class=when>{_e(view.file)}</div></td>"
@@ -266,7 +284,7 @@ def _row(view: EntryView, now: float) -> str:
         f'<td class="num">{_behind(view)}</td>'
         f"<td>{pr}</td>"
         f'<td class="wide">{error}</td>'
-        f'<td class="wide">{_e(view.hold or "")}</td>'
+        f'<td class="wide">{_e(view.hold or "")}{condition}</td>'
         f"<td>{_when(view.checked_at, now)}</td>"
         "</tr>"
     )

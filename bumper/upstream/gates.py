@@ -123,8 +123,8 @@ def _fails(entry: Entry, commit: HistoryCommit, now: float) -> list[str]:
     if wanted is not None and now - commit.committed_at < wanted:
         why.append(f"is {_age(now - commit.committed_at)} old; min_age {entry.min_age}")
     if entry.require_checks and commit.checks != GREEN:
-        state = commit.checks.lower() if commit.checks else "none"
-        why.append(f"checks are {state}; require_checks")
+        state = f"checks {commit.checks.lower()}" if commit.checks else "no checks"
+        why.append(f"has {state}; require_checks")
     return why
 
 

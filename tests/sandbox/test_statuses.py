@@ -192,3 +192,34 @@ def test_a_pending_context_beside_a_green_one_rolls_up_pending(
     check.call("POST", f"{repo}/statuses/{sha}", 201, json={"state": "pending", "context": "b"})
     nodes = _ask(sandbox, GATED)["lib"]["ref"]["target"]["history"]["nodes"]
     assert nodes[0]["statusCheckRollup"] == {"state": "PENDING"}
+
+
+def test_bumpers_gated_look_up_is_valid_for_github_and_answered_in_its_shapes(
+    sandbox: Any, check: Checker, repo: str, tmp_path: Path
+) -> None:
+    from bumper.github.graphql import gated_head_field, graphql_query
+
+    base = push_dated(sandbox, tmp_path, "acme/lib", ["2026-11-01T10:00:00Z"])[0]
+    fix = sandbox.store.commit_files("acme/lib", "fix", {"fix": "1"}, "the fix", parent=base)
+    later = sandbox.store.commit_files("acme/lib", "main", {"g": "1"}, "more")
+    check.call("POST", f"{repo}/statuses/{later}", 201, json={"state": "success"})
+    query = graphql_query(
+        [
+            gated_head_field(
+                "r0", "acme", "lib", "main", history=True, contains=[fix, base, later, "0" * 40]
+            )
+        ]
+    )
+    assert validate(SCHEMA, parse(query)) == []
+    ref = _ask(sandbox, query)["r0"]["ref"]
+    assert [ref[f"c{i}"] for i in range(4)] == [
+        {"status": "DIVERGED"},  # the fix is on another branch
+        {"status": "BEHIND"},  # an older commit of main: main contains it
+        {"status": "IDENTICAL"},  # main's head
+        None,  # no such commit
+    ]
+    assert ref["target"]["history"]["nodes"][0] == {
+        "oid": later,
+        "committedDate": ref["target"]["history"]["nodes"][0]["committedDate"],
+        "statusCheckRollup": {"state": "SUCCESS"},
+    }

@@ -173,7 +173,7 @@ def test_require_checks_bumps_to_the_newest_green_commit(
     target = Target(sandbox, tmp_path, old)
     result = run(capsys, target.config("    require_checks: true\n"))
     assert (result["status"], result["new"]) == ("bumped", green)
-    assert f"head {unchecked[:12]} checks are none; require_checks" in result["message"]
+    assert f"head {unchecked[:12]} has no checks; require_checks" in result["message"]
 
     # upstream's CI turns the head green: the same PR moves to it
     up.status(unchecked, "success")
@@ -266,3 +266,72 @@ def test_a_gate_without_github_graphql_fails_rather_than_bumping_the_head(
     assert result["status"] == "failed"
     assert "min_age 36h needs the branch's history from GitHub GraphQL" in result["message"]
     assert (checkout / "Makefile").read_text() == f"LIB_VERSION?={old}\n"
+
+
+def test_a_graphql_outage_never_bumps_a_gated_pin_to_an_unchecked_head(
+    sandbox: Any, tmp_path: Path, env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    up = Upstream(sandbox, tmp_path)
+    old, _aged, _head = up.push(100, 50, 1)
+    target = Target(sandbox, tmp_path, old)
+    # every GraphQL request fails: the look-up falls back to git ls-refs, which has no dates
+    sandbox.add_fault(r"^/api/graphql", status=502, times=100)
+    config = target.config("    min_age: 36h\n", extra="")
+    code = main(["run-once", "--config", str(config), "--json"])
+    [result] = json.loads(capsys.readouterr().out)["results"]
+    assert code == 1
+    assert result["status"] == "failed"
+    assert "needs the branch's history from GitHub GraphQL" in result["message"]
+    assert target.pulls() == []
+    assert (
+        sandbox.store.read_file("acme/app", "main", "Makefile") == f"LIB_VERSION?={old}\n".encode()
+    )
+
+
+def test_two_rows_on_one_branch_with_gates_that_disagree_fail_rather_than_fight(
+    sandbox: Any, tmp_path: Path, env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    up = Upstream(sandbox, tmp_path)
+    old, aged, head = up.push(100, 50, 1)
+    target = Target(sandbox, tmp_path, old)
+    sandbox.store.commit_files(
+        "acme/app", "main", {"Makefile": f"LIB_VERSION?={old}\nLIB2_VERSION?={old}\n"}, "two pins"
+    )
+    config = target.config(
+        "    min_age: 36h\n"
+        "  - repository: up/lib\n    variable: LIB2_VERSION\n    branch: main\n"
+        "    file: Makefile\n"
+    )
+    code = main(["run-once", "--config", str(config), "--json"])
+    results = {r["variable"]: r for r in json.loads(capsys.readouterr().out)["results"]}
+    assert code == 1
+    assert (results["LIB_VERSION"]["status"], results["LIB_VERSION"]["new"]) == ("bumped", aged)
+    assert results["LIB2_VERSION"]["status"] == "failed"
+    assert "chose different commits" in results["LIB2_VERSION"]["message"]
+    assert head[:12] in results["LIB2_VERSION"]["message"]
+
+
+def test_a_checkout_is_rewritten_to_the_gated_commit_and_a_newer_pin_is_not_moved_back(
+    sandbox: Any, tmp_path: Path, env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    up = Upstream(sandbox, tmp_path)
+    old, aged, young = up.push(100, 50, 1)
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    (checkout / "Makefile").write_text(f"LIB_VERSION?={old}\n")
+    target = Target.__new__(Target)
+    target.sb, target.tmp = sandbox, tmp_path
+    config = target.config("    min_age: 2d\n")
+    args = ["run-once", "--config", str(config), "--checkout", str(checkout), "--json"]
+    assert main(args) == 0
+    [result] = json.loads(capsys.readouterr().out)["results"]
+    assert (result["status"], result["new"]) == ("bumped", aged)
+    assert (checkout / "Makefile").read_text() == f"LIB_VERSION?={aged}\n"
+
+    # a person pinned the young head by hand: the gate does not take it back to `aged`
+    (checkout / "Makefile").write_text(f"LIB_VERSION?={young}\n")
+    assert main(args) == 0
+    [result] = json.loads(capsys.readouterr().out)["results"]
+    assert (result["status"], result["new"]) == ("up-to-date", young)
+    assert "newer than any commit that passes, so it stays" in result["message"]
+    assert (checkout / "Makefile").read_text() == f"LIB_VERSION?={young}\n"
