@@ -34,7 +34,7 @@ MESSAGE_LIMIT = 300
 GROUPS = (
     ("Failing", "the last pass could not check or bump these"),
     ("Held", "not bumped on purpose"),
-    ("Waiting for a gate", "upstream moved, but its newest commits do not pass the gate yet"),
+    ("Waiting for a gate", "upstream moved, but none of its newest commits passes the gate"),
     ("Left alone", "skipped on purpose"),
     ("Pull request open", "waiting for review or merge"),
     ("Up to date", ""),
@@ -47,12 +47,11 @@ def _group(result: Result) -> str:
     if result.status is Status.HELD:
         return "Held"
     if result.status is Status.SKIPPED:
-        return "Left alone"
+        # a gate with no passing commit yet skips the pin and says so in ``gate``
+        return "Waiting for a gate" if result.gate else "Left alone"
     if result.pr is not None:
         return "Pull request open"
-    if result.gate:
-        return "Waiting for a gate"
-    return "Up to date"
+    return "Up to date"  # a gate's note (an older commit chosen, a hold lifted) is shown too
 
 
 def _key(result: Result) -> str:
@@ -102,7 +101,7 @@ def _line(result: Result, behind: int | None) -> str:
         parts.append(f"gate: {_text(result.gate)}")
     if result.status is Status.FAILED:
         parts.append(f"failure: {_text(result.message)}")
-    elif result.status is Status.SKIPPED:
+    elif result.status is Status.SKIPPED and not result.gate:
         parts.append(f"why: {_text(result.message)}")
     return "- " + " · ".join(parts)
 

@@ -139,6 +139,15 @@ def test_outside_text_cannot_ping_link_or_forge_the_mark() -> None:
     assert "\nline2" not in body
 
 
+def test_pins_are_grouped_by_state_trouble_first() -> None:
+    waiting = _result(status=Status.SKIPPED, gate="min_age 2d: waiting: none of ...")
+    skipped = _result(entry=TOOL, status=Status.SKIPPED, message="closed without merging")
+    body = render([waiting, skipped, _result(status=Status.FAILED, message="boom")])
+    assert body.index("### Failing (1)") < body.index("### Waiting for a gate (1)")
+    assert body.index("### Waiting for a gate (1)") < body.index("### Left alone (1)")
+    assert "why: `closed without merging`" in body and "gate: `min_age 2d" in body
+
+
 def test_the_text_depends_on_state_not_on_what_the_pass_did() -> None:
     opened = _result(status=Status.BUMPED, new="b" * 40, pr=3, behind=4, message="opened PR #3")
     later = dataclasses.replace(
