@@ -29,6 +29,30 @@ KINDS = {
     "drop": {"kind": "drop", "status": None, "times": 1},
 }
 MERGE = r"^/api/v3/repos/acme/app/pulls/\d+/merge$"
+# what CI runs of each sweep (``--full`` runs every case): one of each kind, one per phase
+CI_DASHBOARD = {("create", "truncate"), ("edit", "500"), ("list", "drop")}
+CI_KINDS = {"truncate"}
+
+
+def _sweep() -> list[Any]:
+    """Every kind of fault, CI's sample unmarked and the rest ``slow``."""
+    return [
+        pytest.param(kind, id=kind, marks=() if kind in CI_KINDS else pytest.mark.slow)
+        for kind in KINDS
+    ]
+
+
+def _dashboard_cases() -> list[Any]:
+    return [
+        pytest.param(
+            phase,
+            kind,
+            id=f"{phase}-{kind}",
+            marks=() if (phase, kind) in CI_DASHBOARD else pytest.mark.slow,
+        )
+        for phase in DASHBOARD_PHASES
+        for kind in KINDS
+    ]
 
 
 def _config(world: World, extra: str) -> Path:
@@ -77,8 +101,7 @@ def _check_one_dashboard(world: World, run: InProcess, config: Path) -> Run:
     return clean
 
 
-@pytest.mark.parametrize("kind", list(KINDS))
-@pytest.mark.parametrize("phase", list(DASHBOARD_PHASES))
+@pytest.mark.parametrize(("phase", "kind"), _dashboard_cases())
 def test_a_dashboard_fault_then_a_clean_pass_leaves_one_issue(
     world: World, run: InProcess, phase: str, kind: str
 ) -> None:
@@ -157,7 +180,7 @@ def _merged_once(world: World, number: int, before: str) -> None:
     assert answer.json()["merged"] is True
 
 
-@pytest.mark.parametrize("kind", list(KINDS))
+@pytest.mark.parametrize("kind", _sweep())
 def test_a_merge_fault_then_a_clean_pass_merges_once(
     world: World, run: InProcess, kind: str
 ) -> None:
@@ -223,7 +246,7 @@ def _auto_merge_repo(world: World) -> None:
     ).raise_for_status()
 
 
-@pytest.mark.parametrize("kind", list(KINDS))
+@pytest.mark.parametrize("kind", _sweep())
 def test_an_enable_fault_still_ends_in_one_merge_once_green(
     world: World, run: InProcess, kind: str
 ) -> None:
