@@ -113,6 +113,7 @@ _ROW_KEYS: dict[str, dict[str, Any]] = {
             },
         ]
     },
+    "files": {"type": "array", "items": {"type": "string"}, "minItems": 1},
 }
 
 
@@ -126,4 +127,10 @@ def _matrix_row() -> dict[str, Any]:
         "properties": properties,
         "required": list(matrix.REQUIRED_KEYS),
         "additionalProperties": False,
+        # where the pin is: one of `file`, `files`; its name: `variable`, else `name`
+        "allOf": [
+            {"oneOf": [{"required": ["file"]}, {"required": ["files"]}]},
+            {"oneOf": [{"required": ["variable"]}, {"required": ["name"]}]},
+            {"not": {"required": ["variable", "match"]}},
+        ],
     }

@@ -45,6 +45,7 @@ class EntryView:
     checked_at: float | None
     changed_at: float | None
     hold_condition: str | None = None  # when a hold lifts by itself: "until 2026-12-31", ...
+    files: tuple[str, ...] = ()  # every file of the pin, `file` first
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +111,7 @@ def entry_views(
             EntryView(
                 variable=entry.variable,
                 file=entry.file,
+                files=entry.paths,
                 repository=entry.repository,
                 branch=entry.branch,
                 repository_url=web_url(entry.repository, github),
@@ -178,6 +180,7 @@ def status_json(snap: Snapshot) -> dict[str, Any]:
             {
                 "variable": v.variable,
                 "file": v.file,
+                "files": list(v.files or (v.file,)),
                 "repository": v.repository,
                 "branch": v.branch,
                 "status": v.status,
@@ -273,9 +276,10 @@ def _row(view: EntryView, now: float) -> str:
         if view.hold_condition
         else ""
     )
+    files = _e(", ".join(view.files or (view.file,)))
     return (
         f'<tr class="status-{_e(view.status)}">'
-        f"<td><strong>{_e(view.variable)}</strong><div class=when>{_e(view.file)}</div></td>"
+        f"<td><strong>{_e(view.variable)}</strong><div class=when>{files}</div></td>"
         f"<td>{repo}<div class=when>{_e(view.branch)}</div></td>"
         f'<td><span class="badge {_e(view.status)}">{_e(view.status)}</span>'
         f"<div class=note>{note}</div></td>"
