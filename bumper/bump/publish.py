@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from bumper import pinfiles
-from bumper.bump import prtext
+from bumper.bump import automerge, prtext, reverts
 from bumper.bump.planner import Action, Do, Facts, Limits, plan, would
 from bumper.bump.prtext import Marker, UpstreamCommit
 from bumper.bump.snapshot import TargetSnapshot
@@ -152,7 +152,7 @@ def publish(
             result = run.entry(entry, branches[i], head, mine, pr, other, stranger)
         except BumperError as exc:
             result = _failed(entry, str(exc), pr.number if pr else None)
-        report(i, run.with_behind(result))
+        report(i, run.with_behind(run.with_auto_merge(result)))
     return [results[i] for i in range(len(entries)) if i in results]
 
 
@@ -270,6 +270,25 @@ class _Pass:
     _compared: dict[tuple[str, str, str], Comparison | None] = field(
         default_factory=dict, init=False
     )
+    _closed_read: dict[str, list[PullInfo]] = field(default_factory=dict, init=False)
+    _candidates: dict[tuple[str, str], automerge.Candidate] = field(
+        default_factory=dict, init=False
+    )
+
+    def with_auto_merge(self, result: Result) -> Result:
+        """The result after auto-merge had its say on the entry's open PR (automerge.py)."""
+        setting = automerge.mode(self.config.pr, result.entry)
+        candidate = self._candidates.pop(result.entry.key, None)
+        if setting is False or candidate is None or self.dry_run:
+            return result
+        if result.status not in (Status.BUMPED, Status.UP_TO_DATE):
+            return result
+        note = automerge.apply(self.forge, setting, candidate)
+        return dataclasses.replace(result, message=result.message + note) if note else result
+
+    def _candidate(self, facts: Facts, pr: PullInfo, head: str, *, written: bool) -> None:
+        bumpers = written or (facts.marker is not None and facts.marker.commit == head)
+        self._candidates[facts.entry.key] = automerge.Candidate(pr, head, written, bumpers)
 
     def with_behind(self, result: Result) -> Result:
         """The result with how many upstream commits the base's pin lags, where known."""
@@ -328,6 +347,11 @@ class _Pass:
         if self.state is not None and branch in self.state.closed:
             shas = _unmerged_shas(entry, self.state.closed[branch])
             facts = dataclasses.replace(facts, closed_unmerged=shas)
+        if self.state is not None and branch in self.state.merged:
+            # known for free: decided before the branch is looked at
+            undone = self._undone(facts, head)
+            if undone is not None:
+                return undone
         for _ in range(MAX_ROUNDS):
             action = plan(dataclasses.replace(facts, limits=self.limits))
             if action.do is Do.LOOK_UP_BRANCH:
@@ -371,8 +395,37 @@ class _Pass:
         return self.login
 
     def _closed_unmerged(self, facts: Facts) -> frozenset[str]:
-        closed = self.forge.closed_pulls(facts.branch_name)
+        closed = self._closed(facts.branch_name)
         return _unmerged_shas(facts.entry, [pr.body for pr in closed if not pr.merged])
+
+    def _closed(self, branch: str) -> list[PullInfo]:
+        """The closed PRs from ``branch``, read once per pass (rule 6 and revert memory)."""
+        if branch not in self._closed_read:
+            self._closed_read[branch] = self.forge.closed_pulls(branch)
+        return self._closed_read[branch]
+
+    def _undone(self, facts: Facts, head: Head) -> Result | None:
+        """Revert memory (reverts.py): ``skipped`` when this would propose again a sha the
+        base undid after bumper's PR for it was merged."""
+        undone = reverts.undone(facts.entry, facts.pin, facts.upstream, self._merged(facts))
+        if undone is None:
+            return None
+        note = f"; moved to {head.moved_to}: update the matrix" if head.moved_to else ""
+        return Result(
+            facts.entry,
+            Status.SKIPPED,
+            old=facts.pin,
+            new=facts.upstream,
+            message=undone.reason(facts.pin, facts.base_branch) + note,
+        )
+
+    def _merged(self, facts: Facts) -> list[tuple[int, str]]:
+        """(number, body) of the merged PRs from the entry's branch: from the snapshot, else
+        one listing (see reverts.py for the cost)."""
+        if self.state is not None and facts.branch_name in self.state.merged:
+            return list(self.state.merged[facts.branch_name])
+        closed = self._closed(facts.branch_name)
+        return [(pr.number, pr.body) for pr in closed if pr.merged]
 
     # -- doing it -------------------------------------------------------------------------
     def _apply(
@@ -407,6 +460,8 @@ class _Pass:
             if closed is not None and facts.branch is not None:
                 done = f"{action.reason}; PR #{closed.number} was closed by bumper"
                 return result(self._tidy(facts, closed, facts.branch.head.sha, done), closed)
+        if action.do in (Do.NOTHING, Do.EDIT) and facts.pr is not None:
+            self._candidate(facts, facts.pr, facts.pr.head_sha, written=False)
         if action.do in (Do.NOTHING, Do.SKIP) or self.dry_run:
             return result(action.reason)
         if action.do is Do.CLOSE:
@@ -416,6 +471,9 @@ class _Pass:
             return result(self._edit(facts, facts.pr, action.head, head, action.reason))
 
         # CREATE or UPDATE: make sure the branch holds the new pin, then the PR says so.
+        undone = self._undone(facts, head)
+        if undone is not None:
+            return undone
         commit = action.head
         if action.push:
             commit = self._commit(facts, texts)
@@ -432,8 +490,11 @@ class _Pass:
         if action.do is Do.UPDATE:
             assert facts.pr is not None
             message = self._edit(facts, facts.pr, commit, head, action.reason)
+            self._candidate(facts, facts.pr, commit, written=True)
             return result(message)
-        return result(*self._open(facts, commit, head, action.reason))
+        message, opened = self._open(facts, commit, head, action.reason)
+        self._candidate(facts, opened, commit, written=True)
+        return result(message, opened)
 
     def _open(self, facts: Facts, commit: str, head: Head, reason: str) -> tuple[str, PullInfo]:
         marker = self._marker(facts, commit)

@@ -117,6 +117,25 @@ def boolean(value: Any, context: Context) -> bool:
     raise Invalid(expected("true or false", value) + hint)
 
 
+def automerge(value: Any, context: Context) -> bool | str:
+    """`automerge`: true, false, or "always" (also for PRs carrying people's commits)."""
+    if isinstance(value, bool) or value == "always":
+        return value
+    raise Invalid(expected('true, false or "always"', value))
+
+
+def title(value: Any, context: Context) -> str:
+    """An issue title: one line of text."""
+    text = _string(value).strip()
+    if not text:
+        raise Invalid("is empty")
+    if "\n" in text or "\r" in text:
+        raise Invalid("must be one line")
+    if len(text) > 256:
+        raise Invalid("is longer than GitHub's 256 characters")
+    return text
+
+
 def template(*, stable: bool = False) -> Converter[str]:
     """A PR template; `stable`: the same for every upstream commit (the branch)."""
 

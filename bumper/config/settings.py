@@ -92,6 +92,9 @@ class TargetSettings:
         return None if self.repository is None else split_owner_name(self.repository)
 
 
+_AUTOMERGE_OFF: bool | str = False  # typed so, as "always" is the third value
+
+
 @dataclass(frozen=True, slots=True)
 class PrSettings:
     branch: str = setting("update/{variable}", c.template(stable=True))
@@ -106,6 +109,10 @@ class PrSettings:
     max_open: int = setting(50, c.int_range(0, None))
     max_new_per_run: int = setting(50, c.int_range(0, None))
     max_commits_listed: int = setting(20, c.int_range(0, 250))
+    # true: GitHub's auto-merge is turned on for bumper's PRs (or bumper merges one whose
+    # checks are green when there is nothing for GitHub to wait for); "always": also when
+    # the PR carries commits people pushed to it. A matrix row's `automerge` wins.
+    automerge: bool | str = setting(_AUTOMERGE_OFF, c.automerge)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +154,13 @@ class AuditSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class DashboardSettings:
+    """`dashboard: true` or `{title: ...}`: one issue in the target listing every pin."""
+
+    title: str = setting("bumper dashboard", c.title)
+
+
+@dataclass(frozen=True, slots=True)
 class GateSettings:
     """Defaults for every matrix row's gates; a row's own `min_age`/`require_checks` win."""
 
@@ -166,3 +180,4 @@ class Config:
     matrix: tuple[Entry, ...] = ()
     matrix_from: tuple[str, str] | None = None  # (workflow path, job name) it was imported from
     audit: AuditSettings = field(default_factory=AuditSettings)
+    dashboard: DashboardSettings | None = None  # None: no dashboard issue

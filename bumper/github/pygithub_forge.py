@@ -37,6 +37,7 @@ from bumper.github.forge import (
     GITLINK,
     MOVED,
     REGULAR,
+    AutoMerge,
     BaseHead,
     BranchInfo,
     BranchMoved,
@@ -44,12 +45,16 @@ from bumper.github.forge import (
     CommitInfo,
     FileAtRef,
     FileChange,
+    IssueInfo,
     PullInfo,
 )
 from bumper.github.graphql import (
+    ENABLE_AUTO_MERGE,
     GRAPHQL_BATCH,
     NO_OID,
+    NOTHING_PENDING,
     UPDATE_REFS,
+    checks_query,
     files_from,
     files_query,
     repository_id_query,
@@ -513,6 +518,93 @@ class GitHubForge:
                 if not left:
                     raise
 
+    # -- the dashboard issue ------------------------------------------------------------------
+    def own_issues(self, account: str) -> list[IssueInfo]:
+        what = f"list the issues {account} opened in {self.target}"
+        query = {"state": "open", "creator": account, "sort": "created", "direction": "asc"}
+        items = self._list(what, f"/repos/{self.target}/issues", query, 1_000)
+        found = []
+        for item in items:
+            # the listing holds PRs too, marked by ``pull_request``; ``creator`` is GitHub's
+            # filter, and the author is checked again here, as the whole point is that no
+            # one else's issue is ever taken for bumper's
+            if not isinstance(item, dict) or "pull_request" in item:
+                continue
+            issue = _issue_info(what, item)
+            if issue.author.lower() == account.lower():
+                found.append(issue)
+        return sorted(found, key=lambda i: i.number)
+
+    def create_issue(self, title: str, body: str) -> IssueInfo:
+        what = f"open an issue in {self.target}"
+        url = f"/repos/{self.target}/issues"
+        return _issue_info(
+            what, self._call(what, "POST", url, input={"title": title, "body": body}, once=True)
+        )
+
+    def edit_issue(self, number: int, *, title: str | None = None, body: str | None = None) -> None:
+        fields = {k: v for k, v in (("title", title), ("body", body)) if v is not None}
+        if fields:
+            what = f"edit issue #{number}"
+            url = f"/repos/{self.target}/issues/{number}"
+            _issue_info(what, self._call(what, "PATCH", url, input=fields))
+
+    def close_issue(self, number: int, *, body: str | None = None) -> None:
+        what = f"close issue #{number}"
+        fields: dict[str, str] = {"state": "closed", "state_reason": "not_planned"}
+        if body is not None:
+            fields["body"] = body
+        closed = self._call(what, "PATCH", f"/repos/{self.target}/issues/{number}", input=fields)
+        if not isinstance(closed, dict) or closed.get("state") != "closed":
+            raise ForgeError(f"{what}: it is still open")
+
+    # -- auto-merge -------------------------------------------------------------------------
+    def enable_auto_merge(self, pr: PullInfo, head: str) -> AutoMerge:
+        what = f"turn on auto-merge for PR #{pr.number}"
+        if not pr.node_id:
+            raise ForgeError(f"{what}: its GraphQL id was not read")
+        variables = {
+            "input": {"pullRequestId": pr.node_id, "mergeMethod": "MERGE", "expectedHeadOid": head}
+        }
+        body = {"query": ENABLE_AUTO_MERGE, "variables": variables}
+        answer = self._call(what, "POST", self._requester.graphql_url, input=body)
+        errors = answer.get("errors") if isinstance(answer, dict) else None
+        if not errors:
+            try:
+                request = answer["data"]["enablePullRequestAutoMerge"]["pullRequest"]
+                if request["autoMergeRequest"] is not None:
+                    return AutoMerge.ON
+            except (KeyError, TypeError):
+                pass
+            raise ForgeError(f"{what}: unexpected answer")
+        messages = [str(e.get("message") or "") for e in errors if isinstance(e, dict)]
+        if any(m.endswith(NOTHING_PENDING) for m in messages):
+            return AutoMerge.NOTHING_PENDING
+        raise ForgeError(f"{what}: {'; '.join(messages) or 'refused'}")
+
+    def commit_checks(self, sha: str) -> str | None:
+        what = f"read the checks of {sha[:12]}"
+        owner, name = self.target.split("/", 1)
+        body = {"query": checks_query(owner, name, sha), "variables": {}}
+        answer = self._call(what, "POST", self._requester.graphql_url, input=body)
+        try:
+            commit = answer["data"]["repository"]["object"]
+            rollup = commit.get("statusCheckRollup") if commit is not None else None
+            return None if rollup is None else str(rollup["state"])
+        except (KeyError, TypeError, AttributeError):
+            raise ForgeError(f"{what}: unexpected answer") from None
+
+    def merge_pull(self, number: int, head: str) -> None:
+        what = f"merge PR #{number}"
+        url = f"/repos/{self.target}/pulls/{number}/merge"
+        # ``sha``: GitHub merges only the head the checks were read on (409 otherwise); a
+        # merge is never retried, as its second attempt could only be refused.
+        merged = self._call(
+            what, "PUT", url, input={"sha": head, "merge_method": "merge"}, once=True
+        )
+        if not isinstance(merged, dict) or merged.get("merged") is not True:
+            raise ForgeError(f"{what}: unexpected answer")
+
     def _commented(self, what: str, url: str, mark: str) -> bool:
         comments = self._list(what, url, {}, 10_000)
         return any(
@@ -567,9 +659,24 @@ def _pull_info(what: str, data: Any) -> PullInfo:
             labels=tuple(str(label["name"]) for label in labels),
             author=_login(data.get("user")),
             head_repo=str((head.get("repo") or {}).get("full_name") or ""),
+            node_id=str(data.get("node_id") or ""),
+            auto_merge=data.get("auto_merge") is not None,
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         raise ForgeError(f"{what}: unexpected answer (not a pull request)") from None
+
+
+def _issue_info(what: str, data: Any) -> IssueInfo:
+    try:
+        return IssueInfo(
+            number=int(data["number"]),
+            title=str(data.get("title") or ""),
+            body=str(data.get("body") or ""),
+            author=_login(data.get("user")),
+            url=str(data.get("html_url") or ""),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise ForgeError(f"{what}: unexpected answer (not an issue)") from None
 
 
 def _next_link(header: str) -> str | None:

@@ -22,8 +22,8 @@ from graphql.language import DocumentNode, Node
 OUT = Path(__file__).with_name("github-graphql-subset.graphql")
 KEEP: dict[str, tuple[str, ...] | None] = {  # a type, and its fields kept (None: all)
     "Query": ("repository",),
-    "Mutation": ("updateRefs",),
-    "Repository": ("id", "nameWithOwner", "ref", "refs"),
+    "Mutation": ("updateRefs", "enablePullRequestAutoMerge"),
+    "Repository": ("id", "nameWithOwner", "ref", "refs", "pullRequest"),
     # tag look-ups: refs(refPrefix: "refs/tags/", orderBy: TAG_COMMIT_DATE), annotated tags
     "RefConnection": ("nodes", "pageInfo", "totalCount"),
     "Ref": ("name", "target", "compare"),
@@ -49,6 +49,14 @@ KEEP: dict[str, tuple[str, ...] | None] = {  # a type, and its fields kept (None
     "UpdateRefsPayload": None,
     "GitObjectID": None,
     "GitRefname": None,
+    # auto-merge: the mutation, and the pull request's side of it
+    "EnablePullRequestAutoMergeInput": None,
+    "EnablePullRequestAutoMergePayload": ("clientMutationId", "pullRequest"),
+    "PullRequestMergeMethod": None,
+    "PullRequest": ("id", "number", "state", "merged", "autoMergeRequest", "mergeStateStatus"),
+    "PullRequestState": None,
+    "MergeStateStatus": None,
+    "AutoMergeRequest": ("enabledAt", "mergeMethod", "commitHeadline", "commitBody"),
 }
 
 
