@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from bumper import logs
 from bumper.config import convert as c
@@ -105,6 +106,16 @@ class PrSettings:
     max_open: int = setting(50, c.int_range(0, None))
     max_new_per_run: int = setting(50, c.int_range(0, None))
     max_commits_listed: int = setting(20, c.int_range(0, 250))
+    # "conflicted": a moved base rebuilds an open PR only once it no longer merges cleanly;
+    # "behind": whenever the base moved (every rebuild re-runs the PR's CI).
+    rebase: Literal["conflicted", "behind"] = setting(
+        "conflicted", c.choice("conflicted", "behind")
+    )
+    # Replay the commits people pushed onto bumper's branch when upstream moves.
+    carry_commits: bool = setting(True, c.boolean)
+    # Commit authors (names, emails, logins) whose open PRs from the pin's branch bumper
+    # takes over as its own: an earlier bump bot's.
+    adopt_authors: tuple[str, ...] = setting((), c.identities)
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,9 @@ class PullInfo:
     labels: tuple[str, ...] = ()
     author: str = ""  # the login that opened it (an App's bot as ``slug[bot]``)
     head_repo: str = ""  # ``owner/name`` of the head branch's repository ("" when deleted)
+    # MERGEABLE, CONFLICTING or UNKNOWN (GitHub still computing it); "" when not read (the
+    # REST listing has no such field)
+    mergeable: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +92,16 @@ class CommitChange:
 
 
 @dataclass(frozen=True, slots=True)
+class CommitAuthor:
+    """Who wrote one commit of a PR: git's name and email, and the login GitHub links."""
+
+    sha: str
+    name: str
+    email: str
+    login: str  # "" when GitHub links no account
+
+
+@dataclass(frozen=True, slots=True)
 class BranchInfo:
     """A branch where bumper pushes: its name and head commit."""
 
@@ -136,6 +149,18 @@ class Forge(Protocol):
         """The login bumper writes as (the token's user, or the App's ``slug[bot]``)."""
         ...
 
+    def mergeable(self, number: int) -> str:
+        """Whether PR ``number`` merges cleanly: MERGEABLE, CONFLICTING or UNKNOWN."""
+        ...
+
+    def pull_commits(self, number: int) -> list[CommitAuthor]:
+        """The commits of PR ``number`` with their authors, oldest first."""
+        ...
+
+    def pull_patches(self, number: int) -> list[tuple[str, str]]:
+        """(path, patch) of each file PR ``number`` changes ("" where GitHub shows none)."""
+        ...
+
     def user_identity(self) -> str:
         """``Name <email>`` of the authenticated account, for Signed-off-by."""
         ...
@@ -175,6 +200,10 @@ class Forge(Protocol):
 
     def close_pull(self, number: int, *, body: str | None = None) -> None:
         """Close the PR (setting ``body`` in the same edit when given)."""
+        ...
+
+    def push_url(self) -> str:
+        """The git smart-HTTP URL of the repository bumper's branches live in."""
         ...
 
     def comment_once(self, number: int, text: str, mark: str) -> None:
