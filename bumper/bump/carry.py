@@ -154,6 +154,7 @@ class _Git:
 
 def carry_forward(
     *,
+    base_url: str,
     url: str,
     token: str | None,
     branch: str,
@@ -167,8 +168,9 @@ def carry_forward(
     identity: tuple[str, str],
 ) -> Carried:
     """Rebuild the pin commit of ``entry`` (``new_text`` in its file, ``message``) on commit
-    ``base`` and replay the commits people pushed on top of bumper's commit in ``branch``,
-    whose head the pass planned from is ``expected``; push only if the branch is still there.
+    ``base`` (of ``base_branch`` at ``base_url``) and replay the commits people pushed on top
+    of bumper's commit in ``branch`` (at ``url``), whose head the pass planned from is
+    ``expected``; push only if the branch is still there.
 
     BranchMoved when the branch is not at ``expected`` (fetched elsewhere, or the lease
     failed); NotReplayed when the commits do not apply (nothing pushed); ForgeError when git
@@ -177,14 +179,11 @@ def carry_forward(
     with tempfile.TemporaryDirectory(prefix="bumper-carry-") as tmp:
         git = _Git(Path(tmp), token, identity)
         git.run("init", "--quiet", "--bare")
+        # the base from the target, the branch from where bumper pushes (a fork, or the same)
         git.run(
-            "fetch",
-            "--quiet",
-            "--no-tags",
-            url,
-            f"+refs/heads/{base_branch}:refs/carry/base",
-            f"+refs/heads/{branch}:refs/carry/head",
+            "fetch", "--quiet", "--no-tags", base_url, f"+refs/heads/{base_branch}:refs/carry/base"
         )
+        git.run("fetch", "--quiet", "--no-tags", url, f"+refs/heads/{branch}:refs/carry/head")
         head = git.out("rev-parse", "refs/carry/head")
         if head != expected:
             raise BranchMoved(f"branch {branch}: {MOVED}")

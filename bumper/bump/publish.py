@@ -526,8 +526,10 @@ class _Pass:
         the marker. Commits that do not apply: nothing is pushed and the PR is told once."""
         pr, entry = facts.pr, facts.entry
         assert pr is not None
-        if self.token is None:
-            raise ForgeError("carrying commits forward needs the token to push with git")
+        token = self.forge.git_token()
+        if token is None:
+            raise ForgeError("carrying commits forward needs a token to push with git")
+        base_url, push_url = self.forge.git_urls()
         new_text = pins.rewrite_pin(
             text, entry.variable, facts.pin, facts.upstream, filename=entry.file
         )
@@ -537,8 +539,9 @@ class _Pass:
         name, _, email = (self.config.pr.author or self.forge.user_identity()).partition(" <")
         try:
             carried = carry_forward(
-                url=self.forge.push_url(),
-                token=self.token.reveal(),
+                base_url=base_url,
+                url=push_url,
+                token=token,
                 branch=facts.branch_name,
                 expected=_planned_head(facts),
                 base=self.base.sha,

@@ -202,8 +202,14 @@ class Forge(Protocol):
         """Close the PR (setting ``body`` in the same edit when given)."""
         ...
 
-    def push_url(self) -> str:
-        """The git smart-HTTP URL of the repository bumper's branches live in."""
+    def git_urls(self) -> tuple[str, str]:
+        """The git smart-HTTP URLs of the target and of the repository bumper's branches
+        live in (the same unless ``target.push_to``)."""
+        ...
+
+    def git_token(self) -> str | None:
+        """The token git pushes with: the one this forge writes with (an App's installation
+        token, renewed as needed); None without one."""
         ...
 
     def comment_once(self, number: int, text: str, mark: str) -> None:

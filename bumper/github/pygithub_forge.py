@@ -519,8 +519,14 @@ class GitHubForge:
         if closed.state != "closed":
             raise ForgeError(f"{what}: it is still {closed.state}")
 
-    def push_url(self) -> str:
-        return f"{self._git_url}/{self.push_repo}.git"
+    def git_urls(self) -> tuple[str, str]:
+        return f"{self._git_url}/{self.target}.git", f"{self._git_url}/{self.push_repo}.git"
+
+    def git_token(self) -> str | None:
+        auth = self._requester.auth
+        with as_forge_error("read the token to push with"):
+            token = getattr(auth, "token", None) if auth is not None else None
+        return token if isinstance(token, str) and token else None
 
     def comment_once(self, number: int, text: str, mark: str) -> None:
         what = f"comment on PR #{number}"
