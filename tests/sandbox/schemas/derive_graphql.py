@@ -2,7 +2,8 @@
 
 Keeps, as GitHub publishes them but without the prose (descriptions): Mutation.updateRefs
 with its input and payload types, Query.repository with the one Repository field bumper's
-ref writes read (``id``), and the scalars they use. Works on the syntax tree, as the full
+ref writes read (``id``), the listing of pull requests with their scalar fields (``mergeable``
+among them), and the scalars and enums they use. Works on the syntax tree, as the full
 schema does not pass graphql-core's own checks (a field defined twice).
 
     python tests/sandbox/schemas/derive_graphql.py PATH/TO/schema.graphql
@@ -21,7 +22,28 @@ OUT = Path(__file__).with_name("github-graphql-subset.graphql")
 KEEP: dict[str, tuple[str, ...] | None] = {  # a type, and its fields kept (None: all)
     "Query": ("repository",),
     "Mutation": ("updateRefs",),
-    "Repository": ("id",),
+    "Repository": ("id", "pullRequests"),
+    # the open-PR listing of a pass, its scalar fields: mergeable decides pr.rebase
+    "PullRequestConnection": ("nodes", "pageInfo", "totalCount"),
+    "PageInfo": None,
+    "PullRequest": (
+        "number",
+        "url",
+        "title",
+        "body",
+        "headRefName",
+        "headRefOid",
+        "baseRefName",
+        "state",
+        "merged",
+        "mergeable",
+    ),
+    "MergeableState": None,
+    "PullRequestState": None,
+    "IssueOrder": None,
+    "IssueOrderField": None,
+    "OrderDirection": None,
+    "URI": None,
     "UpdateRefsInput": None,
     "RefUpdate": None,
     "UpdateRefsPayload": None,
