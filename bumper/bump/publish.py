@@ -36,7 +36,7 @@ from bumper.github.forge import (
 from bumper.model import Entry, Head, Result, Status
 from bumper.upstream import compare, compare_url
 
-MAX_ROUNDS = 6  # plan, look up, plan again...; a pin needs at most three, a race a few more
+MAX_ROUNDS = 8  # plan, look up, plan again...; a new PR needs up to five, a race a few more
 
 _STATUS = {
     Do.NOTHING: Status.UP_TO_DATE,
