@@ -5,7 +5,10 @@ second PR beside a maintainer's own for the same pin. Through the sandbox, with 
 from __future__ import annotations
 
 import dataclasses
+import os
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,8 +16,12 @@ import pytest
 from test_publish import TARGET, World, _opened_by, _outsider_pr, one
 
 from bumper.bump.prtext import parse_marker
-from bumper.config.settings import Config
-from bumper.model import Entry, Status
+from bumper.bump.publish import publish
+from bumper.bump.snapshot import branches_to_read, read_pass
+from bumper.config.settings import Config, Secret, TargetSettings
+from bumper.github.http import new_client
+from bumper.github.pygithub_forge import GitHubForge
+from bumper.model import Entry, Head, Status
 
 LIB = Entry(repository="up/lib", variable="LIB_VERSION", branch="main", file="Makefile")
 # a pin in another file, so a change to the Makefile conflicts with LIB's PR only
@@ -228,3 +235,97 @@ def test_a_persons_own_pr_for_the_same_pin_is_never_duplicated(world: World) -> 
     assert sorted(pr.number for pr in world.pulls()) == sorted([theirs.number, 2])
     [comment] = _comments(world, theirs.number)
     assert new in comment
+
+
+def _snapshot_run(world: World, entries: tuple[Entry, ...] = (LIB,)) -> list[Any]:
+    """A pass as run-once makes it with a token: the target read in the look-up queries."""
+    token = Secret(world.sb.token)
+    config = world.config
+    with new_client(timeout=10) as client, GitHubForge.from_config(config, token) as forge:
+        heads, state = read_pass(
+            list(entries),
+            target=TARGET,
+            base="main",
+            paths=[e.file for e in entries],
+            client=client,
+            github=config.github,
+            lookup=config.lookup,
+            token=token,
+            branches=branches_to_read(config, list(entries)),
+        )
+        assert state is not None
+        return publish(
+            config,
+            list(entries),
+            {k: v for k, v in heads.items() if isinstance(v, Head)},
+            forge,
+            client=client,
+            token=token,
+            state=state,
+        )
+
+
+def test_a_moved_base_costs_no_request_beyond_the_snapshot_when_it_still_merges(
+    world: World,
+) -> None:
+    world.upstream_commit()
+    one(_snapshot_run(world))
+    world.store.commit_files(TARGET, "main", {"README.md": "elsewhere\n"}, "the base moves")
+    world.sb.clear_requests()
+    result = one(_snapshot_run(world))
+    assert result.status is Status.UP_TO_DATE and "still merges" in result.message
+    # the mergeable state came with the pass's GraphQL query: no REST read of the PR
+    assert [r["path"] for r in world.sb.requests() if "/api/v3/" in r["path"]] == []
+    assert world.writes() == []
+
+
+def test_a_person_on_a_fork_branch_is_carried_there(world: World) -> None:
+    world.store.fork(TARGET, "bot")
+    config = dataclasses.replace(
+        world.config, target=TargetSettings(repository=TARGET, push_to="bot")
+    )
+    world.upstream_commit()
+    first = one(world.run(config=config))
+    world.store.commit_files(
+        "bot/app", "update/LIB_VERSION", {"NOTES": "fix\n"}, "A fix", author=PERSON
+    )
+    # the base moves in the target; the fork's own main stays behind
+    base = world.store.commit_files(TARGET, "main", {"README.md": "moved\n"}, "the base moves")
+    later = world.upstream_commit(title="Later")
+    result = one(world.run(config=config))
+    assert result.status is Status.BUMPED and result.pr == first.pr, result.message
+    log = world.store.git("bot/app", "log", "--format=%s|%an|%P", "update/LIB_VERSION").decode()
+    subject, author, _ = log.splitlines()[0].split("|")
+    assert (subject, author) == ("A fix", PERSON[0])
+    assert log.splitlines()[1].split("|")[2] == base
+    assert f"LIB_VERSION?={later}\n" in world.base_file(rev="update/LIB_VERSION", repo="bot/app")
+    assert world.store.ref(TARGET, "update/LIB_VERSION") is None
+
+
+def test_the_token_never_reaches_gits_argv_or_its_messages(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.upstream_commit()
+    one(world.run())
+    _person_push(world, {"NOTES": "fix\n"}, "A fix")
+    world.upstream_commit(title="Later")
+    # a git on PATH that writes down how it was called, then runs the real one
+    real = shutil.which("git")
+    wrapper = tmp_path / "bin" / "git"
+    wrapper.parent.mkdir()
+    calls = tmp_path / "calls"
+    wrapper.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> {calls}\nexec {real} "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{wrapper.parent}{os.pathsep}{os.environ['PATH']}")
+    result = one(world.run())
+    assert result.status is Status.BUMPED, result.message
+    logged = calls.read_text()
+    assert "push --porcelain --force-with-lease=refs/heads/update/LIB_VERSION:" in logged
+    assert world.sb.token not in logged
+    # git's own complaint (a refused token) comes back without it
+    world.sb.add_fault(r"\.git/", None, 401, 5)
+    world.store.commit_files(TARGET, "update/LIB_VERSION", {"N2": "x\n"}, "more", author=PERSON)
+    world.upstream_commit(title="Latest")
+    failed = one(world.run())
+    assert failed.status is Status.FAILED and "git fetch" in failed.message, failed.message
+    assert world.sb.token not in failed.message
