@@ -180,10 +180,13 @@ def carry_forward(
         git = _Git(Path(tmp), token, identity)
         git.run("init", "--quiet", "--bare")
         # the base from the target, the branch from where bumper pushes (a fork, or the same)
-        git.run(
-            "fetch", "--quiet", "--no-tags", base_url, f"+refs/heads/{base_branch}:refs/carry/base"
-        )
-        git.run("fetch", "--quiet", "--no-tags", url, f"+refs/heads/{branch}:refs/carry/head")
+        wanted = f"+refs/heads/{base_branch}:refs/carry/base"
+        mine = f"+refs/heads/{branch}:refs/carry/head"
+        if base_url == url:
+            git.run("fetch", "--quiet", "--no-tags", url, wanted, mine)
+        else:
+            git.run("fetch", "--quiet", "--no-tags", base_url, wanted)
+            git.run("fetch", "--quiet", "--no-tags", url, mine)
         head = git.out("rev-parse", "refs/carry/head")
         if head != expected:
             raise BranchMoved(f"branch {branch}: {MOVED}")

@@ -136,8 +136,14 @@ def _plan_open(facts: Facts, pr: PullInfo) -> Action:
                 pr=pr.number,
             )
         if not _moved_on(facts):
+            marker = facts.marker
+            has = (
+                f" has {marker.upstream[:12]} and"
+                if marker is not None and marker.key == facts.entry.key
+                else ""
+            )
             return Action(
-                Do.SKIP, 5, f"PR #{pr.number} was edited by a person; left alone", pr=pr.number
+                Do.SKIP, 5, f"PR #{pr.number}{has} was edited by a person; left alone", pr=pr.number
             )
         assert facts.marker is not None
         if facts.carry:
