@@ -310,6 +310,11 @@ def _push(git: _Git, url: str, branch: str, tip: str, expected: str) -> None:
     )
     if code == 0:
         return
-    if "stale info" in out or "fetch first" in out or "non-fast-forward" in out:
+    # Refused: the lease failed before sending, or the server found the ref moved while it
+    # received ("cannot lock ref"). Judged by where the branch is now, as a ref write is.
+    now = git.out("ls-remote", url, ref).split("\t")[0]
+    if now == tip:
+        return
+    if now != expected:
         raise BranchMoved(f"branch {branch}: {MOVED}")
     raise ForgeError(f"git push to {branch}: {sanitize(out.strip()[-300:], git.token)}")

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bumper.bump.prtext import carried_mark, parse_marker
-from faults.conftest import PR_BRANCH, TARGET, InProcess, World
+from faults.conftest import PR_BRANCH, TARGET, InProcess, World, push_before
 from faults.test_kill9 import DELAY_MS, WRITE_METHODS, kill_when
 
 BRANCH = PR_BRANCH.format("LIB_VERSION")
@@ -102,3 +102,30 @@ def test_two_passes_carrying_at_once_converge(world: World, run: InProcess) -> N
     world.check_no_duplicates()
     world.check_kept(BRANCH, pushed)
     _check_carried(world, run, pushed)
+
+
+def test_a_push_during_a_carry_is_never_lost(world: World, run: InProcess) -> None:
+    pushed = _prepare(world, run)
+    # the person pushes again just before bumper's push reaches the server
+    raced, again = push_before(
+        world,
+        run,
+        path=r"/git-receive-pack$",
+        method="POST",
+        graphql=None,
+        nth=1,
+        branch=BRANCH,
+    )
+    assert raced.results["LIB_VERSION"]["status"] == "skipped", raced.describe()
+    assert world.head(world.target, BRANCH) == again  # the lease held
+    world.check_no_token(raced)
+    # the next pass carries both of the person's commits
+    clean = run("--only", "LIB_VERSION")
+    assert clean.results["LIB_VERSION"]["status"] == "bumped", clean.describe()
+    head = world.head(world.target, BRANCH)
+    subjects = world.store.git(
+        world.target, "log", "--format=%s", f"{world.base_sha}..{head}"
+    ).decode()
+    assert subjects.splitlines().count("A person's fix") == 2, subjects
+    assert world.file_at(head, "NOTES.md") == world.file_at(again, "NOTES.md")
+    world.check_kept(BRANCH, pushed)
