@@ -398,7 +398,7 @@ def test_pr_branch_keys_of_issue_14_read_as_written() -> None:
     )
     text = (
         "pr:\n  rebase: behind\n  carry_commits: false\n"
-        "  adopt_authors: [renovate[bot], Old Bot, old-bot@example.invalid]\n"
+        "  adopt_authors: ['renovate[bot]', Old Bot, old-bot@example.invalid]\n"
     )
     pr = parse_config(text, "c.yaml").pr
     assert (pr.rebase, pr.carry_commits) == ("behind", False)
