@@ -536,7 +536,12 @@ class _Pass:
         message = prtext.commit_message(
             self.config.pr, entry, facts.pin, facts.upstream, signoff=self._signoff_identity()
         )
-        name, _, email = (self.config.pr.author or self.forge.user_identity()).partition(" <")
+        try:
+            identity = self.config.pr.author or self.forge.user_identity()
+        except ForgeError as exc:
+            # an App's installation token may not read /user
+            raise ForgeError(f"carrying commits needs a committer: set pr.author ({exc})") from None
+        name, _, email = identity.partition(" <")
         try:
             carried = carry_forward(
                 base_url=base_url,
