@@ -304,12 +304,20 @@ def carried_mark(upstream: str) -> str:
     return f"<!-- bumper-carried {upstream} -->"
 
 
-def left_alone_comment(entry: Entry, upstream: str, why: str) -> str:
+def tried_mark(upstream: str, head: str) -> str:
+    """The hidden line saying carrying branch head ``head`` onto ``upstream`` did not apply:
+    a later pass finding it (the head unchanged) need not fetch and try again."""
+    return f"<!-- bumper-tried {upstream} {head} -->"
+
+
+def left_alone_comment(entry: Entry, upstream: str, why: str, tried: str | None = None) -> str:
     """Told once per upstream sha on a PR bumper leaves alone, so a person knows upstream moved
-    on; ``why`` may hold outside text (branch names, logins, git's words) and is neutralised."""
+    on; ``why`` may hold outside text (branch names, logins, git's words) and is neutralised.
+    ``tried``: the branch head a carry that did not apply started from."""
+    also = f"{tried_mark(upstream, tried)}\n" if tried else ""
     return (
         f"Upstream `{entry.repository}` moved on to `{upstream}`; bumper did not update this PR"
-        f" to it: {neutral(why, 600)}\n\n{upstream_mark(upstream)}\n"
+        f" to it: {neutral(why, 600)}\n\n{upstream_mark(upstream)}\n{also}"
     )
 
 

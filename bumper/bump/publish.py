@@ -502,10 +502,10 @@ class _Pass:
             return result(message)
         return result(*self._open(facts, commit, head, action.reason))
 
-    def _tell(self, facts: Facts, number: int, why: str) -> str:
+    def _tell(self, facts: Facts, number: int, why: str, tried: str | None = None) -> str:
         """Say on PR ``number``, once per upstream sha, that bumper left it alone; a comment
         that cannot be posted is a note, and the next pass tries again."""
-        text = prtext.left_alone_comment(facts.entry, facts.upstream, why)
+        text = prtext.left_alone_comment(facts.entry, facts.upstream, why, tried)
         try:
             self.forge.comment_once(number, text, prtext.upstream_mark(facts.upstream))
         except ForgeError as exc:
@@ -529,6 +529,12 @@ class _Pass:
         token = self.forge.git_token()
         if token is None:
             raise ForgeError("carrying commits forward needs a token to push with git")
+        expected = _planned_head(facts)
+        if self.forge.has_comment(pr.number, prtext.tried_mark(facts.upstream, expected)):
+            # this very head did not apply onto this sha before: no fetch to learn it again
+            why = f"the commits pushed to it do not apply onto {facts.upstream[:12]} (see the PR)"
+            skipped = result(f"PR #{pr.number} left alone: {why}")
+            return dataclasses.replace(skipped, status=Status.SKIPPED)
         base_url, push_url = self.forge.git_urls()
         new_text = pins.rewrite_pin(
             text, entry.variable, facts.pin, facts.upstream, filename=entry.file
@@ -548,7 +554,7 @@ class _Pass:
                 url=push_url,
                 token=token,
                 branch=facts.branch_name,
-                expected=_planned_head(facts),
+                expected=expected,
                 base=self.base.sha,
                 base_branch=self.config.target.base,
                 entry=entry,
@@ -561,7 +567,7 @@ class _Pass:
             return dataclasses.replace(result(str(exc)), status=Status.SKIPPED)
         except NotReplayed as exc:
             why = f"the commits pushed to it do not apply: {exc}"
-            note = self._tell(facts, pr.number, why)
+            note = self._tell(facts, pr.number, why, tried=expected)
             skipped = result(f"PR #{pr.number} left alone: {why}{note}")
             return dataclasses.replace(skipped, status=Status.SKIPPED)
         if carried.replayed:

@@ -212,6 +212,10 @@ class Forge(Protocol):
         token, renewed as needed); None without one."""
         ...
 
+    def has_comment(self, number: int, mark: str) -> bool:
+        """Whether a comment on the PR holds the line ``mark``."""
+        ...
+
     def comment_once(self, number: int, text: str, mark: str) -> None:
         """Comment ``text`` on the PR unless a comment of it holds the line ``mark`` already
         (a retried or repeated comment is never posted twice)."""

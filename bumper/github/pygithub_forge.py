@@ -528,6 +528,10 @@ class GitHubForge:
             token = getattr(auth, "token", None) if auth is not None else None
         return token if isinstance(token, str) and token else None
 
+    def has_comment(self, number: int, mark: str) -> bool:
+        what = f"read the comments of PR #{number}"
+        return self._commented(what, f"/repos/{self.target}/issues/{number}/comments", mark)
+
     def comment_once(self, number: int, text: str, mark: str) -> None:
         what = f"comment on PR #{number}"
         url = f"/repos/{self.target}/issues/{number}/comments"

@@ -144,11 +144,15 @@ def test_a_conflicting_fixup_is_left_alone_with_exactly_one_comment(world: World
     fixed = pinned.replace("LIB_VERSION?=", "LIB_VERSION ?= ")
     theirs = _person_push(world, {"Makefile": fixed}, "Respace the pin")
     later = world.upstream_commit(title="Later")
-    for _ in range(3):
+    for n in range(3):
+        world.sb.clear_requests()
         result = one(world.run())
         assert result.status is Status.SKIPPED, result.message
         assert "do not apply" in result.message and later[:12] in result.message
         assert world.ref(TARGET, "update/LIB_VERSION") == theirs
+        # tried once; while the branch stays as it is, no fetch to learn it again
+        fetched = [r for r in world.sb.requests() if ".git/" in r["path"]]
+        assert bool(fetched) == (n == 0), fetched
     [comment] = _comments(world, first.pr)
     assert later in comment and "Respace the pin" in comment and "Makefile" in comment
     assert [pr.number for pr in world.pulls()] == [first.pr]
