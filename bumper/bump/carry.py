@@ -23,10 +23,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bumper import pins
+from bumper import pinfiles
 from bumper.bump.prtext import parse_trailer
 from bumper.errors import ForgeError, PinError
-from bumper.github.forge import MOVED, BranchMoved
+from bumper.github.forge import GITLINK, MOVED, BranchMoved, FileChange
 from bumper.github.http import sanitize
 from bumper.model import Entry
 
@@ -162,12 +162,11 @@ def carry_forward(
     base: str,
     base_branch: str,
     entry: Entry,
-    new_text: str,
-    mode: str,
+    changes: Sequence[FileChange],
     message: str,
     identity: tuple[str, str],
 ) -> Carried:
-    """Rebuild the pin commit of ``entry`` (``new_text`` in its file, ``message``) on commit
+    """Rebuild the pin commit of ``entry`` (``changes`` to its files, ``message``) on commit
     ``base`` (of ``base_branch`` at ``base_url``) and replay the commits people pushed on top
     of bumper's commit in ``branch`` (at ``url``), whose head the pass planned from is
     ``expected``; push only if the branch is still there.
@@ -201,7 +200,7 @@ def carry_forward(
             and pin.parents == (base,)
         ):
             return Carried(head, pin.sha, plan.above, pushed=False)
-        tip = pin_commit = _pin_commit(git, base, entry.file, new_text, mode, message, identity)
+        tip = pin_commit = _pin_commit(git, base, changes, message, identity)
         for commit in plan.above:
             tip = _pick(git, commit, tip, new_upstream.upstream if new_upstream else "")
         _push(git, url, branch, tip, expected)
@@ -225,48 +224,61 @@ def _history(git: _Git, entry: Entry, head: str, base: str) -> list[Commit]:
 
 
 def _with_pin(git: _Git, entry: Entry, commit: Commit) -> Commit:
-    """``commit`` with ``exact_pin`` set when it changes the entry's file alone, to its
-    parent's text with only the pin rewritten to the sha its trailer names."""
+    """``commit`` with ``exact_pin`` set when it changes the entry's files alone, to its
+    parent's texts with only the pin rewritten to the sha its trailer names."""
     trailer = parse_trailer(commit.message)
     if trailer is None or trailer.key != entry.key or len(commit.parents) != 1:
         return commit
-    changed = git.out(
-        "diff-tree", "--no-commit-id", "--name-only", "-r", commit.parents[0], commit.sha
-    )
-    if changed.splitlines() != [entry.file]:
-        return commit
-    code, before = git.run("show", f"{commit.parents[0]}:{entry.file}", ok=(0, 128))
-    after = git.run("show", f"{commit.sha}:{entry.file}")[1]
-    if code != 0:
-        return commit
-    pin = pins.read_pin(before, entry.variable, filename=entry.file)
-    if pin.problem is not None:
+    parent = commit.parents[0]
+    changed = git.out("diff-tree", "--no-commit-id", "--name-only", "-r", parent, commit.sha)
+    before, after = _texts(git, parent, entry.paths), _texts(git, commit.sha, entry.paths)
+    if before is None or after is None:
         return commit
     try:
-        expected = pins.rewrite_pin(
-            before, entry.variable, pin.value, trailer.upstream, filename=entry.file
-        )
+        expected = pinfiles.rewrite(entry, before, None, trailer.upstream)
     except PinError:
         return commit
-    if expected != after:
+    moved = sorted(path for path in entry.paths if before[path] != after[path])
+    if expected != after or sorted(changed.splitlines()) != moved or not moved:
         return commit
     return Commit(commit.sha, commit.parents, commit.message, commit.author, trailer.upstream)
+
+
+def _texts(git: _Git, rev: str, paths: Sequence[str]) -> dict[str, str] | None:
+    """Each path's text at ``rev`` as pinfiles reads it (a submodule: the commit it pins);
+    None when one is missing."""
+    found = {}
+    for path in paths:
+        listed = git.out("ls-tree", rev, "--", path)
+        mode, _, rest = listed.partition(" ")
+        oid = rest.partition("\t")[0].partition(" ")[2]
+        if not oid:
+            return None
+        if mode == GITLINK:
+            found[path] = oid
+        else:
+            found[path] = git.run("cat-file", "blob", oid)[1]
+    return found
 
 
 def _pin_commit(
     git: _Git,
     base: str,
-    path: str,
-    text: str,
-    mode: str,
+    changes: Sequence[FileChange],
     message: str,
     identity: tuple[str, str],
 ) -> str:
     index = str(git.where / "carry-index")
     env = {"GIT_INDEX_FILE": index}
     git.run("read-tree", base, env=env)
-    blob = git.out("hash-object", "-w", "--stdin", input=text.encode())
-    git.run("update-index", "--add", "--cacheinfo", f"{mode},{blob},{path}", env=env)
+    for change in changes:
+        if change.mode == GITLINK:
+            oid = change.text  # a submodule's entry names the commit it pins
+        else:
+            oid = git.out("hash-object", "-w", "--stdin", input=change.text.encode())
+        git.run(
+            "update-index", "--add", "--cacheinfo", f"{change.mode},{oid},{change.path}", env=env
+        )
     tree = git.out("write-tree", env=env)
     me = {"GIT_AUTHOR_NAME": identity[0], "GIT_AUTHOR_EMAIL": identity[1]}
     return git.out("commit-tree", tree, "-p", base, "-F", "-", input=message.encode(), env=me)

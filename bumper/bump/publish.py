@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from bumper import pins
+from bumper import pinfiles
 from bumper.bump import prtext
 from bumper.bump.carry import NotReplayed, carry_forward
 from bumper.bump.planner import Action, Do, Facts, Limits, plan, would
@@ -24,16 +24,18 @@ from bumper.bump.snapshot import TargetSnapshot
 from bumper.config.settings import Config, Secret
 from bumper.errors import BumperError, ForgeError
 from bumper.github.forge import (
+    GITLINK,
     MOVED,
     REGULAR,
     BaseHead,
     BranchMoved,
     CommitAuthor,
     FileAtRef,
+    FileChange,
     Forge,
     PullInfo,
 )
-from bumper.model import Entry, Head, Result, Status
+from bumper.model import Entry, Head, PinBy, Result, Status
 from bumper.upstream import compare, compare_url
 
 MAX_ROUNDS = 8  # plan, look up, plan again...; a new PR needs up to five, a race a few more
@@ -95,7 +97,7 @@ def publish(
     if not active:
         return [results[i] for i in range(len(entries))]
 
-    wanted = sorted({entries[i].file for i in active})
+    wanted = sorted({path for i in active for path in entries[i].paths})
     try:
         if state is None:
             base = forge.base_head()
@@ -151,9 +153,8 @@ def publish(
             adopted = False
             if stranger is not None and run.adoptable(stranger):
                 pr, stranger, adopted = stranger, None, True
-            result = run.entry(
-                entry, branches[i], head, files[entry.file], pr, other, stranger, adopted
-            )
+            mine = {path: files[path] for path in entry.paths}
+            result = run.entry(entry, branches[i], head, mine, pr, other, stranger, adopted)
         except BumperError as exc:
             result = _failed(entry, str(exc), pr.number if pr else None)
         report(i, run.with_behind(result))
@@ -239,12 +240,14 @@ def _others(
 
 
 def changes_pin_line(patch: str, entry: Entry, value: str) -> bool:
-    """PURE: whether a unified diff ``patch`` of the entry's file removes the line that holds
-    its pin (the line with ``value``, and the variable's name where there is one)."""
+    """PURE: whether a unified diff ``patch`` of one of the entry's files removes the line
+    that holds its pin: the line with ``value`` and, where the row names one, its variable or
+    its ``match`` text. (A submodule's patch shows ``-Subproject commit <sha>``.)"""
+    anchor = {PinBy.VARIABLE: entry.variable, PinBy.MATCH: entry.match or ""}.get(entry.by, "")
     for line in patch.splitlines():
         if not line.startswith("-") or line.startswith("---"):
             continue
-        if value in line and (not entry.variable or entry.variable in line):
+        if value in line and anchor in line:
             return True
     return False
 
@@ -333,7 +336,7 @@ class _Pass:
         entry: Entry,
         branch: str,
         head: Head,
-        file: FileAtRef,
+        files: Mapping[str, FileAtRef],
         pr: PullInfo | None,
         elsewhere: PullInfo | None = None,
         foreign: PullInfo | None = None,
@@ -342,20 +345,21 @@ class _Pass:
         if branch == self.config.target.base:
             # The config refuses such a pr.branch; this holds whatever rendered it.
             return _failed(entry, f"PR branch {branch} would be the base branch: set pr.branch")
-        problem = file.problem
-        if problem is not None or file.text is None:
-            return _failed(entry, problem or f"{entry.file}: unreadable")
-        pin = pins.read_pin(file.text, entry.variable, filename=entry.file)
-        if pin.problem is not None:
-            return _failed(entry, f"{entry.file}:{pin.line}: {entry.variable} {pin.problem}")
+        texts: dict[str, str] = {}
+        for path in entry.paths:
+            file = files[path]
+            if file.problem is not None or file.text is None:
+                return _failed(entry, file.problem or f"{path}: unreadable")
+            texts[path] = file.text
+        pin = pinfiles.value(entry, texts)  # PinError: the entry fails with the reason
         facts = Facts(
             entry=entry,
             branch_name=branch,
             base=self.base.sha,
             base_branch=self.config.target.base,
-            pin=pin.value,
+            pin=pin,
             upstream=head.sha,
-            title=prtext.render_title(self.config.pr, entry, pin.value, head.sha),
+            title=prtext.render_title(self.config.pr, entry, pin, head.sha),
             labels=tuple(self.config.pr.labels),
             limits=self.limits,
             pr=pr,
@@ -366,6 +370,7 @@ class _Pass:
             carry=self.config.pr.carry_commits,
             adopted=adopted,
             rivals=None if self.others else (),
+            gitlinks=frozenset(p for p in entry.paths if files[p].mode == GITLINK),
         )
         if self.state is not None and branch in self.state.branches:
             facts = dataclasses.replace(
@@ -383,33 +388,35 @@ class _Pass:
             elif action.do is Do.LOOK_UP_CLOSED:
                 facts = dataclasses.replace(facts, closed_unmerged=self._closed_unmerged(facts))
             elif action.do is Do.LOOK_UP_CHANGE:
-                facts = self._with_change(facts, file.text)
+                facts = self._with_change(facts, texts)
             elif action.do is Do.LOOK_UP_MERGEABLE:
                 assert facts.pr is not None
                 facts = dataclasses.replace(facts, mergeable=self.forge.mergeable(facts.pr.number))
             elif action.do is Do.LOOK_UP_RIVALS:
                 facts = dataclasses.replace(facts, rivals=self._rivals(facts))
             else:
-                done = self._apply(action, facts, file.text, head)
+                done = self._apply(action, facts, texts, head)
                 if done is not None:
                     return done
                 # the branch appeared meanwhile (another pass): look again
                 facts = dataclasses.replace(facts, branch_known=False, branch=None)
         raise ForgeError(f"branch {branch} kept changing under this pass; try again")
 
-    def _with_change(self, facts: Facts, base_text: str) -> Facts:
-        """What the branch head changed, the file at its parent, and bumper's login: one
-        commit read, plus one file read when the head sits on an older base."""
+    def _with_change(self, facts: Facts, base_texts: Mapping[str, str]) -> Facts:
+        """What the branch head changed, the files at its parent, and bumper's login: one
+        commit read, plus one batched file read when the head sits on an older base."""
         assert facts.branch is not None
         head = facts.branch.head
-        parent, path = head.parents[0], facts.entry.file
-        text = base_text if parent == self.base.sha else None
-        if text is None:
-            text = self.forge.read_files(parent, [path])[path].text
+        parent, paths = head.parents[0], facts.entry.paths
+        texts: Mapping[str, str | None] = base_texts
+        if parent != self.base.sha:
+            read = self.forge.read_files(parent, list(paths))
+            texts = {path: read[path].text for path in paths}
         return dataclasses.replace(
             facts,
             change=self.forge.commit_change(head.sha),
-            parent_text=text,
+            parent_text=texts[facts.entry.file],
+            parent_texts=texts,
             account=self._account(),
         )
 
@@ -422,7 +429,7 @@ class _Pass:
                 self._patches[pr.number] = self.forge.pull_patches(pr.number)
             patches = self._patches[pr.number]
             if any(
-                path == facts.entry.file and changes_pin_line(patch, facts.entry, facts.pin)
+                path in facts.entry.paths and changes_pin_line(patch, facts.entry, facts.pin)
                 for path, patch in patches
             ):
                 found.append(pr)
@@ -439,7 +446,9 @@ class _Pass:
         return _unmerged_shas(facts.entry, [pr.body for pr in closed if not pr.merged])
 
     # -- doing it -------------------------------------------------------------------------
-    def _apply(self, action: Action, facts: Facts, text: str, head: Head) -> Result | None:
+    def _apply(
+        self, action: Action, facts: Facts, texts: Mapping[str, str], head: Head
+    ) -> Result | None:
         """The entry's Result; None when the branch turned out to exist and needs a look."""
         entry = facts.entry
         note = f"; moved to {head.moved_to}: update the matrix" if head.moved_to else ""
@@ -451,8 +460,8 @@ class _Pass:
             if self.dry_run and action.do not in (Do.NOTHING, Do.SKIP):
                 message = "dry run, nothing written: " + would(message)
                 if action.push:
-                    after = pins.rewrite_pin(text, entry.variable, facts.pin, facts.upstream)
-                    diff = pins.unified_diff(entry.file, text, after)
+                    after = pinfiles.rewrite(entry, texts, facts.pin, facts.upstream)
+                    diff = pinfiles.diff(entry, texts, after, self.modes)
             return Result(
                 entry,
                 _STATUS[action.do],
@@ -474,7 +483,7 @@ class _Pass:
                 return result(action.reason + self._tell(facts, action.pr, action.reason))
             return result(action.reason)
         if action.do is Do.CARRY:
-            return self._carry(facts, action, text, head, result)
+            return self._carry(facts, action, texts, head, result)
         if action.do is Do.CLOSE:
             return result(self._close(facts, action))
         if action.do is Do.EDIT:
@@ -485,7 +494,7 @@ class _Pass:
         # CREATE or UPDATE: make sure the branch holds the new pin, then the PR says so.
         commit = action.head
         if action.push:
-            commit = self._commit(facts, text)
+            commit = self._commit(facts, texts)
             if action.branch_exists:
                 try:
                     self.forge.move_branch(facts.branch_name, commit, expected=_planned_head(facts))
@@ -516,7 +525,7 @@ class _Pass:
         self,
         facts: Facts,
         action: Action,
-        text: str,
+        texts: Mapping[str, str],
         head: Head,
         result: Callable[[str], Result],
     ) -> Result:
@@ -536,9 +545,12 @@ class _Pass:
             skipped = result(f"PR #{pr.number} left alone: {why}")
             return dataclasses.replace(skipped, status=Status.SKIPPED)
         base_url, push_url = self.forge.git_urls()
-        new_text = pins.rewrite_pin(
-            text, entry.variable, facts.pin, facts.upstream, filename=entry.file
-        )
+        after = pinfiles.rewrite(entry, texts, facts.pin, facts.upstream)
+        changes = [
+            FileChange(path, after[path], self.modes.get(path, REGULAR))
+            for path in entry.paths
+            if after[path] != texts[path]
+        ]
         message = prtext.commit_message(
             self.config.pr, entry, facts.pin, facts.upstream, signoff=self._signoff_identity()
         )
@@ -558,8 +570,7 @@ class _Pass:
                 base=self.base.sha,
                 base_branch=self.config.target.base,
                 entry=entry,
-                new_text=new_text,
-                mode=self.modes.get(entry.file, REGULAR),
+                changes=changes,
                 message=message,
                 identity=(name, email.rstrip(">")),
             )
@@ -680,16 +691,20 @@ class _Pass:
         )
 
     # -- what gets written ----------------------------------------------------------------
-    def _commit(self, facts: Facts, text: str) -> str:
+    def _commit(self, facts: Facts, texts: Mapping[str, str]) -> str:
+        """One commit setting the pin in every file of the entry (a gitlink as a gitlink)."""
         entry = facts.entry
-        new_text = pins.rewrite_pin(
-            text, entry.variable, facts.pin, facts.upstream, filename=entry.file
-        )
+        after = pinfiles.rewrite(entry, texts, facts.pin, facts.upstream)
         message = prtext.commit_message(
             self.config.pr, entry, facts.pin, facts.upstream, signoff=self._signoff_identity()
         )
-        mode = self.modes.get(entry.file, REGULAR)  # an executable debian/rules stays one
-        return self.forge.make_commit(self.base, entry.file, new_text, message, mode)
+        changes = [
+            # each file keeps its mode: an executable debian/rules stays one
+            FileChange(path, after[path], self.modes.get(path, REGULAR))
+            for path in entry.paths
+            if after[path] != texts[path]
+        ]
+        return self.forge.commit_files(self.base, changes, message)
 
     def _signoff_identity(self) -> str | None:
         if not self.config.pr.signoff:

@@ -333,3 +333,25 @@ def test_the_token_never_reaches_gits_argv_or_its_messages(
     failed = one(world.run())
     assert failed.status is Status.FAILED and "git fetch" in failed.message, failed.message
     assert world.sb.token not in failed.message
+
+
+def test_a_persons_commit_on_a_two_file_pin_is_carried(world: World) -> None:
+    both = Entry(
+        repository="up/lib",
+        variable="LIB_VERSION",
+        branch="main",
+        file="Makefile",
+        files=("Makefile", "lib.mk"),
+    )
+    world.store.commit_files(
+        TARGET, "main", {"lib.mk": f"LIB_VERSION ?= {world.old['up/lib']}\n"}, "lib.mk"
+    )
+    world.upstream_commit()
+    first = one(world.run((both,)))
+    _person_push(world, {"NOTES": "x\n"}, "A note")
+    later = world.upstream_commit(title="Later")
+    result = one(world.run((both,)))
+    assert result.status is Status.BUMPED and result.pr == first.pr, result.message
+    assert world.base_file("lib.mk", rev="update/LIB_VERSION") == f"LIB_VERSION ?= {later}\n"
+    assert f"LIB_VERSION?={later}\n" in world.base_file(rev="update/LIB_VERSION")
+    assert world.base_file("NOTES", rev="update/LIB_VERSION") == "x\n"
