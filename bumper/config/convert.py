@@ -204,6 +204,35 @@ def labels(value: Any, context: Context) -> tuple[str, ...]:
     return tuple(names)
 
 
+def choice(*options: str) -> Converter[Any]:
+    """One of ``options``, spelt exactly (typed as the field's Literal)."""
+
+    def read(value: Any, context: Context) -> Any:
+        text = _string(value, " or ".join(options))
+        if text not in options:
+            raise Invalid(f"expected one of {', '.join(options)}, got {text!r}")
+        return text
+
+    return read
+
+
+def identities(value: Any, context: Context) -> tuple[str, ...]:
+    """Names, emails or logins of commit authors (pr.adopt_authors)."""
+    if isinstance(value, str):
+        raise Invalid(
+            f'expected a list of names, emails or logins, got a string; write ["{value}"]'
+        )
+    if not isinstance(value, list):
+        raise Invalid(expected("a list of names, emails or logins", value))
+    found = []
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or not item.strip():
+            got = "an empty string" if isinstance(item, str) else kind(item)
+            raise Invalid(f"[{index}]: expected a name, an email or a login, got {got}")
+        found.append(item.strip())
+    return tuple(found)
+
+
 def cron(value: Any, context: Context) -> str:
     text = _string(value, 'a cron string like "0 3 * * *"')
     _complain(schedule.check_cron(text))

@@ -87,6 +87,8 @@ def _type(hint: Any) -> dict[str, Any]:
         return {"anyOf": [_type(arg) for arg in args]}
     if hint is type(None):
         return {"type": "null"}
+    if origin is typing.Literal:
+        return {"enum": list(args)}
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
         return {"type": "array", "items": _type(args[0])}
     if dataclasses.is_dataclass(hint):  # a list's items, e.g. audit.ignore's rules

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from bumper import logs
 from bumper.config import convert as c
@@ -113,6 +114,16 @@ class PrSettings:
     # checks are green when there is nothing for GitHub to wait for); "always": also when
     # the PR carries commits people pushed to it. A matrix row's `automerge` wins.
     automerge: bool | str = setting(_AUTOMERGE_OFF, c.automerge)
+    # "conflicted": a moved base rebuilds an open PR only once it no longer merges cleanly;
+    # "behind": whenever the base moved (every rebuild re-runs the PR's CI).
+    rebase: Literal["conflicted", "behind"] = setting(
+        "conflicted", c.choice("conflicted", "behind")
+    )
+    # Replay the commits people pushed onto bumper's branch when upstream moves.
+    carry_commits: bool = setting(True, c.boolean)
+    # Commit authors (names, emails, logins) whose open PRs from the pin's branch bumper
+    # takes over as its own: an earlier bump bot's.
+    adopt_authors: tuple[str, ...] = setting((), c.identities)
 
 
 @dataclass(frozen=True, slots=True)

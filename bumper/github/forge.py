@@ -41,6 +41,9 @@ class PullInfo:
     # its head's statusCheckRollup state ("" for none), where the listing read it; None:
     # unread (REST lists no checks; not compared, so both listings give equal PullInfos)
     head_checks: str | None = field(default=None, compare=False)
+    # MERGEABLE, CONFLICTING or UNKNOWN (GitHub still computing it); "" when not read (the
+    # REST listing has no such field)
+    mergeable: str = ""
 
 
 class AutoMerge(enum.StrEnum):
@@ -130,6 +133,16 @@ class CommitChange:
 
 
 @dataclass(frozen=True, slots=True)
+class CommitAuthor:
+    """Who wrote one commit of a PR: git's name and email, and the login GitHub links."""
+
+    sha: str
+    name: str
+    email: str
+    login: str  # "" when GitHub links no account
+
+
+@dataclass(frozen=True, slots=True)
 class BranchInfo:
     """A branch where bumper pushes: its name and head commit."""
 
@@ -177,6 +190,18 @@ class Forge(Protocol):
         """The login bumper writes as (the token's user, or the App's ``slug[bot]``)."""
         ...
 
+    def mergeable(self, number: int) -> str:
+        """Whether PR ``number`` merges cleanly: MERGEABLE, CONFLICTING or UNKNOWN."""
+        ...
+
+    def pull_commits(self, number: int) -> list[CommitAuthor]:
+        """The commits of PR ``number`` with their authors, oldest first."""
+        ...
+
+    def pull_patches(self, number: int) -> list[tuple[str, str]]:
+        """(path, patch) of each file PR ``number`` changes ("" where GitHub shows none)."""
+        ...
+
     def user_identity(self) -> str:
         """``Name <email>`` of the authenticated account, for Signed-off-by."""
         ...
@@ -221,6 +246,20 @@ class Forge(Protocol):
 
     def close_pull(self, number: int, *, body: str | None = None) -> None:
         """Close the PR (setting ``body`` in the same edit when given)."""
+        ...
+
+    def git_urls(self) -> tuple[str, str]:
+        """The git smart-HTTP URLs of the target and of the repository bumper's branches
+        live in (the same unless ``target.push_to``)."""
+        ...
+
+    def git_token(self) -> str | None:
+        """The token git pushes with: the one this forge writes with (an App's installation
+        token, renewed as needed); None without one."""
+        ...
+
+    def has_comment(self, number: int, mark: str) -> bool:
+        """Whether a comment on the PR holds the line ``mark``."""
         ...
 
     def comment_once(self, number: int, text: str, mark: str) -> None:

@@ -23,7 +23,7 @@ GRAPHQL_BATCH = 100  # aliased look-ups per query; GitHub's node limit leaves ro
 BLOB = "... on Blob { text isBinary byteSize }"
 LABELS_LOOKED_AT = 100  # GitHub's page limit; a PR with more falls back to the REST listing
 PULL_FIELDS = (
-    "number url title body headRefName headRefOid baseRefName state merged"
+    "number url title body headRefName headRefOid baseRefName state merged mergeable"
     " headRepositoryOwner { login } headRepository { nameWithOwner } author { __typename login }"
     f" labels(first: {LABELS_LOOKED_AT}) {{ totalCount nodes {{ name }} }}"
     " id autoMergeRequest { enabledAt }"
@@ -249,6 +249,7 @@ def pull_from_node(node: Any) -> PullInfo:
             node_id=str(node.get("id") or ""),
             auto_merge=node.get("autoMergeRequest") is not None,
             head_checks=_head_checks(node.get("commits"), head_sha),
+            mergeable=str(node.get("mergeable") or ""),
         )
     except (KeyError, TypeError, AttributeError):
         raise ValueError("not a pull request") from None

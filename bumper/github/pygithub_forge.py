@@ -41,6 +41,7 @@ from bumper.github.forge import (
     BaseHead,
     BranchInfo,
     BranchMoved,
+    CommitAuthor,
     CommitChange,
     CommitInfo,
     FileAtRef,
@@ -117,7 +118,9 @@ class GitHubForge:
         counter: RequestCounter | None = None,
         attempts: int = 3,
         page_size: int = 100,
+        git_url: str = "https://github.com",
     ) -> None:
+        self._git_url = git_url.rstrip("/")
         self._gh = gh
         self._page_size = page_size
         self._requester = gh.requester
@@ -146,6 +149,7 @@ class GitHubForge:
             push_to=config.target.push_to,
             counter=counter,
             attempts=1 + config.github.retries,
+            git_url=config.github.git_url,
         )
 
     # -- housekeeping ---------------------------------------------------------------------
@@ -368,6 +372,35 @@ class GitHubForge:
             self._user = data
         return self._user
 
+    def mergeable(self, number: int) -> str:
+        what = f"read PR #{number}"
+        found = _pull_info(what, self._call(what, "GET", f"/repos/{self.target}/pulls/{number}"))
+        return found.mergeable or "UNKNOWN"
+
+    def pull_commits(self, number: int) -> list[CommitAuthor]:
+        what = f"list the commits of PR #{number}"
+        items = self._list(what, f"/repos/{self.target}/pulls/{number}/commits", {}, 250)
+        try:
+            return [
+                CommitAuthor(
+                    _sha(item["sha"]),
+                    str(item["commit"]["author"]["name"] or ""),
+                    str(item["commit"]["author"]["email"] or ""),
+                    _login(item.get("author")),
+                )
+                for item in items
+            ]
+        except (KeyError, TypeError, ValueError):
+            raise ForgeError(f"{what}: unexpected answer") from None
+
+    def pull_patches(self, number: int) -> list[tuple[str, str]]:
+        what = f"list the files of PR #{number}"
+        items = self._list(what, f"/repos/{self.target}/pulls/{number}/files", {}, 3000)
+        try:
+            return [(str(item["filename"]), str(item.get("patch") or "")) for item in items]
+        except (KeyError, TypeError):
+            raise ForgeError(f"{what}: unexpected answer") from None
+
     def user_identity(self) -> str:
         data = self._account()
         login = str(data["login"])
@@ -498,6 +531,19 @@ class GitHubForge:
         )
         if closed.state != "closed":
             raise ForgeError(f"{what}: it is still {closed.state}")
+
+    def git_urls(self) -> tuple[str, str]:
+        return f"{self._git_url}/{self.target}.git", f"{self._git_url}/{self.push_repo}.git"
+
+    def git_token(self) -> str | None:
+        auth = self._requester.auth
+        with as_forge_error("read the token to push with"):
+            token = getattr(auth, "token", None) if auth is not None else None
+        return token if isinstance(token, str) and token else None
+
+    def has_comment(self, number: int, mark: str) -> bool:
+        what = f"read the comments of PR #{number}"
+        return self._commented(what, f"/repos/{self.target}/issues/{number}/comments", mark)
 
     def comment_once(self, number: int, text: str, mark: str) -> None:
         what = f"comment on PR #{number}"
@@ -661,6 +707,7 @@ def _pull_info(what: str, data: Any) -> PullInfo:
             head_repo=str((head.get("repo") or {}).get("full_name") or ""),
             node_id=str(data.get("node_id") or ""),
             auto_merge=data.get("auto_merge") is not None,
+            mergeable=_MERGEABLE.get(data["mergeable"], "") if "mergeable" in data else "",
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         raise ForgeError(f"{what}: unexpected answer (not a pull request)") from None
@@ -677,6 +724,10 @@ def _issue_info(what: str, data: Any) -> IssueInfo:
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         raise ForgeError(f"{what}: unexpected answer (not an issue)") from None
+
+
+# REST's mergeable as GraphQL's MergeableState: null while GitHub is still computing it
+_MERGEABLE = {True: "MERGEABLE", False: "CONFLICTING", None: "UNKNOWN"}
 
 
 def _next_link(header: str) -> str | None:

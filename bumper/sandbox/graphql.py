@@ -36,6 +36,7 @@ from bumper.sandbox.gql_parse import (
     parse,
 )
 from bumper.sandbox.http import Request, Response, error, json_response
+from bumper.sandbox.pull_views import mergeable as pull_mergeable
 from bumper.sandbox.pull_views import read_views
 from bumper.sandbox.pulls import Label as LabelData
 from bumper.sandbox.pulls import tracker
@@ -903,6 +904,11 @@ class PullRequest(Node):
 
     def f_maintainerCanModify(self, args: dict[str, Any], where: Field, path: list[Any]) -> bool:
         return self.pull.maintainer_can_modify
+
+    def f_mergeable(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        # MergeableState; closed and merged pull requests are UNKNOWN, as on GitHub
+        clean = pull_mergeable(self.ctx.store, self.view)
+        return "UNKNOWN" if clean is None else "MERGEABLE" if clean else "CONFLICTING"
 
     def f_createdAt(self, args: dict[str, Any], where: Field, path: list[Any]) -> str | None:
         return iso(self.pull.created_at)

@@ -13,6 +13,7 @@ from typing import Any
 from bumper.sandbox import automerge, shapes
 from bumper.sandbox import gitdata as g
 from bumper.sandbox.http import Response, json_response
+from bumper.sandbox.pull_views import mergeable as pull_mergeable
 from bumper.sandbox.pull_views import read_views
 from bumper.sandbox.pulls import Board, Pull
 from bumper.sandbox.rest_git import network_repo
@@ -49,7 +50,7 @@ def _detail(call: Call, board: Board, view: PullView) -> PullDetail:
     mergeable: bool | None = None
     state = "unknown"
     if pull.merged_at is None:
-        mergeable = merge_base is not None and g.merge_tree(store, full, base, head) is not None
+        mergeable = bool(pull_mergeable(store, view))
         state = (
             "dirty"
             if not mergeable
