@@ -3,7 +3,8 @@
 ruamel's round-trip loader costs ~0.4 ms per matrix row in pure Python: 0.4 s of a 1,000-pin
 pass that otherwise spends a fraction of that. Configs are nearly always block mappings and
 lists of ``key: value`` with plain or simply quoted scalars; this reads exactly that subset into
-the same CommentedMap/CommentedSeq nodes, with the same positions (``lc``), and returns None for
+nodes that answer like ruamel's BlockMap/BlockSeq (values and ``lc`` positions, without
+importing ruamel at all), and returns None for
 anything else (flow collections, anchors, tags, block or multi-line scalars, escapes, duplicate
 keys, tabs, numbers other than plain integers, dates, ...), which ruamel then reads, errors
 included. Whatever this accepts, ruamel reads the same: tests/config/test_block_yaml.py checks
@@ -14,9 +15,6 @@ from __future__ import annotations
 
 import re
 from typing import Any
-
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.scalarint import ScalarInt
 
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*):(?: +|$)")
 # A plain scalar this reader resolves itself: no indicator first, no ": " or " #" inside
@@ -32,6 +30,44 @@ _BOOL["FALSE"] = False
 _AMBIGUOUS = re.compile(r"(?i:y|n|yes|no|on|off|\.inf|\.nan)\Z|\.[0-9]")
 # Characters YAML refuses or counts as line breaks (NEL, U+2028/9), a BOM: left to ruamel.
 _ODD = re.compile("[^\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+
+
+class Positions:
+    """Where a node's keys or items and their values start (0-based), as ruamel's ``lc``."""
+
+    __slots__ = ("col", "data", "line")
+
+    def __init__(self) -> None:
+        self.line = self.col = 0
+        self.data: dict[Any, list[int]] = {}
+
+    def add_kv_line_col(self, key: Any, data: list[int]) -> None:
+        self.data[key] = data
+
+    def key(self, key: Any) -> tuple[int, int]:
+        return self.data[key][0], self.data[key][1]
+
+    def value(self, key: Any) -> tuple[int, int]:
+        return self.data[key][2], self.data[key][3]
+
+    def item(self, index: int) -> tuple[int, int]:
+        return self.data[index][0], self.data[index][1]
+
+
+class BlockMap(dict[str, Any]):
+    """A mapping read by this module, with ruamel's ``lc``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lc = Positions()
+
+
+class BlockSeq(list[Any]):
+    """A list read by this module, with ruamel's ``lc``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lc = Positions()
 
 
 class _Unsupported(Exception):
@@ -65,7 +101,7 @@ def parse_block_yaml(text: str) -> Any:
         node = reader.node(0, lines[0].col)
     except _Unsupported:
         return None
-    return node if reader.i == len(lines) and isinstance(node, CommentedMap) else None
+    return node if reader.i == len(lines) and isinstance(node, BlockMap) else None
 
 
 class _Reader:
@@ -81,8 +117,8 @@ class _Reader:
             return self.sequence(col)
         return self.mapping(col, first_col)
 
-    def sequence(self, col: int) -> CommentedSeq:
-        seq = CommentedSeq()
+    def sequence(self, col: int) -> BlockSeq:
+        seq = BlockSeq()
         first = self.lines[self.i]
         seq.lc.line, seq.lc.col = first.number, col
         while self.i < len(self.lines):
@@ -113,8 +149,8 @@ class _Reader:
         self._check_dedent(col)
         return seq
 
-    def mapping(self, col: int, first_col: int) -> CommentedMap:
-        node = CommentedMap()
+    def mapping(self, col: int, first_col: int) -> BlockMap:
+        node = BlockMap()
         first = self.lines[self.i]
         node.lc.line, node.lc.col = first.number, first_col
         while self.i < len(self.lines):
@@ -163,8 +199,7 @@ def _scalar(text: str) -> Any:
     body, _, _ = text.partition(" #")
     body = body.rstrip(" ")
     if _INT.fullmatch(body):
-        # ruamel keeps a lone zero's width (a leading-zero integer in YAML 1.2)
-        return ScalarInt(0, width=1) if body in ("0", "-0") else int(body)
+        return int(body)
     if body in _NULL:
         return None
     if body in _BOOL:

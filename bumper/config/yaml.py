@@ -7,14 +7,13 @@ at its line, worded for someone editing the file.
 from __future__ import annotations
 
 import re
-from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.reader import ReaderError
+from typing import TYPE_CHECKING, Any
 
 from bumper.config.block_yaml import parse_block_yaml
 from bumper.config.problems import Report
+
+if TYPE_CHECKING:
+    from ruamel.yaml.error import MarkedYAMLError
 
 MAX_FLOW_DEPTH = 100
 _BRACKET_RE = re.compile(r"[\[\]{}]")
@@ -30,6 +29,11 @@ def parse_yaml(text: str, report: Report) -> tuple[bool, Any]:
     plain = parse_block_yaml(text)  # most configs: ~20x faster than ruamel, same nodes
     if plain is not None:
         return True, plain
+    # imported here: the block reader above reads most configs without ruamel at all
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
+
     yaml = YAML(typ="rt")
     try:
         return True, yaml.load(text)

@@ -24,11 +24,8 @@ import base64
 import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlsplit
-
-import requests
-from github import Github, GithubException
 
 from bumper import pins
 from bumper.config.settings import Config, Secret
@@ -55,8 +52,12 @@ from bumper.github.graphql import (
     update_refs_input,
 )
 from bumper.github.http import RequestCounter
-from bumper.github.pygithub_client import app_login, as_forge_error, close_client, connect
 from bumper.model import is_sha
+
+# PyGithub and requests (~0.1 s of imports) are loaded when the forge first talks to GitHub:
+# a pass where nothing moved never does.
+if TYPE_CHECKING:
+    from github import Github, GithubException
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +65,10 @@ CLOSED_PULLS_LOOKED_AT = 100  # the newest closed PRs of a branch that rule 6 co
 T = TypeVar("T")
 
 
-_BROKEN_ANSWER = (
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
+def _broken_answer() -> tuple[type[Exception], ...]:
+    import requests
+
+    return (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
 
 
 def _again_if_broken(call: Callable[[], T], attempts: int) -> T:
@@ -79,10 +80,11 @@ def _again_if_broken(call: Callable[[], T], attempts: int) -> T:
     PR created by the broken attempt answers 422 "already exists" the second time, which the
     caller adopts.
     """
+    broken = _broken_answer()
     for _ in range(attempts - 1):
         try:
             return call()
-        except _BROKEN_ANSWER as exc:
+        except broken as exc:
             log.info("answer broke off (%s); asking again", type(exc).__name__)
     return call()
 
@@ -102,7 +104,7 @@ class GitHubForge:
 
     def __init__(
         self,
-        gh: Github,
+        gh: Github | Callable[[], Github],
         *,
         target: str,
         base: str,
@@ -111,9 +113,10 @@ class GitHubForge:
         attempts: int = 3,
         page_size: int = 100,
     ) -> None:
-        self._gh = gh
+        # a callable: connect when the first call needs it (see from_config)
+        self._client: Github | None = None if callable(gh) else gh
+        self._connect = gh if callable(gh) else None
         self._page_size = page_size
-        self._requester = gh.requester
         self._attempts = max(1, attempts)
         self.target = target
         self.base = base
@@ -121,7 +124,7 @@ class GitHubForge:
         self.push_repo = f"{push_to}/{name}" if push_to else target
         self._head_owner = push_to or owner
         self._fork = push_to is not None and push_to.lower() != owner.lower()
-        self._counter = counter or RequestCounter()
+        self._counter = counter if counter is not None else RequestCounter()
         self._user: dict[str, Any] | None = None
         self._repo_node_id: str | None = None  # for updateRefs, read once when first needed
 
@@ -131,9 +134,19 @@ class GitHubForge:
         target = config.target.repository
         if not target:
             raise ForgeError("target.repository is not set: bumper needs a repository to open PRs")
-        gh, counter = connect(config, token, target)
+        github = config.github
+        counter = RequestCounter()
+
+        def connect() -> Github:
+            from bumper.github import pygithub_client
+
+            return pygithub_client.connect(config, token, target, counter)[0]
+
+        # A GitHub App's first token is fetched now, so a wrong key fails the pass at once;
+        # with a token nothing can fail before the first call, so PyGithub waits for it.
+        app = github.app_id is not None and bool(github.app_private_key)
         return cls(
-            gh,
+            connect() if app else connect,
             target=target,
             base=config.target.base,
             push_to=config.target.push_to,
@@ -149,8 +162,22 @@ class GitHubForge:
     def request_counts(self) -> dict[str, int]:
         return self._counter.as_dict()
 
+    @property
+    def _gh(self) -> Github:
+        if self._client is None:
+            assert self._connect is not None
+            self._client = self._connect()
+        return self._client
+
+    @property
+    def _requester(self) -> Any:
+        return self._gh.requester
+
     def close(self) -> None:
-        close_client(self._gh)
+        if self._client is not None:
+            from bumper.github.pygithub_client import close_client
+
+            close_client(self._client)
 
     def __enter__(self) -> GitHubForge:
         return self
@@ -188,6 +215,10 @@ class GitHubForge:
     ) -> tuple[dict[str, Any], Any]:
         def call() -> tuple[dict[str, Any], Any]:
             return self._requester.requestJsonAndCheck(verb, url, parameters=params, input=input)
+
+        from github import GithubException
+
+        from bumper.github.pygithub_client import as_forge_error
 
         with as_forge_error(what):
             try:
@@ -246,6 +277,8 @@ class GitHubForge:
     def _graphql_files(self, commit: str, paths: Sequence[str]) -> dict[str, FileAtRef]:
         owner, name = self.target.split("/", 1)
         query = files_query(owner, name, commit, paths)
+        from bumper.github.pygithub_client import as_forge_error
+
         with as_forge_error("GraphQL"):
             _, data = _again_if_broken(
                 lambda: self._requester.graphql_query(query, {}), self._attempts
@@ -346,6 +379,8 @@ class GitHubForge:
             raise ForgeError(f"{what}: unexpected answer") from None
 
     def account(self) -> str:
+        from bumper.github.pygithub_client import app_login
+
         bot = app_login(self._gh)
         if bot is not None:
             return bot

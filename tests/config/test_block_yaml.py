@@ -43,7 +43,8 @@ def _shape(node: Any) -> Any:
             node.lc.col,
             [(node.lc.item(i), _shape(v)) for i, v in enumerate(node)],
         )
-    return (type(node).__name__, node)
+    # ruamel keeps a lone 0 as ScalarInt (an int subclass, for its width); the loader reads ints
+    return ("int" if type(node).__name__ == "ScalarInt" else type(node).__name__, node)
 
 
 def _same_as_ruamel(text: str) -> bool:
