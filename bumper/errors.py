@@ -16,7 +16,8 @@ class ConfigError(BumperError):
 
 
 class PinError(BumperError):
-    """A Makefile pin cannot be read or rewritten safely; the message says why."""
+    """A pin (in a Makefile or any file a row names) cannot be read or rewritten safely; the
+    message says why."""
 
 
 class UpstreamError(BumperError):

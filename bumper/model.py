@@ -58,20 +58,36 @@ class Repository:
         return f"{self.web_url(web_base)}/compare/{old}...{new}"
 
 
+class PinBy(enum.StrEnum):
+    """How a row selects its pin's value in the file (the matrix keys it gives)."""
+
+    VARIABLE = "variable"  # `variable`: a make, shell, Dockerfile or CMake variable
+    MATCH = "match"  # `match`: the literal text just before the sha on its line
+    WHOLE = "whole"  # neither: the file holds only the sha, or the path is a submodule
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One row of the bump matrix."""
 
     repository: str  # "owner/name" on the configured GitHub host, or an https URL
-    variable: str
+    variable: str  # the pin's name: the row's `variable`, or its `name` when it has none
     branch: str
-    file: str  # path relative to the target repository's root
+    file: str  # path relative to the target repository's root; the first of `files`
     hold: str | None = None  # reason; a held entry is reported, never bumped
     source: Location | None = None
+    files: tuple[str, ...] = ()  # every file holding the pin (empty: just `file`)
+    match: str | None = None  # with PinBy.MATCH: the text just before the sha
+    by: PinBy = PinBy.VARIABLE
 
     @property
     def name(self) -> str:
         return f"{self.variable} ({self.file})"
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """Every file the pin lives in, `file` first: the one PR changes all of them."""
+        return self.files or (self.file,)
 
     @property
     def key(self) -> tuple[str, str]:

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import PurePosixPath
 
-from bumper import pins
+from bumper import pinfiles, pins
 from bumper.audit.files import Extract, clean_path
 from bumper.audit.findings import CATEGORIES, Finding
 from bumper.audit.lookups import GUESSED_BRANCHES, Lookups
@@ -50,6 +50,7 @@ def categorize(
     texts.update(entry_texts or {})
     findings: list[Finding] = []
     covered: dict[tuple[str, str], Entry] = {}
+    located: set[tuple[str, int]] = set()  # (file, line) of each pin a row outside Makefiles bumps
     seen: dict[tuple[str, str], Entry] = {}
     makefile_pins = {path: makefile_pins_of(text) for path, text in extract.makefiles.items()}
     by_variable: dict[str, list[tuple[str, pins.Pin]]] = {}
@@ -68,7 +69,11 @@ def categorize(
             findings.append(_broken(entry, config_file, message, "remove one of the two entries"))
             continue
         seen[(file, entry.variable)] = entry
+        paths = [clean_path(p) for p in entry.paths]
         text = texts.get(file)
+        if (text is not None and not pinfiles.is_makefile_row(entry, file, text)) or len(paths) > 1:
+            findings.append(_located(entry, paths, texts, config_file, located, hosts, lookups))
+            continue
         if text is None:
             close = difflib.get_close_matches(file, sorted(extract.makefiles), n=1, cutoff=0.9)
             message = f"matrix entry {entry.variable}: file {file} does not exist in the checkout"
@@ -91,7 +96,9 @@ def categorize(
             continue
         covered[(file, entry.variable)] = entry
         sibling = sibling_repository(text, entry.variable)
-        findings.append(_entry_finding(entry, file, pin, sibling, hosts, lookups))
+        findings.append(
+            _entry_finding(entry, file, pin.line, pin.value, "makefile", sibling, hosts, lookups)
+        )
 
     for path, found in sorted(makefile_pins.items()):
         loose = [pin for pin in found if (path, pin.variable) not in covered]
@@ -104,6 +111,8 @@ def categorize(
     makefile_paths = sorted(extract.makefiles)
     for path, hits in sorted(extract.hits.items()):
         for hit in hits:
+            if (path, hit.line) in located:
+                continue  # a row bumps this one: its finding is the row's, tracked
             findings.append(
                 _hidden(path, hit, hosts, makefile_paths, by_variable, covered, lookups)
             )
@@ -144,20 +153,54 @@ def _short(sha: str | None) -> str:
     return sha[:12] if sha else ""
 
 
+def _located(
+    entry: Entry,
+    paths: Sequence[str],
+    texts: Mapping[str, str],
+    config_file: str,
+    located: set[tuple[str, int]],
+    hosts: Sequence[str],
+    lookups: Lookups,
+) -> Finding:
+    """The finding of a row whose pin bumper.pinfiles reads (a shell script, a Dockerfile, a
+    `match:`, a sha-only file, a submodule, several files): tracked at its first location,
+    and every location it reads is the row's, not a hidden pin."""
+    missing = [path for path in paths if texts.get(path) is None]
+    if missing:
+        message = f"matrix entry {entry.variable}: file {missing[0]} does not exist in the checkout"
+        return _broken(entry, config_file, message, "fix `file:`/`files:` or remove the entry")
+    clean = replace(entry, file=paths[0], files=tuple(paths) if len(paths) > 1 else ())
+    try:
+        spots = pinfiles.read(clean, {path: texts[path] for path in paths})
+    except PinError as exc:
+        fix = "fix `variable:` or `match:` so it names the pin's text, or remove the entry"
+        return _broken(entry, config_file, f"matrix entry {entry.variable}: {exc}", fix)
+    located.update((spot.file, spot.line) for spot in spots)
+    first = spots[0]
+    kind = pinfiles.kind_of(first.file, texts[first.file]) or entry.by.value
+    finding = _entry_finding(entry, first.file, first.line, first.value, kind, None, hosts, lookups)
+    if len(spots) > 1:
+        where = ", ".join(str(spot) for spot in spots)
+        finding = replace(finding, message=f"{finding.message}; at {where}")
+    return finding
+
+
 def _entry_finding(
     entry: Entry,
     file: str,
-    pin: pins.Pin,
+    line: int,
+    value: str,
+    kind: str,
     sibling: str | None,
     hosts: Sequence[str],
     lookups: Lookups,
 ) -> Finding:
     base = Finding(
         file,
-        pin.line,
-        "makefile",
+        line,
+        kind,
         entry.variable,
-        pin.value,
+        value,
         entry.repository,
         "tracked",
         "",
@@ -197,17 +240,17 @@ def _entry_finding(
                 ),
                 suggestion=f"set `repository: {answer.moved_to}` in the entry",
             )
-        if answer.sha == pin.value:
+        if answer.sha == value:
             return replace(
                 base,
                 head=answer.sha,
                 behind=0,
-                age_days=_age_days(lookups, entry.repository, pin.value),
+                age_days=_age_days(lookups, entry.repository, value),
                 message=f"tracked on {entry.branch}; up to date{note}",
             )
-        behind = lookups.behind.get((entry.repository, pin.value))
+        behind = lookups.behind.get((entry.repository, value))
         lag = f"{behind} commit{'s' * (behind != 1)} behind" if behind is not None else "behind"
-        age = _age_days(lookups, entry.repository, pin.value)
+        age = _age_days(lookups, entry.repository, value)
         old = f", pinned commit {age} day{'s' * (age != 1)} old" if age is not None else ""
         return replace(
             base,

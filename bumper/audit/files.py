@@ -108,6 +108,7 @@ def collect(root: Path, *, managed: bool = False, extra: Iterable[str] = ()) -> 
     existing = set(paths)
     wanted = {p for p in extra if p in existing or (root / p).is_file()}
     paths += sorted(wanted - existing)
+    wanted |= set(extra) & set(gitlinks)  # a row's submodule: its gitlink is the pin
     texts = {path: read_text(root, path) for path, _ in candidates(paths, wanted)}
     if managed and gitlinks:
         texts[".gitmodules"] = read_text(root, ".gitmodules")
@@ -161,6 +162,9 @@ def extract_texts(
         found = scanners.scan(path, text, kind, managed=managed)
         if found:
             hits[path] = tuple(found)
+    for path, sha in gitlinks.items():
+        if path in wanted:  # a matrix row's submodule: its gitlink reads as the pinned commit
+            extra[path] = sha
     if managed and gitlinks:
         modules = texts.get(".gitmodules") or ""
         where = ".gitmodules"

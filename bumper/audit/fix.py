@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from bumper import pinfiles
 from bumper.audit.findings import Finding
+from bumper.bump.checkout import read_pin_file
 from bumper.config.load import MAX_CONFIG_BYTES, load_config, parse_config, read_text_file
 from bumper.config.settings import Config
-from bumper.errors import BumperError, ConfigError, FileError, FixError
+from bumper.errors import BumperError, ConfigError, FileError, FixError, PinError
 from bumper.files import read_regular, write_atomically
-from bumper.model import Entry
+from bumper.model import Entry, PinBy, is_sha
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,11 +26,18 @@ class FixResult:
     skipped: tuple[tuple[Finding, str], ...]
 
 
-def fixable(findings: Iterable[Finding]) -> tuple[list[Suggestion], list[tuple[Finding, str]]]:
-    """Entries to add for untracked Makefile pins; the others with the reason they are left."""
+def fixable(
+    findings: Iterable[Finding], texts: Mapping[str, str] | None = None
+) -> tuple[list[Suggestion], list[tuple[Finding, str]]]:
+    """Entries to add for untracked Makefile pins and, given the files' ``texts``, for
+    hidden pins where they are; the others with the reason they are left."""
     add: list[Suggestion] = []
     skipped: list[tuple[Finding, str]] = []
+    hidden: list[Finding] = []
     for finding in findings:
+        if finding.category == "hidden" and finding.managed_by is None:
+            hidden.append(finding)
+            continue
         if finding.category != "untracked" or finding.variable is None:
             continue
         if not finding.repository:
@@ -37,7 +47,101 @@ def fixable(findings: Iterable[Finding]) -> tuple[list[Suggestion], list[tuple[F
             finding.repository, finding.variable, finding.branch or "master", finding.file
         )
         add.append((finding, entry))
+    if hidden and texts is not None:
+        rows, left = hidden_rows(hidden, texts, {e.variable for _, e in add})
+        add += rows
+        skipped += left
     return add, skipped
+
+
+def hidden_rows(
+    findings: Sequence[Finding], texts: Mapping[str, str], taken: Iterable[str] = ()
+) -> tuple[list[Suggestion], list[tuple[Finding, str]]]:
+    """PURE: a ready row for each hidden pin, bumped where it lives: its `variable` when the
+    file's reader knows it, else `match:` (the text just before the sha on its line) and
+    `name:`; one pin (same sha, same upstream, same text before it) in several files is one
+    row with `files:`. Each row is proven by reading the pin back through bumper.pinfiles."""
+    names = set(taken)
+    groups: dict[tuple[str, str, str, str], list[tuple[Finding, Entry]]] = {}
+    left: list[tuple[Finding, str]] = []
+    for finding in findings:
+        why, entry = _row_for(finding, texts)
+        if entry is None:
+            left.append((finding, why))
+            continue
+        key = (entry.repository, finding.value or "", entry.match or "", entry.variable)
+        if entry.by is PinBy.VARIABLE:
+            key = (*key[:3], f"{entry.variable}\0{entry.file}")  # a variable is per file
+        group = groups.setdefault(key, [])
+        if all(e.file != entry.file for _, e in group):
+            group.append((finding, entry))
+    rows: list[Suggestion] = []
+    for group in groups.values():
+        first_finding, first = group[0]
+        files = tuple(e.file for _, e in group)
+        entry = replace(first, files=files if len(files) > 1 else ())
+        if entry.by is not PinBy.VARIABLE:
+            entry = replace(entry, variable=_unique(entry.variable, names))
+        names.add(entry.variable)
+        rows.append((first_finding, entry))
+    return rows, left
+
+
+def _row_for(finding: Finding, texts: Mapping[str, str]) -> tuple[str, Entry | None]:
+    if not finding.repository:
+        return "repository unknown; add the entry by hand", None
+    value, text = finding.value or "", texts.get(finding.file)
+    if not is_sha(value):
+        return "not a full sha; write the full 40-hex sha first", None
+    if text is None:
+        return f"{finding.file} could not be read to write the row", None
+    branch = finding.branch or "master"
+    candidates = []
+    if finding.variable:
+        candidates.append(Entry(finding.repository, finding.variable, branch, finding.file))
+    match = _text_before(text, finding.line, value)
+    if match:
+        name = _name(finding.repository)
+        candidates.append(
+            Entry(finding.repository, name, branch, finding.file, match=match, by=PinBy.MATCH)
+        )
+    for entry in candidates:
+        try:
+            if pinfiles.value(entry, {finding.file: text}) == value:
+                return "", entry
+        except PinError:
+            continue
+    return "no text before the sha tells this pin apart on its line; add the row by hand", None
+
+
+def _text_before(text: str, line: int, value: str) -> str | None:
+    """The literal that precedes ``value`` on its line: the word it ends (`pkg@`,
+    `git+https://host/o/n@`, `.../archive/`), else the word and spaces before it
+    (`GIT_TAG        `, `checkout `)."""
+    lines = text.split("\n")
+    order = [line - 1] + [n for n in range(len(lines)) if n != line - 1]
+    for number in order:
+        if not 0 <= number < len(lines) or value not in lines[number]:
+            continue
+        before = lines[number][: lines[number].index(value)]
+        word = re.search(r"[^\s\"'(=]*\Z", before)
+        if word and word[0]:
+            return word[0]
+        spaced = re.search(r"[^\s\"'(=]+[ \t]+\Z", before)
+        return spaced[0] if spaced else None
+    return None
+
+
+def _name(repository: str) -> str:
+    tail = repository.rstrip("/").removesuffix(".git").rsplit("/", 1)[-1]
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", tail).strip("-.")[:90] or "pin"
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, n = name, 2
+    while candidate in taken:
+        candidate, n = f"{name}-{n}", n + 1
+    return candidate
 
 
 Suggestion = tuple[Finding, Entry]
@@ -50,7 +154,10 @@ def fix_matrix(config: Config, checkout: Path | None, findings: Sequence[Finding
     refuse is left, with its reason), the file is replaced atomically, and the config is
     loaded again: should that fail, the original bytes are put back.
     """
-    suggested, skipped = fixable(findings)
+    # A workflow's matrix feeds that workflow's own steps, which read Makefile rows: rows
+    # of other shapes go only into bumper's own config.
+    texts = _texts(checkout, findings) if config.matrix_from is None else None
+    suggested, skipped = fixable(findings, texts)
     if config.matrix_from is not None:
         workflow, job = config.matrix_from
         if checkout is None:
@@ -77,6 +184,18 @@ def fix_matrix(config: Config, checkout: Path | None, findings: Sequence[Finding
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise FixError(f"{path}: the edited config did not load ({first}); restored") from None
     return FixResult(path, tuple(add), tuple(skipped))
+
+
+def _texts(checkout: Path | None, findings: Sequence[Finding]) -> dict[str, str]:
+    """The files of the hidden pins, read as run-once reads them (a row is proven on them)."""
+    texts: dict[str, str] = {}
+    if checkout is None:
+        return texts
+    for finding in findings:
+        if finding.category == "hidden" and finding.file not in texts:
+            with contextlib.suppress(BumperError):
+                texts[finding.file] = read_pin_file(checkout, finding.file)
+    return texts
 
 
 def _read(path: Path) -> bytes:
@@ -224,7 +343,8 @@ def add_matrix_entries(
     newline = next((m[0] for line in lines for m in [re.search(r"\r\n|\r|\n", line)] if m), "\n")
     block = []
     for mapping in items:
-        for index, key in enumerate(order):
+        own = [k for k in order if k in mapping] + [k for k in mapping if k not in order]
+        for index, key in enumerate(own):
             if index == 0:
                 prefix = " " * dash_col + "-" + " " * max(1, key_indent - dash_col - 1)
             else:
@@ -267,19 +387,29 @@ def _quote_style(line: str) -> str:
     return match[1] if match else ""
 
 
-def _entry_map(entry: Entry) -> dict[str, str]:
-    return {
-        "repository": entry.repository,
-        "variable": entry.variable,
-        "branch": entry.branch,
-        "file": entry.file,
-    }
+def _entry_map(entry: Entry) -> dict[str, str | list[str]]:
+    """The row's keys as a person would write them (see config/README.md)."""
+    row: dict[str, str | list[str]] = {"repository": entry.repository}
+    if entry.by is PinBy.VARIABLE:
+        row["variable"] = entry.variable
+    else:
+        row["name"] = entry.variable
+        if entry.match is not None:
+            row["match"] = entry.match
+    row["branch"] = entry.branch
+    if entry.files:
+        row["files"] = list(entry.files)
+    else:
+        row["file"] = entry.file
+    return row
 
 
 _PLAIN_SAFE = re.compile(r"\A[A-Za-z0-9_][A-Za-z0-9_./+-]*\Z")
 
 
-def _quoted(value: str, quote: str) -> str:
+def _quoted(value: str | list[str], quote: str) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_quoted(item, quote) for item in value) + "]"
     if quote == "'":
         return "'" + value.replace("'", "''") + "'"
     if (
@@ -292,7 +422,11 @@ def _quoted(value: str, quote: str) -> str:
 
 
 def _prove(
-    result: str, keys: Sequence[str], before: Any, items: Sequence[dict[str, str]], filename: str
+    result: str,
+    keys: Sequence[str],
+    before: Any,
+    items: Sequence[dict[str, str | list[str]]],
+    filename: str,
 ) -> None:
     from ruamel.yaml import YAML
 

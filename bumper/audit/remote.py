@@ -59,7 +59,9 @@ def fetch_extract(
         raise RemoteError(f"{label}: no such {missing} (base {config.target.base!r})")
     blobs, sizes, gitlinks = _list_tree(config, session, owner, name, tree["oid"])
     paths = sorted(blobs)
-    wanted = {clean_path(e.file) for e in config.matrix} & set(paths)
+    rows = {clean_path(p) for e in config.matrix for p in e.paths}
+    wanted = rows & set(paths)
+    submodules = rows & set(gitlinks)  # a row's gitlink: its pin is the tree entry
     chosen = [p for p, _ in candidates(paths, wanted) if sizes.get(p, 0) <= MAX_BYTES]
     if managed and gitlinks and ".gitmodules" in blobs:
         chosen.append(".gitmodules")
@@ -76,7 +78,7 @@ def fetch_extract(
         size += sizes.get(path, 0)
     if batch:
         texts.update(_read_blobs(config, session, owner, name, batch, blobs))
-    return extract_texts(paths, texts, gitlinks, wanted=wanted, managed=managed)
+    return extract_texts(paths, texts, gitlinks, wanted=wanted | submodules, managed=managed)
 
 
 def _list_tree(

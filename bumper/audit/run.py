@@ -41,7 +41,7 @@ def run_audit(
     Without a checkout, `extract` (read through the API by `fetch_extract`) is required.
     """
     started = time.monotonic()
-    entry_files = {clean_path(e.file) for e in config.matrix}
+    entry_files = {clean_path(p) for e in config.matrix for p in e.paths}
     if extract is None:
         if checkout is None:
             raise ValueError("run_audit needs a checkout or an extract")

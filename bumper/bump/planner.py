@@ -11,9 +11,10 @@ from __future__ import annotations
 import enum
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bumper import pins
+from bumper import pinfiles
 from bumper.bump.prtext import Marker, Trailer, parse_trailer
 from bumper.errors import PinError
 from bumper.github.forge import BranchInfo, CommitChange, PullInfo
@@ -63,6 +64,10 @@ class Facts:
     change: CommitChange | None = None
     parent_text: str | None = None
     account: str = ""
+    # A row with several files: each file at the head's parent (None: not there); when
+    # absent, parent_text is the text of the entry's one file.
+    parent_texts: Mapping[str, str | None] | None = None
+    gitlinks: frozenset[str] = frozenset()  # the entry's paths that are submodules
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +247,7 @@ def _bumper_trailer(facts: Facts, branch: BranchInfo) -> Trailer | str:
 
     A trailer alone proves nothing: `git commit --amend`, `cherry-pick -x` and squashes keep
     it. The head is bumper's only when it is exactly what bumper builds: made by bumper's
-    account, and changing the entry's file alone, to the parent's text with the pin rewritten.
+    account, and changing the entry's files alone, to the parent's texts with the pin rewritten.
     """
     head = branch.head
     trailer = parse_trailer(head.message)
@@ -254,24 +259,33 @@ def _bumper_trailer(facts: Facts, branch: BranchInfo) -> Trailer | str:
     me = facts.account.lower()
     if not me or change.author.lower() != me or change.committer.lower() != me:
         return _PERSON
-    if facts.parent_text is None or [path for path, _ in change.files] != [facts.entry.file]:
-        return _PERSON
-    expected = _rewritten(facts, facts.parent_text, trailer.upstream)
-    return trailer if expected is not None and change.files[0][1] == expected else _PERSON
+    texts = facts.parent_texts
+    if texts is None:
+        texts = {facts.entry.file: facts.parent_text}
+    expected = _rewritten(facts, texts, trailer.upstream)
+    return trailer if expected is not None and dict(change.files) == expected else _PERSON
 
 
-def _rewritten(facts: Facts, text: str, upstream: str) -> str | None:
-    """The git blob sha of ``text`` with the entry's pin set to ``upstream``."""
+def _rewritten(
+    facts: Facts, texts: Mapping[str, str | None], upstream: str
+) -> dict[str, str] | None:
+    """The object ids of the files a commit setting the entry's pin to ``upstream`` on
+    ``texts`` sets: a file's git blob sha, a gitlink's commit. None when it cannot be
+    built (a file missing, the pin unreadable)."""
     entry = facts.entry
-    pin = pins.read_pin(text, entry.variable, filename=entry.file)
-    if pin.problem is not None:
+    present = {path: text for path, text in texts.items() if text is not None}
+    if any(path not in present for path in entry.paths):
         return None
     try:
-        new = pins.rewrite_pin(text, entry.variable, pin.value, upstream, filename=entry.file)
+        new = pinfiles.rewrite(entry, present, None, upstream)
     except PinError:
         return None
-    data = new.encode()
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+    ids = {}
+    for path in entry.paths:
+        data = new[path].encode()
+        blob = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+        ids[path] = new[path] if path in facts.gitlinks else blob
+    return ids
 
 
 def _parent(parents: tuple[str, ...]) -> str | None:

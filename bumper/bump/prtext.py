@@ -106,7 +106,7 @@ def commit_message(
     lines = [
         head,
         "",
-        f"{entry.variable} in {entry.file}: {old} -> {new}",
+        f"{entry.variable} in {', '.join(entry.paths)}: {old} -> {new}",
         "",
         f"{TRAILER}: {entry.variable} {new} {entry.file}",
     ]
@@ -150,7 +150,8 @@ def render_body(
     if pr.body:
         parts.append(render_template(pr.body, _fields(entry, new, old)).strip())
     parts.append(
-        f"Updates `{entry.variable}` in `{entry.file}` from `{old}` to `{new}`"
+        f"Updates `{entry.variable}` in {', '.join(f'`{p}`' for p in entry.paths)}"
+        f" from `{old}` to `{new}`"
         f" (`{entry.repository}` branch `{entry.branch}`)."
     )
     if compare_url:

@@ -15,14 +15,24 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from bumper import pins
+from bumper import pinfiles
 from bumper.bump import prtext
 from bumper.bump.planner import Action, Do, Facts, Limits, plan, would
 from bumper.bump.prtext import Marker, UpstreamCommit
 from bumper.bump.snapshot import TargetSnapshot
 from bumper.config.settings import Config, Secret
 from bumper.errors import BumperError, ForgeError
-from bumper.github.forge import MOVED, REGULAR, BaseHead, BranchMoved, FileAtRef, Forge, PullInfo
+from bumper.github.forge import (
+    GITLINK,
+    MOVED,
+    REGULAR,
+    BaseHead,
+    BranchMoved,
+    FileAtRef,
+    FileChange,
+    Forge,
+    PullInfo,
+)
 from bumper.model import Entry, Head, Result, Status
 from bumper.upstream import compare, compare_url
 
@@ -87,7 +97,7 @@ def publish(
     if not active:
         return [results[i] for i in range(len(entries))]
 
-    wanted = sorted({entries[i].file for i in active})
+    wanted = sorted({path for i in active for path in entries[i].paths})
     try:
         if state is None:
             base = forge.base_head()
@@ -139,7 +149,8 @@ def publish(
         other = elsewhere.get(entry.key) if pr is None else None
         stranger = foreign.get(branches[i]) if pr is None else None
         try:
-            result = run.entry(entry, branches[i], head, files[entry.file], pr, other, stranger)
+            mine = {path: files[path] for path in entry.paths}
+            result = run.entry(entry, branches[i], head, mine, pr, other, stranger)
         except BumperError as exc:
             result = _failed(entry, str(exc), pr.number if pr else None)
         report(i, run.with_behind(result))
@@ -270,7 +281,7 @@ class _Pass:
         entry: Entry,
         branch: str,
         head: Head,
-        file: FileAtRef,
+        files: Mapping[str, FileAtRef],
         pr: PullInfo | None,
         elsewhere: PullInfo | None = None,
         foreign: PullInfo | None = None,
@@ -278,26 +289,28 @@ class _Pass:
         if branch == self.config.target.base:
             # The config refuses such a pr.branch; this holds whatever rendered it.
             return _failed(entry, f"PR branch {branch} would be the base branch: set pr.branch")
-        problem = file.problem
-        if problem is not None or file.text is None:
-            return _failed(entry, problem or f"{entry.file}: unreadable")
-        pin = pins.read_pin(file.text, entry.variable, filename=entry.file)
-        if pin.problem is not None:
-            return _failed(entry, f"{entry.file}:{pin.line}: {entry.variable} {pin.problem}")
+        texts: dict[str, str] = {}
+        for path in entry.paths:
+            file = files[path]
+            if file.problem is not None or file.text is None:
+                return _failed(entry, file.problem or f"{path}: unreadable")
+            texts[path] = file.text
+        pin = pinfiles.value(entry, texts)  # PinError: the entry fails with the reason
         facts = Facts(
             entry=entry,
             branch_name=branch,
             base=self.base.sha,
             base_branch=self.config.target.base,
-            pin=pin.value,
+            pin=pin,
             upstream=head.sha,
-            title=prtext.render_title(self.config.pr, entry, pin.value, head.sha),
+            title=prtext.render_title(self.config.pr, entry, pin, head.sha),
             labels=tuple(self.config.pr.labels),
             limits=self.limits,
             pr=pr,
             marker=prtext.parse_marker(pr.body) if pr else None,
             elsewhere=elsewhere,
             foreign=foreign,
+            gitlinks=frozenset(p for p in entry.paths if files[p].mode == GITLINK),
         )
         if self.state is not None and branch in self.state.branches:
             facts = dataclasses.replace(
@@ -315,28 +328,30 @@ class _Pass:
             elif action.do is Do.LOOK_UP_CLOSED:
                 facts = dataclasses.replace(facts, closed_unmerged=self._closed_unmerged(facts))
             elif action.do is Do.LOOK_UP_CHANGE:
-                facts = self._with_change(facts, file.text)
+                facts = self._with_change(facts, texts)
             else:
-                done = self._apply(action, facts, file.text, head)
+                done = self._apply(action, facts, texts, head)
                 if done is not None:
                     return done
                 # the branch appeared meanwhile (another pass): look again
                 facts = dataclasses.replace(facts, branch_known=False, branch=None)
         raise ForgeError(f"branch {branch} kept changing under this pass; try again")
 
-    def _with_change(self, facts: Facts, base_text: str) -> Facts:
-        """What the branch head changed, the file at its parent, and bumper's login: one
-        commit read, plus one file read when the head sits on an older base."""
+    def _with_change(self, facts: Facts, base_texts: Mapping[str, str]) -> Facts:
+        """What the branch head changed, the files at its parent, and bumper's login: one
+        commit read, plus one batched file read when the head sits on an older base."""
         assert facts.branch is not None
         head = facts.branch.head
-        parent, path = head.parents[0], facts.entry.file
-        text = base_text if parent == self.base.sha else None
-        if text is None:
-            text = self.forge.read_files(parent, [path])[path].text
+        parent, paths = head.parents[0], facts.entry.paths
+        texts: Mapping[str, str | None] = base_texts
+        if parent != self.base.sha:
+            read = self.forge.read_files(parent, list(paths))
+            texts = {path: read[path].text for path in paths}
         return dataclasses.replace(
             facts,
             change=self.forge.commit_change(head.sha),
-            parent_text=text,
+            parent_text=texts[facts.entry.file],
+            parent_texts=texts,
             account=self._account(),
         )
 
@@ -351,7 +366,9 @@ class _Pass:
         return _unmerged_shas(facts.entry, [pr.body for pr in closed if not pr.merged])
 
     # -- doing it -------------------------------------------------------------------------
-    def _apply(self, action: Action, facts: Facts, text: str, head: Head) -> Result | None:
+    def _apply(
+        self, action: Action, facts: Facts, texts: Mapping[str, str], head: Head
+    ) -> Result | None:
         """The entry's Result; None when the branch turned out to exist and needs a look."""
         entry = facts.entry
         note = f"; moved to {head.moved_to}: update the matrix" if head.moved_to else ""
@@ -363,8 +380,8 @@ class _Pass:
             if self.dry_run and action.do not in (Do.NOTHING, Do.SKIP):
                 message = "dry run, nothing written: " + would(message)
                 if action.push:
-                    after = pins.rewrite_pin(text, entry.variable, facts.pin, facts.upstream)
-                    diff = pins.unified_diff(entry.file, text, after)
+                    after = pinfiles.rewrite(entry, texts, facts.pin, facts.upstream)
+                    diff = pinfiles.diff(entry, texts, after, self.modes)
             return Result(
                 entry,
                 _STATUS[action.do],
@@ -392,7 +409,7 @@ class _Pass:
         # CREATE or UPDATE: make sure the branch holds the new pin, then the PR says so.
         commit = action.head
         if action.push:
-            commit = self._commit(facts, text)
+            commit = self._commit(facts, texts)
             if action.branch_exists:
                 try:
                     self.forge.move_branch(facts.branch_name, commit, expected=_planned_head(facts))
@@ -508,16 +525,20 @@ class _Pass:
         )
 
     # -- what gets written ----------------------------------------------------------------
-    def _commit(self, facts: Facts, text: str) -> str:
+    def _commit(self, facts: Facts, texts: Mapping[str, str]) -> str:
+        """One commit setting the pin in every file of the entry (a gitlink as a gitlink)."""
         entry = facts.entry
-        new_text = pins.rewrite_pin(
-            text, entry.variable, facts.pin, facts.upstream, filename=entry.file
-        )
+        after = pinfiles.rewrite(entry, texts, facts.pin, facts.upstream)
         message = prtext.commit_message(
             self.config.pr, entry, facts.pin, facts.upstream, signoff=self._signoff_identity()
         )
-        mode = self.modes.get(entry.file, REGULAR)  # an executable debian/rules stays one
-        return self.forge.make_commit(self.base, entry.file, new_text, message, mode)
+        changes = [
+            # each file keeps its mode: an executable debian/rules stays one
+            FileChange(path, after[path], self.modes.get(path, REGULAR))
+            for path in entry.paths
+            if after[path] != texts[path]
+        ]
+        return self.forge.commit_files(self.base, changes, message)
 
     def _signoff_identity(self) -> str | None:
         if not self.config.pr.signoff:

@@ -10,8 +10,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bumper import pins
-from bumper.bump.checkout import read_makefile, rewrite_checkout
+from bumper import pinfiles
+from bumper.bump.checkout import read_pin_file, rewrite_checkout
 from bumper.bump.snapshot import TargetSnapshot, branches_to_read, read_pass, reads_target
 from bumper.config.problems import close_match
 from bumper.config.settings import Config
@@ -83,7 +83,7 @@ def run_pass(
                 active,
                 target=str(config.target.repository),
                 base=config.target.base,
-                paths=[e.file for e in entries],  # held rows too: their pinned sha
+                paths=[p for e in entries for p in e.paths],  # held rows too: their pinned sha
                 client=client,
                 github=config.github,
                 lookup=config.lookup,
@@ -150,14 +150,17 @@ def _held(entry: Entry, checkout: Path | None, state: TargetSnapshot | None) -> 
     (the checkout, or the target's snapshot); reading it is never worth a failure."""
     old: str | None = None
     try:
-        text = None
-        if checkout is not None:
-            text = read_makefile(checkout / entry.file, entry.file)
-        elif state is not None and entry.file in state.files:
-            text = state.files[entry.file].text
-        if text is not None:
-            pin = pins.read_pin(text, entry.variable, filename=entry.file)
-            old = pin.value if pin.problem is None else None
+        texts: dict[str, str] = {}
+        for path in entry.paths:
+            text = None
+            if checkout is not None:
+                text = read_pin_file(checkout, path)
+            elif state is not None and path in state.files:
+                text = state.files[path].text
+            if text is not None:
+                texts[path] = text
+        if len(texts) == len(entry.paths):
+            old = pinfiles.value(entry, texts)
     except BumperError:
         old = None
     return Result(entry, Status.HELD, old=old, message=str(entry.hold))

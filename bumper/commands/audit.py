@@ -53,8 +53,16 @@ def _local(args: argparse.Namespace, checkout: Path) -> Audit:
     if not result.added:
         return audit
     config = load_config(args.config, checkout, allow_duplicates=True)
+    known = set(extract.makefiles) | set(extract.extra)
+    # a new row's file not read as a row's file (a script, a Dockerfile): read again
+    fresh = any(path not in known for entry in result.added for path in entry.paths)
     audit, _, _ = run_audit(
-        config, checkout, lookup=lookup, managed=args.all, extract=extract, lookups=lookups
+        config,
+        checkout,
+        lookup=lookup,
+        managed=args.all,
+        extract=None if fresh else extract,
+        lookups=lookups,
     )
     return audit
 

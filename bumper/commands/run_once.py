@@ -108,6 +108,7 @@ def report_json(report: PassReport) -> dict[str, Any]:
             {
                 "variable": r.entry.variable,
                 "file": r.entry.file,
+                "files": list(r.entry.paths),  # every file the pin lives in, `file` first
                 "repository": r.entry.repository,
                 "branch": r.entry.branch,
                 "status": r.status.value,

@@ -224,6 +224,8 @@ def _escapes(checkout: Path, relative: str) -> str | None:
 
 def _check_inside_checkout(rows: list[Row], checkout: Path, problems: Problems) -> None:
     for path, entry in rows:
-        problem = _escapes(checkout, entry.file)
-        if problem:
-            problems.add_at(entry.source, f"{path}.file", problem)
+        for index, file in enumerate(entry.paths):
+            problem = _escapes(checkout, file)
+            if problem:
+                where = f"{path}.files[{index}]" if entry.files else f"{path}.file"
+                problems.add_at(entry.source, where, problem)

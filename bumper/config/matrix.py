@@ -12,14 +12,25 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bumper.config.problems import Problems, Report, close_match, expected, kind, unknown_key
+from bumper.config.problems import (
+    Problems,
+    Report,
+    close_match,
+    expected,
+    kind,
+    shown,
+    unknown_key,
+)
 from bumper.config.values import check_branch, check_file, check_repository, check_variable
 from bumper.config.yaml import line_of, line_of_item, line_of_key, parse_yaml, split_lines
-from bumper.model import Entry, Location
+from bumper.model import Entry, Location, PinBy
 
-REQUIRED_KEYS = ("repository", "variable", "branch", "file")
-ENTRY_KEYS = (*REQUIRED_KEYS, "hold")
+REQUIRED_KEYS = ("repository", "branch")  # and `file` or `files`, `variable` or `name`
+# `variable` or `match` or neither picks the value; `name` names a pin that has no variable
+ENTRY_KEYS = ("repository", "variable", "branch", "file", "hold", "files", "match", "name")
+ROW_KEYS = ("repository", "variable", "branch", "file", "files", "match", "name")  # a row's mark
 NO_REASON = "commented out in the workflow (no reason given)"
+_NAME_RE = re.compile(r"\A[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}\Z")
 
 
 # --- one matrix row ------------------------------------------------------------------------
@@ -40,8 +51,12 @@ def check_entry(
     strict_keys: unknown keys are errors (the config); a workflow's rows may carry other keys.
     """
     if not isinstance(node, Mapping):
-        wanted = ", ".join(f"`{k}`" for k in REQUIRED_KEYS)
-        report.add(line, path, f"expected a mapping with {wanted}, got {kind(node)}")
+        report.add(
+            line,
+            path,
+            "expected a mapping with `repository`, `branch`, `file` (or `files`) and "
+            f"`variable` (or `match` and `name`), got {kind(node)}",
+        )
         return None
     suggested: set[str] = set()
     ok = True
@@ -52,11 +67,11 @@ def check_entry(
                 suggested.add(close_match(key, ENTRY_KEYS) or "")
                 ok = False
     values: dict[str, str] = {}
-    for key in REQUIRED_KEYS:
+    for key in ("repository", "variable", "branch", "file", "match", "name"):
         if key not in node:
-            if key not in suggested:
+            if key in REQUIRED_KEYS and key not in suggested:
                 report.add(line, path, f"missing `{key}`")
-            ok = False
+                ok = False
             continue
         value = node[key]
         key_line = line_of_key(node, key)
@@ -71,12 +86,19 @@ def check_entry(
             problem = check_variable(text)
         elif key == "branch":
             problem = check_branch(text)
+        elif key == "match":
+            problem = _check_match(text)
+        elif key == "name":
+            problem = _check_name(text)
         else:
             text, problem = check_file(text)
         if problem:
             report.add(key_line, f"{path}.{key}", problem)
             ok = False
         values[key] = text
+    files = _files(node, path, report, line=line, suggested=suggested)
+    ok = ok and files is not None
+    ok = _check_selection(node, path, report, line=line, suggested=suggested) and ok
     if strict_keys and "hold" in node:
         reason = node["hold"]
         if not isinstance(reason, str) or not reason.strip():
@@ -90,15 +112,109 @@ def check_entry(
             ok = False
         else:
             hold = str(reason).strip()
-    if not ok:
+    if not ok or files is None:
         return None
+    if "file" in values:
+        files = (values["file"],)
+    by = PinBy.MATCH if "match" in values else PinBy.WHOLE
+    if "variable" in values:
+        by = PinBy.VARIABLE
     return Entry(
         repository=values["repository"],
-        variable=values["variable"],
+        variable=values.get("variable") or values["name"],
         branch=values["branch"],
-        file=values["file"],
+        file=files[0],
         hold=hold,
         source=Location(report.filename, line),
+        files=files if len(files) > 1 else (),
+        match=values.get("match"),
+        by=by,
+    )
+
+
+def _files(
+    node: Mapping[Any, Any], path: str, report: Report, *, line: int, suggested: set[str]
+) -> tuple[str, ...] | None:
+    """The row's `files` list, each path checked like `file`; () when it gives `file`."""
+    if "files" not in node:
+        if "file" not in node and "file" not in suggested and "files" not in suggested:
+            report.add(line, path, "missing `file` (or `files`, a list of paths)")
+        return () if "file" in node else None
+    key_line = line_of_key(node, "files")
+    if "file" in node:
+        report.add(key_line, f"{path}.files", "give `file` or `files`, not both")
+        return None
+    items = node["files"]
+    if not isinstance(items, list):
+        report.add(key_line, f"{path}.files", expected("a list of paths", items))
+        return None
+    if not items:
+        report.add(key_line, f"{path}.files", "is empty; list at least one path")
+        return None
+    paths: list[str] = []
+    ok = True
+    for index, item in enumerate(items):
+        item_path, item_line = f"{path}.files[{index}]", line_of_item(items, index)
+        if not isinstance(item, str):
+            report.add(item_line, item_path, expected("a string", item))
+            ok = False
+            continue
+        text, problem = check_file(str(item))
+        if problem is None and text in paths:
+            problem = f"{shown(text)} is listed twice"
+        if problem:
+            report.add(item_line, item_path, problem)
+            ok = False
+        paths.append(text)
+    return tuple(paths) if ok else None
+
+
+def _check_selection(
+    node: Mapping[Any, Any], path: str, report: Report, *, line: int, suggested: set[str]
+) -> bool:
+    """`variable`, or `match`, or neither; `name` exactly where there is no `variable`."""
+    if "variable" in node and "match" in node:
+        report.add(
+            line_of_key(node, "match"),
+            f"{path}.match",
+            "give `variable` or `match`, not both: `match` is for a pin without a variable",
+        )
+        return False
+    if "variable" in node and "name" in node:
+        report.add(
+            line_of_key(node, "name"),
+            f"{path}.name",
+            "not with `variable`: the variable is the pin's name; remove one",
+        )
+        return False
+    if "variable" not in node and "name" not in node and not suggested & {"variable", "name"}:
+        report.add(
+            line,
+            path,
+            "missing `variable` (a make, shell, Dockerfile or CMake variable), "
+            "or `name` for a pin without one (with `match`, or for a sha-only file "
+            "or a submodule)",
+        )
+        return False
+    return True
+
+
+def _check_match(value: str) -> str | None:
+    if not value:
+        return "is empty; give the literal text just before the sha, e.g. `pkg@`"
+    if "\n" in value or "\r" in value:
+        return "must be text on one line, the text just before the sha"
+    return None
+
+
+def _check_name(value: str) -> str | None:
+    if not value:
+        return "is empty"
+    if _NAME_RE.match(value):
+        return None
+    return (
+        f"{shown(value)} is not a pin name: letters, digits, `_`, `.` and `-`, at most 100, "
+        "starting with a letter, digit or `_` (it names the PR branch)"
     )
 
 
@@ -139,15 +255,17 @@ def check_duplicates(rows: list[Row], problems: Problems) -> None:
     """Two rows pinning the same variable in the same file would fight over one pin."""
     first: dict[tuple[str, str], Row] = {}
     for path, entry in rows:
-        earlier_path, earlier = first.setdefault(entry.key, (path, entry))
-        if earlier is entry:
-            continue
-        problems.add_at(
-            entry.source,
-            path,
-            f"{entry.variable} in {entry.file} is pinned twice: here and at {earlier.source} "
-            f"({earlier_path}); remove one",
-        )
+        for file in entry.paths:  # a row's `files` claim the pin in each of them
+            earlier_path, earlier = first.setdefault((file, entry.variable), (path, entry))
+            if earlier is entry:
+                continue
+            problems.add_at(
+                entry.source,
+                path,
+                f"{entry.variable} in {file} is pinned twice: here and at {earlier.source} "
+                f"({earlier_path}); remove one",
+            )
+            break
 
 
 # --- importing a GitHub Actions workflow ---------------------------------------------------
@@ -279,11 +397,11 @@ def _held_rows(
         scratch = Problems()
         ok, doc = parse_yaml(snippet, Report(report.filename, scratch))
         if not ok or not isinstance(doc, list) or len(doc) != 1:
-            if any(k in row.lines[0] for k in REQUIRED_KEYS):
+            if any(k in row.lines[0] for k in ROW_KEYS):
                 report.add(row.start + 1, path, "commented-out row does not read as YAML")
             continue
         item = doc[0]
-        if not isinstance(item, Mapping) or not any(k in item for k in REQUIRED_KEYS):
+        if not isinstance(item, Mapping) or not any(k in item for k in ROW_KEYS):
             continue  # some other commented-out text, not a matrix row
         entry = check_entry(
             item,

@@ -88,10 +88,23 @@ def _type(hint: Any) -> dict[str, Any]:
     raise TypeError(f"no JSON Schema for the settings type {hint!r}")
 
 
+_ROW_KEY_SCHEMAS: dict[str, dict[str, Any]] = {
+    "files": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+}
+
+
 def _matrix_row() -> dict[str, Any]:
     return {
         "type": "object",
-        "properties": {key: {"type": "string"} for key in matrix.ENTRY_KEYS},
+        "properties": {
+            key: _ROW_KEY_SCHEMAS.get(key, {"type": "string"}) for key in matrix.ENTRY_KEYS
+        },
         "required": list(matrix.REQUIRED_KEYS),
         "additionalProperties": False,
+        # where the pin is: one of `file`, `files`; its name: `variable`, else `name`
+        "allOf": [
+            {"oneOf": [{"required": ["file"]}, {"required": ["files"]}]},
+            {"oneOf": [{"required": ["variable"]}, {"required": ["name"]}]},
+            {"not": {"required": ["variable", "match"]}},
+        ],
     }

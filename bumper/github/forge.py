@@ -47,11 +47,28 @@ class BaseHead:
 
 REGULAR = "100644"  # git's mode of a file that is not executable
 EXECUTABLE = "100755"
+GITLINK = "160000"  # a submodule: the tree entry's id is the commit it pins, not a blob
+
+
+@dataclass(frozen=True, slots=True)
+class FileChange:
+    """One path a commit sets: its text (for a gitlink, the commit's sha) and git mode."""
+
+    path: str
+    text: str
+    mode: str = REGULAR
+
+    def tree_entry(self) -> dict[str, str]:
+        """The entry as the git data API takes it: a gitlink names its commit, a file its text."""
+        if self.mode == GITLINK:
+            return {"path": self.path, "mode": GITLINK, "type": "commit", "sha": self.text}
+        return {"path": self.path, "mode": self.mode, "type": "blob", "content": self.text}
 
 
 @dataclass(frozen=True, slots=True)
 class FileAtRef:
-    """A file's text at a commit. ``text`` is None when the file is missing or not text."""
+    """A file's text at a commit. ``text`` is None when the file is missing or not text; a
+    submodule's gitlink (mode GITLINK) reads as the sha of the commit it pins."""
 
     path: str
     commit: str
@@ -146,6 +163,11 @@ class Forge(Protocol):
     ) -> str:
         """A commit on ``base`` whose only change is ``path`` set to ``text`` (tree mode
         ``mode``, the base's); returns its sha. Nothing points at it yet."""
+        ...
+
+    def commit_files(self, base: BaseHead, changes: Sequence[FileChange], message: str) -> str:
+        """One commit on ``base`` setting every one of ``changes`` (files and gitlinks
+        alike); returns its sha. Nothing points at it yet."""
         ...
 
     def create_branch(self, name: str, sha: str) -> bool:

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from bumper import pins
-from bumper.github.forge import REGULAR, BranchInfo, CommitInfo, FileAtRef, PullInfo
+from bumper.github.forge import GITLINK, REGULAR, BranchInfo, CommitInfo, FileAtRef, PullInfo
 from bumper.model import is_sha
 
 GRAPHQL_BATCH = 100  # aliased look-ups per query; GitHub's node limit leaves room for far more
@@ -144,7 +144,7 @@ def files_from(commit: str, paths: Sequence[str], data: Any) -> dict[str, FileAt
 def file_in_commit(alias: str, path: str) -> str:
     """A field of a Commit reading ``path`` in that very commit (Commit.file), with its mode
     (``object(expression:)`` has none, and the commit bumper builds keeps it)."""
-    return f"{alias}: file(path: {literal(path)}) {{ mode object {{ {BLOB} }} }}"
+    return f"{alias}: file(path: {literal(path)}) {{ mode oid object {{ {BLOB} }} }}"
 
 
 def file_at(alias: str, commit: str, path: str) -> str:
@@ -191,6 +191,13 @@ def file_from_entry(path: str, commit: str, entry: Any) -> FileAtRef | None:
     mode = entry.get("mode")
     if not isinstance(mode, int) or isinstance(mode, bool):
         return None  # GraphQL gives the mode as a number: 33261 is 0o100755
+    if f"{mode:06o}" == GITLINK:  # a submodule: its entry's oid is the commit it pins
+        oid = entry.get("oid")
+        return (
+            FileAtRef(path, commit, oid, mode=GITLINK)
+            if isinstance(oid, str) and is_sha(oid)
+            else None
+        )
     return file_from_blob(path, commit, entry.get("object"), f"{mode:06o}")
 
 

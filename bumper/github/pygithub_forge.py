@@ -31,6 +31,7 @@ from bumper import pins
 from bumper.config.settings import Config, Secret
 from bumper.errors import ForgeError, PinError
 from bumper.github.forge import (
+    GITLINK,
     MOVED,
     REGULAR,
     BaseHead,
@@ -39,6 +40,7 @@ from bumper.github.forge import (
     CommitChange,
     CommitInfo,
     FileAtRef,
+    FileChange,
     PullInfo,
 )
 from bumper.github.graphql import (
@@ -301,7 +303,9 @@ class GitHubForge:
             return FileAtRef(path, commit, None)
         if not isinstance(data, dict) or "type" not in data:
             raise ForgeError(f"{what}: unexpected answer")
-        if data["type"] != "file":  # a symlink, a submodule: not a Makefile bumper can edit
+        if data["type"] == "submodule" and is_sha(str(data.get("sha"))):
+            return FileAtRef(path, commit, str(data["sha"]), mode=GITLINK)  # the pinned commit
+        if data["type"] != "file":  # a symlink: not a file bumper can edit
             return FileAtRef(path, commit, None)
         try:
             raw = base64.b64decode(data.get("content") or "")
@@ -408,13 +412,17 @@ class GitHubForge:
     def make_commit(
         self, base: BaseHead, path: str, text: str, message: str, mode: str = REGULAR
     ) -> str:
-        entry = {"path": path, "mode": mode, "type": "blob", "content": text}
+        return self.commit_files(base, [FileChange(path, text, mode)], message)
+
+    def commit_files(self, base: BaseHead, changes: Sequence[FileChange], message: str) -> str:
+        # One tree and one commit whatever the number of files: a pin in three files is one
+        # commit, and a crash between the two writes leaves only unreferenced objects.
         what = f"write a commit in {self.push_repo}"
         tree = self._call(
             what,
             "POST",
             f"/repos/{self.push_repo}/git/trees",
-            input={"base_tree": base.tree, "tree": [entry]},
+            input={"base_tree": base.tree, "tree": [c.tree_entry() for c in changes]},
         )
         commit = self._call(
             what,

@@ -519,6 +519,28 @@ def compare(call: Call) -> Response:
 # -- contents ------------------------------------------------------------------------
 
 
+def _submodule_url(call: Call, commit: str, path: str) -> str:
+    """The url `.gitmodules` at ``commit`` gives the submodule at ``path`` ("" when none)."""
+    code, out = g.run(
+        call.store,
+        call.full,
+        "config",
+        "--blob",
+        f"{commit}:.gitmodules",
+        "--get-regexp",
+        r"^submodule\..*\.(path|url)$",
+        ok=(0, 1, 128),
+    )
+    if code != 0:
+        return ""
+    values: dict[str, dict[str, str]] = {}
+    for line in out.decode(errors="replace").splitlines():
+        key, _, value = line.partition(" ")
+        section, _, field = key.rpartition(".")
+        values.setdefault(section, {})[field] = value
+    return next((v.get("url", "") for v in values.values() if v.get("path") == path), "")
+
+
 def get_contents(call: Call) -> Response:
     path = call.params["path"].strip("/")
     if g.is_empty(call.store, call.full):
@@ -544,6 +566,10 @@ def get_contents(call: Call) -> Response:
         ]
         return json_response(200, items)
     name = path.rsplit("/", 1)[-1]
+    if entry.type == "commit":  # a submodule: GitHub names its repository, sends no content
+        item = shapes.content_entry(call.urls, call.full, ref, entry, name)
+        item["submodule_git_url"] = _submodule_url(call, commit, path)
+        return json_response(200, item)
     data = (
         g.run(call.store, call.full, "cat-file", "blob", entry.sha)[1]
         if entry.type == "blob"

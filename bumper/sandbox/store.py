@@ -245,11 +245,13 @@ class Store:
         *,
         parent: str | None = None,
         author: tuple[str, str] | None = None,
+        gitlinks: Mapping[str, str] | None = None,
     ) -> str:
         """Commit ``files`` (path -> content, None deletes) on top of ``branch`` and move it.
 
         ``parent`` overrides the branch's current head (used to build on another base).
-        Returns the new commit sha.
+        ``gitlinks`` (path -> commit sha) are submodule entries, as `git submodule add` makes
+        them (the commit need not be in this repository). Returns the new commit sha.
         """
         with self.lock:
             ref = f"refs/heads/{branch}"
@@ -278,6 +280,8 @@ class Store:
                     data = content.encode() if isinstance(content, str) else content
                     blob = run("hash-object", "-w", "--stdin", input=data).decode().strip()
                     run("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}")
+                for path, commit in (gitlinks or {}).items():
+                    run("update-index", "--add", "--cacheinfo", f"160000,{commit},{path}")
                 tree = run("write-tree").decode().strip()
                 args = ["commit-tree", tree, "-m", message]
                 if base:

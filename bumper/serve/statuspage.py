@@ -43,6 +43,7 @@ class EntryView:
     failing_since: float | None
     checked_at: float | None
     changed_at: float | None
+    files: tuple[str, ...] = ()  # every file of the pin, `file` first
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,7 @@ def entry_views(
             EntryView(
                 variable=entry.variable,
                 file=entry.file,
+                files=entry.paths,
                 repository=entry.repository,
                 branch=entry.branch,
                 repository_url=web_url(entry.repository, github),
@@ -166,6 +168,7 @@ def status_json(snap: Snapshot) -> dict[str, Any]:
             {
                 "variable": v.variable,
                 "file": v.file,
+                "files": list(v.files or (v.file,)),
                 "repository": v.repository,
                 "branch": v.branch,
                 "status": v.status,
@@ -255,9 +258,10 @@ def _row(view: EntryView, now: float) -> str:
             f'<div class="when">{label} {_when(since, now)}</div>'
         )
     note = _e(view.message) if view.message and view.status not in ("failed", "held") else ""
+    files = _e(", ".join(view.files or (view.file,)))
     return (
         f'<tr class="status-{_e(view.status)}">'
-        f"<td><strong>{_e(view.variable)}</strong><div class=when>{_e(view.file)}</div></td>"
+        f"<td><strong>{_e(view.variable)}</strong><div class=when>{files}</div></td>"
         f"<td>{repo}<div class=when>{_e(view.branch)}</div></td>"
         f'<td><span class="badge {_e(view.status)}">{_e(view.status)}</span>'
         f"<div class=note>{note}</div></td>"

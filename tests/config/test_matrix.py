@@ -229,7 +229,8 @@ def test_half_commented_row_is_an_error_not_silently_dropped() -> None:
     )
     assert problems(text) == [
         f"{WF}:7: jobs.bump.strategy.matrix.include[commented]: missing `branch`",
-        f"{WF}:7: jobs.bump.strategy.matrix.include[commented]: missing `file`",
+        f"{WF}:7: jobs.bump.strategy.matrix.include[commented]: "
+        "missing `file` (or `files`, a list of paths)",
     ]
 
 
