@@ -99,7 +99,7 @@ def parse_block_yaml(text: str) -> Any:
     reader = _Reader(lines)
     try:
         node = reader.node(0, lines[0].col)
-    except _Unsupported:
+    except (_Unsupported, RecursionError):  # hostile nesting: ruamel's own refusal words it
         return None
     return node if reader.i == len(lines) and isinstance(node, BlockMap) else None
 

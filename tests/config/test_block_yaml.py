@@ -120,6 +120,11 @@ def test_yaml_beyond_plain_blocks_is_left_to_ruamel(text):
     assert parse_block_yaml(text) is None
 
 
+def test_hostile_nesting_is_left_to_ruamel():
+    text = "".join(" " * i + f"k{i}:\n" for i in range(5000)) + " " * 5000 + "x: 1\n"
+    assert parse_block_yaml(text) is None
+
+
 def test_errors_still_come_from_ruamel_with_their_line():
     with pytest.raises(Exception) as exc:
         parse_config("target:\n  base: main\n  base: dev\n", "bumper.yaml")
