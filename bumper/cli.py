@@ -101,6 +101,12 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--fix", action="store_true", help="add suggested entries to the matrix")
     audit.add_argument("--no-lookup", action="store_true", help="do not ask upstreams")
     audit.add_argument("--all", action="store_true", help="also list pins other tools manage")
+    audit.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="FILE",
+        help="findings already in FILE (an earlier --format json output) do not fail --strict",
+    )
 
     verb("schema", "print the JSON Schema of the config file (draft 2020-12)")
     return parser

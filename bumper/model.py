@@ -6,12 +6,20 @@ import enum
 import re
 from dataclasses import dataclass
 
+from bumper import versions
+
 SHA_RE = re.compile(r"\A(?:[0-9a-f]{40}|[0-9a-f]{64})\Z")
 
 
 def is_sha(value: str) -> bool:
     """A full lowercase hex object id (sha1 or sha256)."""
     return SHA_RE.match(value) is not None
+
+
+def is_pin_value(value: str, *, tags: bool = False) -> bool:
+    """A value bumper reads and writes as a pin: a sha, or with ``tags`` (a row following
+    releases) a release tag (bumper.versions reads it; only ``[0-9A-Za-z.+-]``)."""
+    return is_sha(value) or (tags and versions.parse(value) is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +65,29 @@ class Repository:
             return None
         return f"{self.web_url(web_base)}/compare/{old}...{new}"
 
+    def release_url(self, web_base: str, tag: str) -> str | None:
+        """GitHub's page of the release (or bare tag) ``tag``: its notes; None off GitHub."""
+        if self.owner_name is None:
+            return None
+        return f"{self.web_url(web_base)}/releases/tag/{tag}"
+
+
+FOLLOW_TAGS = "tags"
+
+
+def tags_key(pattern: str | None, prerelease: bool) -> str:
+    """The `branch` of a row that follows tags: ``tags:*``, ``tags+pre:*``, ``tags:v1.*``...
+    A ``:`` (or ``*``) is never in a branch name, so it never collides with a branch."""
+    return f"{FOLLOW_TAGS}{'+pre' if prerelease else ''}:{pattern or '*'}"
+
+
+def tag_selection(branch: str) -> tuple[str, bool] | None:
+    """(glob, prerelease) of a tags_key; None for a branch name."""
+    head, colon, pattern = branch.partition(":")
+    if not colon or head not in (FOLLOW_TAGS, f"{FOLLOW_TAGS}+pre"):
+        return None
+    return pattern, head.endswith("+pre")
+
 
 class PinBy(enum.StrEnum):
     """How a row selects its pin's value in the file (the matrix keys it gives)."""
@@ -64,6 +95,15 @@ class PinBy(enum.StrEnum):
     VARIABLE = "variable"  # `variable`: a make, shell, Dockerfile or CMake variable
     MATCH = "match"  # `match`: the literal text just before the sha on its line
     WHOLE = "whole"  # neither: the file holds only the sha, or the path is a submodule
+
+
+@dataclass(frozen=True, slots=True)
+class Also:
+    """A row's `also`: the same value written elsewhere (a wheel URL holding its version),
+    found as the text right after ``match`` in ``file``; it moves with the pin."""
+
+    match: str
+    file: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +119,17 @@ class Entry:
     files: tuple[str, ...] = ()  # every file holding the pin (empty: just `file`)
     match: str | None = None  # with PinBy.MATCH: the text just before the sha
     by: PinBy = PinBy.VARIABLE
+    # `follow: tags`: the newest release tag, not a branch head. `branch` then holds
+    # tags_key(...), which no branch can be named, so every (repository, branch) look-up key
+    # stays one value per selection and rows choosing alike share one look-up.
+    follow: str = "branch"  # "branch" or "tags"
+    tags: str | None = None  # with follow: tags, a glob on tag names
+    prerelease: bool = False  # with follow: tags, pre-releases count too
+    also: tuple[Also, ...] = ()  # more places holding the same value, moved together
+
+    @property
+    def follows_tags(self) -> bool:
+        return self.follow == FOLLOW_TAGS
 
     @property
     def name(self) -> str:
@@ -86,7 +137,13 @@ class Entry:
 
     @property
     def paths(self) -> tuple[str, ...]:
-        """Every file the pin lives in, `file` first: the one PR changes all of them."""
+        """Every file the pin lives in, `file` first, then `also`'s: the one PR changes all."""
+        own = self.pin_paths
+        return own + tuple(dict.fromkeys(a.file for a in self.also if a.file not in own))
+
+    @property
+    def pin_paths(self) -> tuple[str, ...]:
+        """The files of `file`/`files`, where the pin itself (not an `also`) is read."""
         return self.files or (self.file,)
 
     @property
@@ -96,12 +153,16 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class Head:
-    """A validated upstream branch head."""
+    """A validated upstream branch head, or for a row following tags, the newest release."""
 
     repository: str
     branch: str
-    sha: str
+    sha: str  # always a commit (an annotated tag is peeled)
     moved_to: str | None = None  # the repository answered with a redirect to this name
+    tag: str | None = None  # following tags: the chosen tag's name (a parsed version)
+    # following tags: (name, commit) of the versions later than `tag` (pre-releases, other
+    # globs), so a pin already at one of them is left alone
+    above: tuple[tuple[str, str], ...] = ()
 
 
 class Status(enum.StrEnum):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from bumper.errors import PinError
 from bumper.files import BadByte, decode_utf8
-from bumper.model import is_sha
+from bumper.model import is_pin_value, is_sha
 
 _OPERATOR = r":::=|::=|:=|\?=|\+=|!=|="
 _KEYWORDS = r"(?:(?:export|override|private)[ \t]+)*"
@@ -80,6 +80,11 @@ class Pin:
     @property
     def problem(self) -> str | None:
         """Why this assignment is not a pin bumper can rewrite, or None when it is one."""
+        return self.problem_for(tags=False)
+
+    def problem_for(self, tags: bool) -> str | None:
+        """``problem``, where with ``tags`` (a row following releases) a release tag is a
+        pin too."""
         value = self.value
         if self.operator == "define":
             return "is a multi-line define ... endef, not a one-line sha"
@@ -93,8 +98,10 @@ class Pin:
             return f"value {_show(value)} refers to other variables, not a sha"
         if not value:
             return "value is empty, not a sha"
-        if is_sha(value):
+        if is_pin_value(value, tags=tags):
             return None
+        if tags:
+            return f"value {_show(value)} is neither a sha nor a release tag"
         if _HEX.fullmatch(value):
             return f"value {_show(value)} is not a full lowercase sha (40 or 64 hex digits)"
         return f"value {_show(value)} is not a sha (a tag or branch name?)"
@@ -123,27 +130,35 @@ def find_pins(text: str) -> list[Pin]:
     return [pin for pin in find_assignments(text) if pin.problem is None]
 
 
-def read_pin(text: str, variable: str, filename: str | None = None) -> Pin:
-    """The single current pin of `variable`; PinError says why when there is not exactly one."""
-    pin, _ = _resolve(_scan(text), variable, filename or "the Makefile")
+def read_pin(text: str, variable: str, filename: str | None = None, *, tags: bool = False) -> Pin:
+    """The single current pin of `variable`; PinError says why when there is not exactly one.
+    With ``tags`` (a row following releases) its value may be a release tag."""
+    pin, _ = _resolve(_scan(text), variable, filename or "the Makefile", tags)
     return pin
 
 
 def rewrite_pin(
-    text: str, variable: str, old: str | None, new: str, filename: str | None = None
+    text: str,
+    variable: str,
+    old: str | None,
+    new: str,
+    filename: str | None = None,
+    *,
+    tags: bool = False,
 ) -> str:
     """Set every assignment of `variable` (and comments spelling `VAR?=<old>`) to `new`.
 
     `old`, when given, must be the current value, so a pin a person changed meanwhile is not
-    overwritten. Only value bytes change; every other byte stays as it was.
+    overwritten. Only value bytes change; every other byte stays as it was. With ``tags`` the
+    values may be release tags.
     """
     where = filename or "the Makefile"
-    if not is_sha(new):
+    if not is_pin_value(new, tags=tags):
         raise PinError(
             f"{where}: refusing to write {variable}: new value {_show(new)} is not a sha"
         )
     scan = _scan(text)
-    pin, founds = _resolve(scan, variable, where)
+    pin, founds = _resolve(scan, variable, where, tags)
     if pin.value == new:  # already bumped, perhaps by an earlier pass that crashed after
         return text
     if old is not None and pin.value != old:
@@ -160,7 +175,7 @@ def rewrite_pin(
         last = end
     result = "".join([*pieces, text[last:]])
     lines = {text.count("\n", 0, start) + 1 for start, _ in spans}
-    _check(text, scan, result, variable, (pin.value, new), lines)
+    _check(text, scan, result, variable, (pin.value, new), lines, tags)
     return result
 
 
@@ -174,7 +189,9 @@ def unified_diff(path: str, before: str, after: str) -> str:
     )
 
 
-def _resolve(scan: _Scan, variable: str, where: str) -> tuple[Pin, list[_Found]]:
+def _resolve(
+    scan: _Scan, variable: str, where: str, tags: bool = False
+) -> tuple[Pin, list[_Found]]:
     founds = [found for found in scan.assignments if found.pin.variable == variable]
     if not founds:
         names = {found.pin.variable for found in scan.assignments}
@@ -193,8 +210,8 @@ def _resolve(scan: _Scan, variable: str, where: str) -> tuple[Pin, list[_Found]]
         places = ", ".join(f"line {found.pin.line}: {_show(found.pin.value)}" for found in sets)
         raise PinError(f"{where}: {variable} is assigned different values ({places})")
     for found in sets:
-        if found.pin.problem:
-            raise PinError(f"{where}:{found.pin.line}: {variable} {found.pin.problem}")
+        if problem := found.pin.problem_for(tags):
+            raise PinError(f"{where}:{found.pin.line}: {variable} {problem}")
     return sets[0].pin, sets
 
 
@@ -202,8 +219,11 @@ def _mentions(
     text: str, comments: tuple[tuple[int, int], ...], variable: str, old: str
 ) -> list[tuple[int, int]]:
     """Spans of `old` where a comment spells the pin, e.g. `# lives below as VAR?=<old>`."""
+    # a sha ends at a non-hex character; a release tag where no version character follows
+    end = r"(?![0-9a-fA-F])" if is_sha(old) else r"(?![0-9A-Za-z+\-]|\.[0-9A-Za-z])"
     spelled = re.compile(
-        rf"(?<![\w.\-]){re.escape(variable)}[ \t]*(?:{_OPERATOR})[ \t]*[\"']?({old})(?![0-9a-fA-F])"
+        rf"(?<![\w.\-]){re.escape(variable)}[ \t]*(?:{_OPERATOR})[ \t]*[\"']?({re.escape(old)})"
+        + end
     )
     return [
         match.span(1)
@@ -214,7 +234,13 @@ def _mentions(
 
 
 def _check(
-    before: str, scan: _Scan, after: str, variable: str, change: tuple[str, str], lines: set[int]
+    before: str,
+    scan: _Scan,
+    after: str,
+    variable: str,
+    change: tuple[str, str],
+    lines: set[int],
+    tags: bool = False,
 ) -> None:
     """Prove the rewrite: the pin reads `new`, and only the lines holding `old` changed."""
     was, now = before.split("\n"), after.split("\n")
@@ -232,7 +258,7 @@ def _check(
             changed == lines
             and all(masked(was[n - 1]) == masked(now[n - 1]) for n in changed)
             and pins
-            and all(pin.value == new and pin.problem is None for pin in pins)
+            and all(pin.value == new and pin.problem_for(tags) is None for pin in pins)
             and _others(rescan, variable) == _others(scan, variable)
         ):
             return

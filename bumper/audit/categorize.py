@@ -31,6 +31,7 @@ from bumper.audit.scanners import (
 from bumper.audit.scanners.makefile import recipe_repositories
 from bumper.errors import PinError, UpstreamError
 from bumper.model import Entry, Head, is_sha
+from bumper.upstream.tags import already_past
 
 PLACEHOLDER = "OWNER/NAME"
 
@@ -71,7 +72,9 @@ def categorize(
         seen[(file, entry.variable)] = entry
         paths = [clean_path(p) for p in entry.paths]
         text = texts.get(file)
-        if (text is not None and not pinfiles.is_makefile_row(entry, file, text)) or len(paths) > 1:
+        own_reader = text is not None and not pinfiles.is_makefile_row(entry, file, text)
+        # a row following tags may hold a release, which only pinfiles reads as a pin
+        if own_reader or len(paths) > 1 or entry.follows_tags:
             findings.append(_located(entry, paths, texts, config_file, located, hosts, lookups))
             continue
         if text is None:
@@ -169,7 +172,9 @@ def _located(
     if missing:
         message = f"matrix entry {entry.variable}: file {missing[0]} does not exist in the checkout"
         return _broken(entry, config_file, message, "fix `file:`/`files:` or remove the entry")
-    clean = replace(entry, file=paths[0], files=tuple(paths) if len(paths) > 1 else ())
+    own = [clean_path(p) for p in entry.pin_paths]
+    also = tuple(replace(item, file=clean_path(item.file)) for item in entry.also)
+    clean = replace(entry, file=own[0], files=tuple(own) if len(own) > 1 else (), also=also)
     try:
         spots = pinfiles.read(clean, {path: texts[path] for path in paths})
     except PinError as exc:
@@ -240,6 +245,8 @@ def _entry_finding(
                 ),
                 suggestion=f"set `repository: {answer.moved_to}` in the entry",
             )
+        if answer.tag is not None:
+            return replace(base, head=answer.sha, message=_release_message(answer, value) + note)
         if answer.sha == value:
             return replace(
                 base,
@@ -260,6 +267,17 @@ def _entry_finding(
             message=f"tracked on {entry.branch}; {lag} (head {_short(answer.sha)}){old}{note}",
         )
     return replace(base, message=f"tracked on {entry.branch}{note}")
+
+
+def _release_message(head: Head, value: str) -> str:
+    """What a row following tags stands at: the newest matching release, and the pin."""
+    followed = f"tracked on releases ({head.branch})"
+    if value in (head.tag, head.sha):
+        return f"{followed}; up to date at {head.tag}"
+    past = already_past(head, value)
+    if past is not None:
+        return f"{followed}; {past}"
+    return f"{followed}; newest {head.tag} (commit {_short(head.sha)}), pinned {_short(value)}"
 
 
 def _age_days(lookups: Lookups, repository: str, sha: str) -> int | None:
@@ -339,9 +357,17 @@ def _untracked(path: str, pin: pins.Pin, repository: str | None, lookups: Lookup
         repository,
         "untracked",
         f"no matrix entry covers this Makefile pin: it is never bumped{where}{note}",
-        "add to the matrix:\n" + entry_yaml(known, pin.variable, branch, path),
+        "add to the matrix:\n" + _guessed(entry_yaml(known, pin.variable, branch, path), note),
         branch=branch,
+        branch_guessed=bool(note),
     )
+
+
+def _guessed(row: str, note: str) -> str:
+    """A suggested row says its branch is a guess where it is written, not only on a terminal."""
+    if not note:
+        return row
+    return re.sub(r"(?m)^(  branch: .*)$", r"\1  # guessed: check upstream's default branch", row)
 
 
 _HOW_TO_PASS = {
@@ -372,6 +398,7 @@ def _hidden(
             category="tracked",
             message=f"managed by {hit.managed_by}: {hit.detail}",
             managed_by=hit.managed_by,
+            branch=hit.branch,
         )
     variable = _suggested_variable(hit, repository, path)
     makefile = _nearest_makefile(path, makefiles)
@@ -409,7 +436,9 @@ def _hidden(
         f"{{repository: {repository or PLACEHOLDER}, variable: {variable}, branch: {branch}, "
         f"file: {makefile}}}{note}{unknown}"
     )
-    return replace(base, message=message, suggestion=suggestion, branch=branch)
+    return replace(
+        base, message=message, suggestion=suggestion, branch=branch, branch_guessed=bool(note)
+    )
 
 
 def _distance(a: str, b: str) -> int:

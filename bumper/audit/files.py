@@ -12,8 +12,10 @@ import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from bumper.audit import scanners
+from bumper.audit.adopt import inline_marks
 from bumper.audit.scanners import Hit, submodule
 from bumper.errors import FileError
 from bumper.files import read_regular
@@ -35,6 +37,7 @@ class Extract:
     files_listed: int = 0
     files_read: int = 0
     extra: Mapping[str, str] = field(default_factory=dict)  # texts of the matrix entries' files
+    marks: Mapping[str, frozenset[int]] = field(default_factory=dict)  # `bumper: ignore` lines
 
 
 def list_files(root: Path) -> tuple[list[str], dict[str, str]]:
@@ -50,19 +53,25 @@ def list_files(root: Path) -> tuple[list[str], dict[str, str]]:
     return paths, {}
 
 
+_QUIET: dict[str, Any] = {"stdout": subprocess.PIPE, "stderr": subprocess.DEVNULL}
+
+
 def _git_ls_files(root: Path) -> tuple[list[str], dict[str, str]] | None:
     command = ["git", "-C", str(root), "-c", "core.quotepath=off", "ls-files", "-z"]
+    # Both listings at once: git's start-up dominates each, and they do not depend on each other.
+    runs: list[subprocess.Popen[bytes]] = []
     try:
-        staged = subprocess.run(
-            [*command, "--stage"], capture_output=True, check=True, timeout=60
-        ).stdout
-        others = subprocess.run(
-            [*command, "--others", "--exclude-standard"],
-            capture_output=True,
-            check=True,
-            timeout=60,
-        ).stdout
+        for extra in (["--stage"], ["--others", "--exclude-standard"]):
+            runs.append(subprocess.Popen([*command, *extra], **_QUIET))
+        staged, others = (run.communicate(timeout=60)[0] for run in runs)
     except (OSError, subprocess.SubprocessError):
+        return None
+    finally:
+        for run in runs:
+            if run.poll() is None:
+                run.kill()
+            run.wait()
+    if any(run.returncode for run in runs):
         return None
     paths: list[str] = []
     gitlinks: dict[str, str] = {}
@@ -109,10 +118,11 @@ def collect(root: Path, *, managed: bool = False, extra: Iterable[str] = ()) -> 
     wanted = {p for p in extra if p in existing or (root / p).is_file()}
     paths += sorted(wanted - existing)
     wanted |= set(extra) & set(gitlinks)  # a row's submodule: its gitlink is the pin
-    texts = {path: read_text(root, path) for path, _ in candidates(paths, wanted)}
+    chosen = candidates(paths, wanted)
+    texts = {path: read_text(root, path) for path, _ in chosen}
     if managed and gitlinks:
         texts[".gitmodules"] = read_text(root, ".gitmodules")
-    return extract_texts(paths, texts, gitlinks, wanted=wanted, managed=managed)
+    return extract_texts(paths, texts, gitlinks, wanted=wanted, managed=managed, chosen=chosen)
 
 
 def candidates(paths: Iterable[str], wanted: Iterable[str] = ()) -> list[tuple[str, str | None]]:
@@ -122,7 +132,7 @@ def candidates(paths: Iterable[str], wanted: Iterable[str] = ()) -> list[tuple[s
     for path in paths:
         kind = scanners.classify(path)
         if kind is None:
-            name = path.rsplit("/", 1)[-1]
+            name = path[path.rfind("/") + 1 :]
             if "." not in name and name not in _NOT_SCRIPTS and not _under_skipped(path):
                 kind = "shell?"
             elif path not in wanted:
@@ -138,16 +148,23 @@ def extract_texts(
     *,
     wanted: Iterable[str] = (),
     managed: bool = False,
+    chosen: Sequence[tuple[str, str | None]] | None = None,
 ) -> Extract:
-    """Pins from the texts of the candidate files (None: unreadable, binary or too large)."""
+    """Pins from the texts of the candidate files (None: unreadable, binary or too large).
+
+    `chosen` is `candidates(paths, wanted)` when the caller has it already.
+    """
     wanted = set(wanted)
     makefiles: dict[str, str] = {}
     extra: dict[str, str] = {}
     hits: dict[str, tuple[Hit, ...]] = {}
-    for path, kind in candidates(paths, wanted):
+    marks: dict[str, frozenset[int]] = {}
+    for path, kind in chosen if chosen is not None else candidates(paths, wanted):
         text = texts.get(path)
         if text is None:
             continue
+        if marked := inline_marks(text):
+            marks[path] = marked
         if path in wanted:
             extra[path] = text
         if kind == "shell?":
@@ -172,7 +189,9 @@ def extract_texts(
             key = where if modules else path
             hits[key] = (*hits.get(key, ()), submodule.scan(path, sha, modules))
     read = sum(1 for path in texts if path != ".gitmodules")
-    return Extract(makefiles, hits, frozenset(paths), len(paths), read, extra)
+    if marked := inline_marks(texts.get(".gitmodules") or ""):
+        marks[".gitmodules"] = marked
+    return Extract(makefiles, hits, frozenset(paths), len(paths), read, extra, marks)
 
 
 def _under_skipped(path: str) -> bool:

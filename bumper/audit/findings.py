@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bumper.model import Location
+
 CATEGORIES = ("broken", "untracked", "hidden", "held", "tracked")
 PROBLEMS = frozenset({"broken", "untracked", "hidden"})
 
@@ -28,6 +30,15 @@ class Finding:
     behind: int | None = None  # commits the pin lags its upstream branch (with look-ups)
     head: str | None = None  # the upstream branch's head (with look-ups)
     age_days: int | None = None  # how old the pinned commit is (with look-ups and a token)
+    # Every place this one pin is written (the same sha from the same upstream), in path
+    # order; `file`/`line` are the first. Empty means just `file`/`line`.
+    locations: tuple[Location, ...] = ()
+    branch_guessed: bool = False  # `branch` is main/master by guess, not read or looked up
+    baselined: bool = False  # already in the --baseline file: reported, not a failure
+
+    @property
+    def places(self) -> tuple[Location, ...]:
+        return self.locations or (Location(self.file, self.line),)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -45,6 +56,9 @@ class Finding:
             "behind": self.behind,
             "head": self.head,
             "age_days": self.age_days,
+            "locations": [{"file": p.file, "line": p.line} for p in self.places],
+            "branch_guessed": self.branch_guessed,
+            "baselined": self.baselined,
         }
 
 
@@ -58,22 +72,37 @@ class Audit:
     looked_up: bool = False
     requests: Mapping[str, int] = field(default_factory=dict)
     entries: int = 0
+    ignored: int = 0  # places left out by `audit.ignore` rules and `bumper: ignore` comments
 
     @property
     def has_problems(self) -> bool:
-        return any(f.category in PROBLEMS for f in self.findings)
+        """Problems that fail `--strict`: those a baseline already knows do not."""
+        return any(f.category in PROBLEMS and not f.baselined for f in self.findings)
+
+    @property
+    def baselined(self) -> int:
+        return sum(1 for f in self.findings if f.baselined)
 
     def counts(self) -> dict[str, int]:
+        """Findings per category; pins other tools keep current (`--all`) are counted apart:
+        bumper does not track them, so calling them tracked would overstate its coverage."""
         counts = dict.fromkeys(CATEGORIES, 0)
         for finding in self.findings:
-            counts[finding.category] += 1
+            if finding.managed_by is None:
+                counts[finding.category] += 1
         return counts
+
+    @property
+    def managed(self) -> int:
+        return sum(1 for f in self.findings if f.managed_by)
 
     def summary(self) -> dict[str, Any]:
         return {
             "total": len(self.findings),
             **self.counts(),
-            "managed": sum(1 for f in self.findings if f.managed_by),
+            "managed": self.managed,
+            "ignored": self.ignored,
+            "baselined": self.baselined,
             "problems": sum(1 for f in self.findings if f.category in PROBLEMS),
             "matrix_entries": self.entries,
             "files_listed": self.files_listed,

@@ -36,7 +36,7 @@ def fixable(
     hidden: list[Finding] = []
     for finding in findings:
         if finding.category == "hidden" and finding.managed_by is None:
-            hidden.append(finding)
+            hidden.extend(copies(finding))  # hidden_rows groups the copies into one row again
             continue
         if finding.category != "untracked" or finding.variable is None:
             continue
@@ -52,6 +52,13 @@ def fixable(
         add += rows
         skipped += left
     return add, skipped
+
+
+def copies(finding: Finding) -> list[Finding]:
+    """A finding per place of one listing several (audit/repeats.py folds a repeated pin)."""
+    if len(finding.places) == 1:
+        return [finding]
+    return [replace(finding, file=p.file, line=p.line, locations=()) for p in finding.places]
 
 
 def hidden_rows(
@@ -192,9 +199,12 @@ def _texts(checkout: Path | None, findings: Sequence[Finding]) -> dict[str, str]
     if checkout is None:
         return texts
     for finding in findings:
-        if finding.category == "hidden" and finding.file not in texts:
-            with contextlib.suppress(BumperError):
-                texts[finding.file] = read_pin_file(checkout, finding.file)
+        if finding.category != "hidden":
+            continue
+        for place in finding.places:
+            if place.file not in texts:
+                with contextlib.suppress(BumperError):
+                    texts[place.file] = read_pin_file(checkout, place.file)
     return texts
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import httpx
-
-from bumper.config.settings import Config
 from bumper.errors import UpstreamError
 from bumper.model import Entry, Head, is_sha
+
+if TYPE_CHECKING:  # a --no-lookup audit never loads the HTTP stack
+    import httpx
+
+    from bumper.config.settings import Config
 
 GUESSED_BRANCHES = ("main", "master")
 
@@ -61,6 +63,8 @@ def look_up(
     behind: dict[tuple[str, str], int] = {}
     if jobs:
         workers = max(1, min(config.lookup.concurrency, len(jobs)))
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="compare") as pool:
             for job, ahead in zip(jobs, pool.map(one, jobs), strict=True):
                 if ahead is not None:

@@ -7,7 +7,6 @@ managed_by, branch, behind, head}], "summary": {tracked, untracked, held, hidden
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 from collections.abc import Callable
@@ -110,6 +109,22 @@ JSON_SCHEMA: dict[str, Any] = {
                     "behind": {"type": ["integer", "null"], "minimum": 0},
                     "head": _NULLABLE_STRING,
                     "age_days": {"type": ["integer", "null"], "minimum": 0},
+                    "locations": {
+                        "type": "array",
+                        "minItems": 1,
+                        "description": "every place the pin is written; the first is file/line",
+                        "items": {
+                            "type": "object",
+                            "required": ["file", "line"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "file": {"type": "string"},
+                                "line": {"type": "integer", "minimum": 1},
+                            },
+                        },
+                    },
+                    "branch_guessed": {"type": "boolean"},
+                    "baselined": {"type": "boolean"},
                 },
             },
         },
@@ -121,6 +136,8 @@ JSON_SCHEMA: dict[str, Any] = {
                 "total": {"type": "integer", "minimum": 0},
                 "problems": {"type": "integer", "minimum": 0},
                 "managed": {"type": "integer", "minimum": 0},
+                "ignored": {"type": "integer", "minimum": 0},
+                "baselined": {"type": "integer", "minimum": 0},
                 "matrix_entries": {"type": "integer", "minimum": 0},
                 "files_listed": {"type": "integer", "minimum": 0},
                 "files_read": {"type": "integer", "minimum": 0},
@@ -177,7 +194,7 @@ def to_table(audit: Audit, *, width: int | None = None, color: bool = False) -> 
             message = f"[{finding.repository}] {message}"
         cells: list[Text | str] = [
             Text(finding.category, style=_STYLES[finding.category]),
-            f"{finding.file}:{finding.line}",
+            _where(finding),
             finding.variable or "",
             (finding.value or "")[:12],
         ]
@@ -200,9 +217,20 @@ def to_table(audit: Audit, *, width: int | None = None, color: bool = False) -> 
     return buffer.getvalue()
 
 
+def _where(finding: Finding) -> str:
+    more = len(finding.places) - 1
+    return f"{finding.file}:{finding.line}" + (f" (+{more} more)" if more else "")
+
+
 def _summary_line(audit: Audit) -> str:
     counts = audit.counts()
     parts = ", ".join(f"{counts[c]} {c}" for c in CATEGORIES)
+    if audit.managed:
+        parts += f", {audit.managed} managed by other tools"
+    if audit.ignored:
+        parts += f", {audit.ignored} ignored"
+    if audit.baselined:
+        parts += f"; {audit.baselined} baselined (known, not failures)"
     lookups = "with look-ups" if audit.looked_up else "without look-ups"
     problems = sum(counts[c] for c in PROBLEMS)
     verdict = f"{problems} problem{'s' * (problems != 1)}" if problems else "no problems"
@@ -220,6 +248,8 @@ def to_markdown(audit: Audit) -> str:
     out = [f"## {_summary_line(audit).replace('bumper audit: ', 'bumper audit: ', 1)}", ""]
     out += ["| category | pins |", "|---|---:|"]
     out += [f"| {c} | {counts[c]} |" for c in CATEGORIES]
+    if audit.managed:
+        out.append(f"| managed by other tools | {audit.managed} |")
     out.append("")
     for category in CATEGORIES:
         findings = [f for f in audit.findings if f.category == category]
@@ -237,11 +267,11 @@ def to_markdown(audit: Audit) -> str:
                 "| "
                 + " | ".join(
                     [
-                        _cell(f"{finding.file}:{finding.line}", code=True),
+                        _cell(_where(finding), code=True),
                         _cell(finding.variable or "", code=bool(finding.variable)),
                         _cell((finding.value or "")[:12], code=bool(finding.value)),
                         _cell(finding.repository or ""),
-                        _cell(finding.message),
+                        _cell(finding.message + (" (baselined)" if finding.baselined else "")),
                     ]
                 )
                 + " |"
@@ -331,9 +361,13 @@ def _sarif_result(finding: Finding, rule_ids: list[str]) -> dict[str, Any]:
     text = finding.message
     if finding.suggestion:
         text += "\nSuggestion: " + finding.suggestion
+    import hashlib  # loading OpenSSL costs a lean start ~10 ms; only SARIF needs it
+
     identity = "\0".join([finding.category, finding.file, finding.variable or "", finding.kind])
     identity += "\0" + ("" if finding.variable else finding.value or "")
+    known = {"baselineState": "unchanged"} if finding.baselined else {}
     return {
+        **known,
         "ruleId": f"bumper/{finding.category}",
         "ruleIndex": rule_ids.index(finding.category),
         "level": level,
@@ -341,10 +375,11 @@ def _sarif_result(finding: Finding, rule_ids: list[str]) -> dict[str, Any]:
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": _artifact(finding.file),
-                    "region": {"startLine": max(1, finding.line)},
+                    "artifactLocation": _artifact(place.file),
+                    "region": {"startLine": max(1, place.line)},
                 }
             }
+            for place in finding.places
         ],
         "partialFingerprints": {"bumperPin/v1": hashlib.sha256(identity.encode()).hexdigest()[:32]},
         "properties": {

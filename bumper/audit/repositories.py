@@ -57,10 +57,27 @@ def normalize_repository(url: str, hosts: Iterable[str] = ()) -> str:
     return url.rstrip("/").removesuffix(".git")
 
 
+# Go import paths on vanity hosts whose code lives on GitHub, as their `go-import` meta
+# tags say: the well-known ones, so a pin there is named after its upstream.
+_GO_VANITY = (
+    (re.compile(r"google\.golang\.org/grpc(?:/|\Z)"), "grpc/grpc-go"),
+    (re.compile(r"google\.golang\.org/protobuf(?:/|\Z)"), "protocolbuffers/protobuf-go"),
+    (re.compile(r"golang\.org/x/([\w.-]+)"), "golang/{0}"),
+    (re.compile(r"go\.uber\.org/([\w.-]+)"), "uber-go/{0}"),
+    (re.compile(r"sigs\.k8s\.io/([\w.-]+)"), "kubernetes-sigs/{0}"),
+    (re.compile(r"k8s\.io/([\w.-]+)"), "kubernetes/{0}"),
+)
+
+
 def go_module_repository(module: str) -> str | None:
-    """`owner/name` of a github.com Go module path, None for any other host."""
+    """`owner/name` of a Go module path on github.com or a well-known vanity host, else None."""
     match = re.match(r"github\.com/([\w.-]+)/([\w.-]+)", module)
-    return f"{match[1]}/{match[2]}" if match else None
+    if match:
+        return f"{match[1]}/{match[2]}"
+    for pattern, repository in _GO_VANITY:
+        if vanity := pattern.match(module):
+            return repository.format(*vanity.groups())
+    return None
 
 
 def variable_stem(variable: str) -> str:

@@ -11,18 +11,22 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
-
-import httpx
+from typing import TYPE_CHECKING
 
 from bumper import pins
+from bumper.audit.adopt import apply_ignores
 from bumper.audit.categorize import categorize, makefile_pins_of, upstreams
 from bumper.audit.files import Extract, clean_path, collect
 from bumper.audit.findings import Audit
 from bumper.audit.lookups import Lookups, look_up
+from bumper.audit.repeats import merge_repeated
 from bumper.audit.repositories import normalize_repository
 from bumper.config.settings import Config
 from bumper.errors import PinError
 from bumper.model import Location
+
+if TYPE_CHECKING:  # httpx (and the CLI it pulls in) is for look-ups only: keep start lean
+    import httpx
 
 
 def run_audit(
@@ -66,6 +70,8 @@ def run_audit(
         lookups=lookups,
         entry_texts=entry_texts,
     )
+    findings, ignored = apply_ignores(findings, config.audit.ignore, extract.marks)
+    findings = merge_repeated(findings)
     audit = Audit(
         tuple(findings),
         where,
@@ -75,6 +81,7 @@ def run_audit(
         lookups is not None and bool(lookups.heads),
         requests,
         len(config.matrix),
+        ignored,
     )
     return audit, extract, lookups or Lookups()
 

@@ -16,6 +16,7 @@ from bumper import pinfiles, pins
 from bumper.errors import BumperError, FileError, PinError
 from bumper.files import read_regular, write_atomically
 from bumper.model import Entry, Head, Result, Status, is_sha
+from bumper.upstream.tags import already_past, target_value
 
 
 def _moved_note(head: Head) -> str:
@@ -60,15 +61,18 @@ def rewrite_checkout(
         mine = {path: texts[path] for path in entry.paths}
         try:
             old = pinfiles.value(entry, mine)
-            if old == head.sha:
-                done.append(Result(entry, Status.UP_TO_DATE, old, head.sha, f"up to date{note}"))
+            new = target_value(head, old)  # a release's name or commit, following tags
+            past = already_past(head, old)
+            if old == new or past is not None:
+                message = past or f"up to date{note}"
+                done.append(Result(entry, Status.UP_TO_DATE, old, old, message))
                 continue
-            texts.update(pinfiles.rewrite(entry, mine, old, head.sha))
+            texts.update(pinfiles.rewrite(entry, mine, old, new))
         except PinError as exc:
             done.append(Result(entry, Status.FAILED, message=str(exc)))
             continue
-        change = f"{old[:12]} -> {head.sha[:12]}{note}"
-        done.append(Result(entry, Status.BUMPED, old, head.sha, change))
+        change = f"{old[:12]} -> {new[:12]}{note}"
+        done.append(Result(entry, Status.BUMPED, old, new, change))
 
     failed_writes: dict[str, str] = {}
     if not dry_run:

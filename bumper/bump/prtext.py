@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 
 from bumper.config.settings import PrSettings
 from bumper.config.templates import render_template, sanitise_branch
-from bumper.model import Entry, is_sha
+from bumper.model import Entry, is_pin_value, is_sha
 
 MARKER_VERSION = 1
 TRAILER = "Bumper-Pin"
@@ -34,7 +34,7 @@ SECTION_START = "<!-- bumper: generated text, rewritten on each update; write ou
 # Exactly the line format_marker writes; its JSON never holds ">" (see there).
 _MARKER_LINE = re.compile(r"<!-- bumper-pin (\{[^>\r\n]*\}) -->")
 _TRAILER_RE = re.compile(
-    rf"^{TRAILER}:[ \t]+(?P<variable>\S+)[ \t]+(?P<sha>[0-9a-f]{{40,64}})"
+    rf"^{TRAILER}:[ \t]+(?P<variable>\S+)[ \t]+(?P<sha>[0-9A-Za-z.+-]+)"
     r"[ \t]+(?P<file>\S.*?)[ \t]*$",
     re.MULTILINE,
 )
@@ -84,7 +84,7 @@ def _fields(entry: Entry, new: str = "", old: str = "") -> dict[str, str]:
         "file": entry.file,
         "branch": entry.branch,
         "sha": new,
-        "short_sha": new[:7],
+        "short_sha": new[:7] if is_sha(new) else new,  # a release is shown whole
         "old": old,
     }
 
@@ -94,8 +94,22 @@ def render_branch(pr: PrSettings, entry: Entry) -> str:
     return sanitise_branch(render_template(pr.branch, _fields(entry)))
 
 
-def render_title(pr: PrSettings, entry: Entry, old: str, new: str) -> str:
-    return " ".join(render_template(pr.title, _fields(entry, new, old)).split())
+def render_title(
+    pr: PrSettings, entry: Entry, old: str, new: str, *, release: str | None = None
+) -> str:
+    """The PR title; for a row following tags it says the release (``v1.65.0 -> v1.66.1``)
+    unless the template already does."""
+    title = " ".join(render_template(pr.title, _fields(entry, new, old)).split())
+    if release is not None:
+        change = f"{_short(old)} -> {release}"
+        if change not in title:
+            title = f"{title} ({change})"
+    return title
+
+
+def _short(value: str) -> str:
+    """A pin's value for a line of text: a sha cut to 12, a release tag whole."""
+    return value[:12] if is_sha(value) else value
 
 
 def commit_message(
@@ -120,7 +134,7 @@ def parse_trailer(message: str) -> Trailer | None:
     found = None
     for match in _TRAILER_RE.finditer(message):
         found = match  # the last one wins, as with git trailers
-    if found is None or not is_sha(found["sha"]):
+    if found is None or not is_pin_value(found["sha"], tags=True):
         return None
     return Trailer(found["variable"], found["sha"], found["file"])
 
@@ -142,18 +156,29 @@ def render_body(
     compare_url: str | None,
     commits: Sequence[UpstreamCommit] | None,
     ahead_by: int | None,
+    release: str | None = None,
+    release_url: str | None = None,
 ) -> str:
-    """The PR body: the configured text, the change, the compare link, the upstream commits in
-    the range (newest first, at most ``pr.max_commits_listed``) and the hidden marker."""
+    """The PR body: the configured text, the change, the release and its notes (a row
+    following tags), the compare link, the upstream commits in the range (newest first, at
+    most ``pr.max_commits_listed``) and the hidden marker."""
     old, new = marker.old, marker.upstream
     parts: list[str] = []
     if pr.body:
         parts.append(render_template(pr.body, _fields(entry, new, old)).strip())
+    if release is None:
+        followed = f"branch `{entry.branch}`"
+    else:
+        # a release name is a parsed version (bumper.versions): [0-9A-Za-z.+-] only
+        followed = f"release `{release}`" + ("" if release == new else ", its commit")
     parts.append(
         f"Updates `{entry.variable}` in {', '.join(f'`{p}`' for p in entry.paths)}"
         f" from `{old}` to `{new}`"
-        f" (`{entry.repository}` branch `{entry.branch}`)."
+        f" (`{entry.repository}` {followed})."
     )
+    if release is not None:
+        change = f"Release: {_short(old)} -> {release}"
+        parts.append(f"{change}, notes: {release_url}" if release_url else change)
     if compare_url:
         parts.append(f"Compare: {compare_url}")
     if commits:
@@ -262,7 +287,10 @@ def parse_marker(body: str | None) -> Marker | None:
         )
     except KeyError:
         return None
-    if not all(is_sha(s) for s in (marker.upstream, marker.base, marker.commit)):
+    # the pin's value: a sha, or a release tag for a row following tags
+    if not is_pin_value(marker.upstream, tags=True):
+        return None
+    if not all(is_sha(s) for s in (marker.base, marker.commit)):
         return None
     return marker
 

@@ -33,8 +33,10 @@ from bumper.github.forge import (
     Forge,
     PullInfo,
 )
-from bumper.model import Entry, Head, Result, Status
-from bumper.upstream import compare, compare_url
+from bumper.model import Entry, Head, Result, Status, is_sha
+from bumper.upstream import Comparison, compare, compare_url
+from bumper.upstream.resolve import release_url
+from bumper.upstream.tags import already_past, target_value
 
 MAX_ROUNDS = 6  # plan, look up, plan again...; a pin needs at most three, a race a few more
 
@@ -267,6 +269,10 @@ class _Pass:
     _signoff: str | None = field(default=None, init=False)
     login: str | None = None  # the login bumper writes as, once read
     _behind: dict[tuple[str, str], int] = field(default_factory=dict, init=False)
+    # a comparison a release row's downgrade check made, for the body of the PR it opens
+    _compared: dict[tuple[str, str, str], Comparison | None] = field(
+        default_factory=dict, init=False
+    )
 
     def with_behind(self, result: Result) -> Result:
         """The result with how many upstream commits the base's pin lags, where known."""
@@ -296,14 +302,20 @@ class _Pass:
                 return _failed(entry, file.problem or f"{path}: unreadable")
             texts[path] = file.text
         pin = pinfiles.value(entry, texts)  # PinError: the entry fails with the reason
+        upstream = target_value(head, pin)  # a release's name or commit, following tags
+        past = already_past(head, pin) or self._contains_release(entry, head, pin, upstream, pr)
+        if past is not None:
+            if pr is None and elsewhere is None:
+                return Result(entry, Status.UP_TO_DATE, pin, pin, past)
+            upstream = pin  # never a downgrade: an open PR for an older release is stale (rule 7)
         facts = Facts(
             entry=entry,
             branch_name=branch,
             base=self.base.sha,
             base_branch=self.config.target.base,
             pin=pin,
-            upstream=head.sha,
-            title=prtext.render_title(self.config.pr, entry, pin, head.sha),
+            upstream=upstream,
+            title=prtext.render_title(self.config.pr, entry, pin, upstream, release=head.tag),
             labels=tuple(self.config.pr.labels),
             limits=self.limits,
             pr=pr,
@@ -562,18 +574,48 @@ class _Pass:
             commit=commit,
         )
 
-    def _body(self, facts: Facts, marker: Marker, head: Head) -> str:
-        repository = head.moved_to or facts.entry.repository
-        github = self.config.github
-        comparison = compare(
+    def _compare(self, repository: str, old: str, new: str, *, keep: bool) -> Comparison | None:
+        """The upstream comparison of two commits; ``keep``: for the PR body that follows."""
+        key = (repository, old, new)
+        if key in self._compared:
+            return self._compared.pop(key)
+        found = compare(
             repository,
-            facts.pin,
-            facts.upstream,
+            old,
+            new,
             client=self.client,
-            github=github,
+            github=self.config.github,
             token=self.token,
             limit=self.config.pr.max_commits_listed,
         )
+        if keep:
+            self._compared[key] = found
+        return found
+
+    def _contains_release(
+        self, entry: Entry, head: Head, pin: str, upstream: str, pr: PullInfo | None
+    ) -> str | None:
+        """Why a sha pin following tags is left alone although it is not the release's
+        commit: it already contains that commit (a later, untagged commit), so moving it would
+        be a downgrade. Asked only before a PR carries the release, so a pass where nothing
+        changed spends nothing on it."""
+        if head.tag is None or not is_sha(pin) or pin == upstream:
+            return None
+        marker = prtext.parse_marker(pr.body) if pr is not None else None
+        if marker is not None and marker.upstream == upstream:
+            return None
+        comparison = self._compare(head.moved_to or entry.repository, pin, upstream, keep=True)
+        if comparison is None or comparison.ahead_by != 0:
+            return None
+        return (
+            f"the pin {pin[:12]} already contains {head.tag} ({upstream[:12]}), newer than"
+            " every matching tag; left as it is"
+        )
+
+    def _body(self, facts: Facts, marker: Marker, head: Head) -> str:
+        repository = head.moved_to or facts.entry.repository
+        github = self.config.github
+        comparison = self._compare(repository, facts.pin, facts.upstream, keep=False)
         if comparison is not None:
             self._behind[facts.entry.key] = comparison.ahead_by
         return prtext.render_body(
@@ -585,4 +627,6 @@ class _Pass:
             if comparison
             else None,
             ahead_by=comparison.ahead_by if comparison else None,
+            release=head.tag,
+            release_url=release_url(repository, github, head.tag) if head.tag else None,
         )

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import shutil
 import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
 from bumper.audit import render as report
+from bumper.audit.adopt import baseline_keys, mark_baselined
 from bumper.audit.findings import Audit
-from bumper.audit.fix import fix_matrix
-from bumper.audit.remote import fetch_extract
 from bumper.audit.run import run_audit
 from bumper.config import load_config
 from bumper.errors import BumperError
@@ -28,9 +27,14 @@ def main(args: argparse.Namespace) -> int:
         if not checkout.is_dir():
             raise BumperError(f"--checkout {checkout}: not a directory")
         audit = _local(args, checkout)
+    if args.baseline is not None:
+        known = _baseline(args.baseline)
+        audit = replace(audit, findings=tuple(mark_baselined(audit.findings, known)))
     audit = replace(audit, seconds=time.monotonic() - started)
-    color = args.format == "table" and sys.stdout.isatty()
-    sys.stdout.write(report.render(audit, args.format, color=color, width=_width()))
+    table = args.format == "table"
+    color = table and sys.stdout.isatty()
+    width = _width() if table else None
+    sys.stdout.write(report.render(audit, args.format, color=color, width=width))
     sys.stdout.flush()
     return 1 if args.strict and audit.has_problems else 0
 
@@ -41,6 +45,8 @@ def _local(args: argparse.Namespace, checkout: Path) -> Audit:
     audit, extract, lookups = run_audit(config, checkout, lookup=lookup, managed=args.all)
     if not args.fix:
         return audit
+    from bumper.audit.fix import fix_matrix
+
     result = fix_matrix(config, checkout, audit.findings)
     for entry in result.added:
         print(
@@ -71,6 +77,7 @@ def _remote(args: argparse.Namespace) -> Audit:
     """No checkout: read `target.repository` at `target.base` through the API, clone nothing."""
     if args.fix:
         raise BumperError("--fix needs --checkout DIR: it edits the matrix in a working tree")
+    from bumper.audit.remote import fetch_extract
     from bumper.github.http import RequestCounter, new_client
 
     counter = RequestCounter()
@@ -86,6 +93,16 @@ def _remote(args: argparse.Namespace) -> Audit:
     return replace(audit, requests=requests)
 
 
+def _baseline(path: Path) -> set[str]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        return baseline_keys(document)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError is a ValueError
+        raise BumperError(f"--baseline {path}: {exc}") from None
+
+
 def _width() -> int | None:
+    import shutil  # with its compression modules: for the table alone
+
     columns = shutil.get_terminal_size(fallback=(0, 0)).columns
     return max(columns, 100) if columns else None

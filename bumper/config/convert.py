@@ -211,3 +211,29 @@ def job_name(value: Any, context: Context) -> str:
     if not text.strip():
         raise Invalid("is empty")
     return text
+
+
+# --- audit.ignore items --------------------------------------------------------------------
+
+
+def ignore_path(value: Any, context: Context) -> str:
+    text = _string(value, "a path glob like `ci/*.sh` or `**/Dockerfile`")
+    if not text.strip():
+        raise Invalid("is empty")
+    if text.startswith("/"):
+        raise Invalid("must be relative to the checkout (no leading `/`)")
+    return text.removeprefix("./")
+
+
+def ignore_sha(value: Any, context: Context) -> str:
+    text = _string(value, "a commit sha")
+    if not re.fullmatch(r"[0-9a-fA-F]{7,64}", text):
+        raise Invalid("expected a commit sha: 7 to 64 hex digits (a prefix of the pinned sha)")
+    return text.lower()
+
+
+def reason(value: Any, context: Context) -> str:
+    text = _string(value, "the reason, as text")
+    if not text.strip():
+        raise Invalid("is empty; say why the pin is kept as it is")
+    return text

@@ -228,4 +228,6 @@ def _check_inside_checkout(rows: list[Row], checkout: Path, problems: Problems) 
             problem = _escapes(checkout, file)
             if problem:
                 where = f"{path}.files[{index}]" if entry.files else f"{path}.file"
+                if index >= len(entry.pin_paths):
+                    where = f"{path}.also"
                 problems.add_at(entry.source, where, problem)

@@ -23,11 +23,14 @@ from bumper.config.problems import (
 )
 from bumper.config.values import check_branch, check_file, check_repository, check_variable
 from bumper.config.yaml import line_of, line_of_item, line_of_key, parse_yaml, split_lines
-from bumper.model import Entry, Location, PinBy
+from bumper.model import FOLLOW_TAGS, Also, Entry, Location, PinBy, tags_key
 
 REQUIRED_KEYS = ("repository", "branch")  # and `file` or `files`, `variable` or `name`
+FOLLOW_KEYS = ("follow", "tags", "prerelease")  # a row following release tags, not a branch
+ALSO_KEYS = ("match", "file")  # each of a row's `also`
 # `variable` or `match` or neither picks the value; `name` names a pin that has no variable
-ENTRY_KEYS = ("repository", "variable", "branch", "file", "hold", "files", "match", "name")
+ENTRY_KEYS: tuple[str, ...] = ("repository", "variable", "branch", "file", "hold", "files")
+ENTRY_KEYS += ("match", "name", *FOLLOW_KEYS, "also")
 ROW_KEYS = ("repository", "variable", "branch", "file", "files", "match", "name")  # a row's mark
 NO_REASON = "commented out in the workflow (no reason given)"
 _NAME_RE = re.compile(r"\A[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}\Z")
@@ -68,6 +71,8 @@ def check_entry(
                 ok = False
     values: dict[str, str] = {}
     for key in ("repository", "variable", "branch", "file", "match", "name"):
+        if key == "branch" and "follow" in node:
+            continue  # checked with the other keys of a row following tags
         if key not in node:
             if key in REQUIRED_KEYS and key not in suggested:
                 report.add(line, path, f"missing `{key}`")
@@ -112,7 +117,9 @@ def check_entry(
             ok = False
         else:
             hold = str(reason).strip()
-    if not ok or files is None:
+    follow = check_follow(node, path, report)
+    also = check_also(node, path, report, files[0] if files else values.get("file", ""))
+    if not ok or files is None or follow is None or also is None:
         return None
     if "file" in values:
         files = (values["file"],)
@@ -122,13 +129,17 @@ def check_entry(
     return Entry(
         repository=values["repository"],
         variable=values.get("variable") or values["name"],
-        branch=values["branch"],
+        branch=values.get("branch") or tags_key(follow.tags, follow.prerelease),
         file=files[0],
         hold=hold,
         source=Location(report.filename, line),
         files=files if len(files) > 1 else (),
         match=values.get("match"),
         by=by,
+        follow=follow.follow,
+        tags=follow.tags,
+        prerelease=follow.prerelease,
+        also=also,
     )
 
 
@@ -218,6 +229,107 @@ def _check_name(value: str) -> str | None:
     )
 
 
+def check_also(
+    node: Mapping[Any, Any], path: str, report: Report, row_file: str
+) -> tuple[Also, ...] | None:
+    """A row's `also`: one mapping or a list of them, each `{match: TEXT, file: PATH}` (`file`
+    defaults to the row's first file). None after reporting a problem."""
+    if "also" not in node:
+        return ()
+    items = node["also"]
+    line = line_of_key(node, "also")
+    if isinstance(items, Mapping):
+        items, single = [items], True
+    else:
+        single = False
+    if not isinstance(items, list) or not items:
+        report.add(
+            line, f"{path}.also", expected("a mapping `{match: TEXT, file: PATH}` or a list", items)
+        )
+        return None
+    found: list[Also] = []
+    for index, item in enumerate(items):
+        where = f"{path}.also" if single else f"{path}.also[{index}]"
+        item_line = line if single else line_of_item(items, index)
+        if not isinstance(item, Mapping):
+            report.add(item_line, where, expected("a mapping `{match: TEXT, file: PATH}`", item))
+            return None
+        for key in item:
+            if key not in ALSO_KEYS:
+                report.add(line_of_key(item, key), f"{where}.{key}", unknown_key(key, ALSO_KEYS))
+                return None
+        match = item.get("match")
+        if not isinstance(match, str) or not match or "\n" in match:
+            problem = (
+                "missing"
+                if match is None
+                else "expected the text on one line just before the value"
+            )
+            report.add(item_line, f"{where}.match", problem)
+            return None
+        file = item.get("file", row_file)
+        if not isinstance(file, str):
+            report.add(line_of_key(item, "file"), f"{where}.file", expected("a string", file))
+            return None
+        file, file_problem = check_file(file)
+        if file_problem:
+            report.add(line_of_key(item, "file"), f"{where}.file", file_problem)
+            return None
+        found.append(Also(match, file))
+    return tuple(found)
+
+
+@dataclass(frozen=True, slots=True)
+class Follow:
+    follow: str = "branch"
+    tags: str | None = None
+    prerelease: bool = False
+
+
+def check_follow(node: Mapping[Any, Any], path: str, report: Report) -> Follow | None:
+    """A row's `follow`, `tags` and `prerelease`: exactly one of `branch` and `follow: tags`;
+    the other two only with `follow: tags`. None after reporting a problem."""
+    if "follow" not in node:
+        for key in ("tags", "prerelease"):
+            if key in node:
+                report.add(line_of_key(node, key), f"{path}.{key}", "only with `follow: tags`")
+                return None
+        return Follow()
+    follow = node["follow"]
+    follow_line = line_of_key(node, "follow")
+    if follow != FOLLOW_TAGS:
+        shown_value = shown(follow) if isinstance(follow, str) else kind(follow)
+        hint = "; a row following a branch says `branch:` alone" if follow == "branch" else ""
+        report.add(follow_line, f"{path}.follow", f"{shown_value}: the one value is `tags`{hint}")
+        return None
+    if "branch" in node:
+        report.add(
+            follow_line,
+            f"{path}.follow",
+            "a row follows either a `branch` or `follow: tags`, not both; remove one",
+        )
+        return None
+    pattern = node.get("tags")
+    if pattern is not None:
+        problem = None
+        if not isinstance(pattern, str):
+            problem = expected("a glob on tag names, e.g. `v1.*`", pattern)
+        elif not pattern.strip() or any(c.isspace() or ord(c) < 32 for c in pattern):
+            problem = f"{shown(pattern)} is not a glob on tag names (no spaces), e.g. `v1.*`"
+        if problem:
+            report.add(line_of_key(node, "tags"), f"{path}.tags", problem)
+            return None
+    prerelease = node.get("prerelease", False)
+    if not isinstance(prerelease, bool):
+        report.add(
+            line_of_key(node, "prerelease"),
+            f"{path}.prerelease",
+            expected("true or false", prerelease),
+        )
+        return None
+    return Follow(FOLLOW_TAGS, pattern, prerelease)
+
+
 Row = tuple[str, Entry]  # an entry with its key path, e.g. ("matrix[2]", Entry(...))
 
 
@@ -255,7 +367,7 @@ def check_duplicates(rows: list[Row], problems: Problems) -> None:
     """Two rows pinning the same variable in the same file would fight over one pin."""
     first: dict[tuple[str, str], Row] = {}
     for path, entry in rows:
-        for file in entry.paths:  # a row's `files` claim the pin in each of them
+        for file in entry.pin_paths:  # a row's `files` claim the pin in each of them
             earlier_path, earlier = first.setdefault((file, entry.variable), (path, entry))
             if earlier is entry:
                 continue

@@ -85,11 +85,24 @@ def _type(hint: Any) -> dict[str, Any]:
         return {"type": "null"}
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
         return {"type": "array", "items": _type(args[0])}
+    if dataclasses.is_dataclass(hint):  # a list's items, e.g. audit.ignore's rules
+        item = _section(hint)  # type: ignore[arg-type]
+        required = [f.name for f in dataclasses.fields(hint) if f.default is dataclasses.MISSING]
+        return {**item, "required": required} if required else item
     raise TypeError(f"no JSON Schema for the settings type {hint!r}")
 
 
+_ALSO: dict[str, Any] = {
+    "type": "object",
+    "properties": {"match": {"type": "string"}, "file": {"type": "string"}},
+    "required": ["match"],
+    "additionalProperties": False,
+}
 _ROW_KEY_SCHEMAS: dict[str, dict[str, Any]] = {
     "files": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+    "follow": {"enum": ["tags"]},
+    "prerelease": {"type": "boolean"},
+    "also": {"anyOf": [_ALSO, {"type": "array", "items": _ALSO, "minItems": 1}]},
 }
 
 
@@ -99,12 +112,14 @@ def _matrix_row() -> dict[str, Any]:
         "properties": {
             key: _ROW_KEY_SCHEMAS.get(key, {"type": "string"}) for key in matrix.ENTRY_KEYS
         },
-        "required": list(matrix.REQUIRED_KEYS),
+        "required": [key for key in matrix.REQUIRED_KEYS if key != "branch"],
         "additionalProperties": False,
-        # where the pin is: one of `file`, `files`; its name: `variable`, else `name`
+        # where the pin is: one of `file`, `files`; its name: `variable`, else `name`;
+        # what it follows: a `branch`, or release tags
         "allOf": [
             {"oneOf": [{"required": ["file"]}, {"required": ["files"]}]},
             {"oneOf": [{"required": ["variable"]}, {"required": ["name"]}]},
             {"not": {"required": ["variable", "match"]}},
+            {"oneOf": [{"required": ["branch"]}, {"required": ["follow"]}]},
         ],
     }

@@ -17,8 +17,10 @@ from bumper.config import convert
 from bumper.config.convert import Context, Converter, Invalid
 from bumper.config.problems import Report, expected, unknown_key
 from bumper.config.settings import (
+    AuditSettings,
     Config,
     GitHubSettings,
+    IgnoreRule,
     LookupSettings,
     PrSettings,
     ScheduleSettings,
@@ -34,6 +36,11 @@ _MISSING: Any = object()  # a key whose value was reported, so its default stand
 # Every top-level key: Config's fields but its path, which is where the file was read from.
 TOP_KEYS = tuple(f.name for f in fields(Config) if f.name != "path")
 MATRIX_FROM_KEYS = ("workflow", "job")
+IGNORE_READERS: dict[str, Converter[str]] = {
+    "path": convert.ignore_path,
+    "sha": convert.ignore_sha,
+    "reason": convert.reason,
+}
 
 SECRET_KEYS = {"token", "github_token", "access_token", "api_token", "password", "pat", "secret"}
 TOKEN_HINT = (
@@ -101,6 +108,7 @@ class Sections:
             pr=self.section("pr", PrSettings),
             schedule=self.schedule(),
             lookup=lookup,
+            audit=self.audit(),
         )
 
     def at(self, section: str, key: str | None = None) -> int:
@@ -219,3 +227,37 @@ class Sections:
             return ""
         value = self.value(node, section, key, read)
         return "" if value is _MISSING else str(value)
+
+    def audit(self) -> AuditSettings:
+        """`audit: {ignore: [{path, sha, reason}, ...]}`, each item checked at its own line."""
+        node = self._mapping("audit", AuditSettings)
+        items = node.get("ignore")
+        if items is None:
+            return AuditSettings()
+        if not isinstance(items, list):
+            wanted = "a list like [{path: ci/*.sh, reason: ...}]"
+            self.report.add(self.at("audit", "ignore"), "audit.ignore", expected(wanted, items))
+            return AuditSettings()
+        rules = []
+        for index, item in enumerate(items):
+            here = f"audit.ignore[{index}]"
+            if not isinstance(item, Mapping):
+                wanted = "a mapping like {path: GLOB, sha: SHA, reason: TEXT}"
+                self.report.add(line_of_item(items, index), here, expected(wanted, item))
+                continue
+            self.unknown_keys(item, here, tuple(IGNORE_READERS))
+            values = {
+                key: self.value(item, here, key, read)
+                for key, read in IGNORE_READERS.items()
+                if key in item
+            }
+            line = line_of_item(items, index)
+            if "reason" not in item:
+                self.report.add(line, here, "needs a `reason`: say why the pin is kept")
+            if "path" not in item and "sha" not in item:
+                self.report.add(line, here, "needs `path`, `sha` or both: which pins to ignore")
+            if any(v is _MISSING for v in values.values()) or not {"reason"} <= values.keys():
+                continue
+            if values.keys() & {"path", "sha"}:
+                rules.append(IgnoreRule(**values))
+        return AuditSettings(tuple(rules))

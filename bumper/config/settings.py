@@ -131,6 +131,21 @@ class LookupSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class IgnoreRule:
+    """An `audit.ignore` item: the findings it matches are left out of the audit, and why."""
+
+    reason: str
+    path: str | None = None  # a glob on checkout-relative paths (`*`, `?`, `**/`)
+    sha: str | None = None  # the pinned sha, or 7+ of its first hex digits
+
+
+@dataclass(frozen=True, slots=True)
+class AuditSettings:
+    # Pins kept as they are on purpose; sections.py reads each item at its own line.
+    ignore: tuple[IgnoreRule, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     path: Path
     github: GitHubSettings = field(default_factory=GitHubSettings)
@@ -140,3 +155,4 @@ class Config:
     lookup: LookupSettings = field(default_factory=LookupSettings)
     matrix: tuple[Entry, ...] = ()
     matrix_from: tuple[str, str] | None = None  # (workflow path, job name) it was imported from
+    audit: AuditSettings = field(default_factory=AuditSettings)

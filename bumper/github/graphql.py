@@ -353,3 +353,64 @@ def update_refs_done(answer: Any) -> tuple[bool, str]:
     if not isinstance(data, Mapping) or not isinstance(data.get("updateRefs"), Mapping):
         return False, "unexpected answer"
     return True, ""
+
+
+TAGS_PAGE = 100  # GitHub's largest page of refs
+TAG_TARGET = "__typename oid ... on Tag { target { __typename oid } }"
+
+
+def tags_field(alias: str, owner: str, name: str, after: str | None = None) -> str:
+    """A top-level field reading one page of the repository's tags, newest commit first, each
+    with the commit it names (an annotated tag's ``target`` is a Tag whose ``target`` is it)."""
+    arguments = (
+        f'refPrefix: "refs/tags/", first: {TAGS_PAGE},'
+        " orderBy: {field: TAG_COMMIT_DATE, direction: DESC}"
+    )
+    if after is not None:
+        arguments += f", after: {literal(after)}"
+    refs = (
+        f"refs({arguments}) {{ totalCount pageInfo {{ hasNextPage endCursor }}"
+        f" nodes {{ name target {{ {TAG_TARGET} }} }} }}"
+    )
+    return repository_field(owner, name, ["nameWithOwner", refs], alias)
+
+
+@dataclass(frozen=True, slots=True)
+class TagPage:
+    """One answered page of ``tags_field``: (name, commit) of its tags that name a commit,
+    and the cursor of the next page (None on the last)."""
+
+    tags: tuple[tuple[str, str], ...]
+    after: str | None
+    total: int = 0  # tags in the repository (totalCount), all pages together
+
+
+def tag_page(node: Any) -> TagPage | None:
+    """The page an answered ``tags_field`` holds; None when the answer is not one."""
+    refs = node.get("refs") if isinstance(node, Mapping) else None
+    if not isinstance(refs, Mapping):
+        return None
+    nodes, info = refs.get("nodes"), refs.get("pageInfo")
+    if not isinstance(nodes, list) or not isinstance(info, Mapping):
+        return None
+    tags = []
+    for ref in nodes:
+        name = ref.get("name") if isinstance(ref, Mapping) else None
+        commit = _tag_commit(ref.get("target") if isinstance(ref, Mapping) else None)
+        if isinstance(name, str) and commit is not None:
+            tags.append((name, commit))
+    after = info.get("endCursor")
+    more = info.get("hasNextPage") is True and isinstance(after, str) and bool(nodes)
+    total = refs.get("totalCount")
+    return TagPage(tuple(tags), after if more else None, total if isinstance(total, int) else 0)
+
+
+def _tag_commit(target: Any) -> str | None:
+    """The commit a tag names: a lightweight tag's target, an annotated tag's target's
+    target; None for a tag of a tree, a blob or another tag."""
+    if isinstance(target, Mapping) and target.get("__typename") == "Tag":
+        target = target.get("target")
+    if not isinstance(target, Mapping) or target.get("__typename") != "Commit":
+        return None
+    oid = target.get("oid")
+    return oid if isinstance(oid, str) and is_sha(oid) else None

@@ -18,7 +18,7 @@ from pathlib import PurePosixPath
 
 from bumper import pins
 from bumper.errors import PinError
-from bumper.model import Entry, PinBy
+from bumper.model import Also, Entry, PinBy, is_sha
 from bumper.pinfiles import cmake, dockerfile, makefile, matched, shell, whole
 from bumper.pinfiles.spots import Spot, one_value, rewrite_spots, show
 
@@ -95,7 +95,7 @@ def read_file(entry: Entry, path: str, text: str) -> list[Spot]:
     if kind == "cmake":
         return cmake.read(text, entry.variable, path)
     try:  # a Makefile, or a file of no telling name, read as one (debian/rules is a Makefile)
-        return makefile.read(text, entry.variable, path)
+        return makefile.read(text, entry.variable, path, tags=entry.follows_tags)
     except PinError as exc:
         if kind == "makefile":
             raise
@@ -109,14 +109,40 @@ def read(entry: Entry, texts: Mapping[str, str]) -> list[Spot]:
     """Every spot of ``entry``'s pin across its files; PinError when a file cannot be read
     or the files disagree (the message lists every location)."""
     spots: list[Spot] = []
-    for path in entry.paths:
+    for path in entry.pin_paths:
         found = read_file(entry, path, texts[path])
-        one_value(found, entry.variable, path)
+        one_value(found, entry.variable, path, tags=entry.follows_tags)
         spots += found
     if len({spot.value for spot in spots}) > 1:
         places = ", ".join(f"{spot}: {show(spot.value)}" for spot in spots)
         raise PinError(f"{entry.variable} reads different shas in its files ({places})")
+    also = [spot for item in entry.also for spot in _also_spots(entry, item, texts[item.file])]
+    if any(not _same(spot.value, spots[0].value) for spot in also):
+        places = ", ".join(f"{spot}: {show(spot.value)}" for spot in spots + also)
+        raise PinError(
+            f"{entry.variable} and its `also` disagree ({places}); make them the same first"
+        )
+    return spots + also
+
+
+def _also_spots(entry: Entry, item: Also, text: str) -> list[Spot]:
+    """Where an `also` of ``entry`` holds the value: after its ``match``, outside comments."""
+    spots = matched.read(text, item.match, item.file)
+    one_value(spots, f"{entry.variable} (also after {show(item.match)})", item.file, tags=True)
     return spots
+
+
+def _same(also: str, pin: str) -> bool:
+    """An `also` holds the pin's value: the same text, or the same release written with or
+    without its ``v`` (``v1.65.0`` and a wheel's ``1.65.0``)."""
+    return also == pin or (also.lstrip("vV") == pin.lstrip("vV") and not is_sha(pin))
+
+
+def _styled(also: str, new: str) -> str:
+    """``new`` written the way an `also` wrote the old value: with or without the ``v``."""
+    if is_sha(new) or also[:1] in "vV" or new[:1] not in "vV":
+        return new
+    return new[1:]
 
 
 def value(entry: Entry, texts: Mapping[str, str]) -> str:
@@ -133,16 +159,31 @@ def rewrite(entry: Entry, texts: Mapping[str, str], old: str | None, new: str) -
             f"{entry.variable} is {current}, not {show(old)} as expected; changed by someone else?"
         )
     out: dict[str, str] = {}
-    for path in entry.paths:
+    for path in entry.pin_paths:
         text = texts[path]
         if is_makefile_row(entry, path, text):
-            out[path] = makefile.rewrite(text, entry.variable, path, current, new)
+            out[path] = makefile.rewrite(
+                text, entry.variable, path, current, new, tags=entry.follows_tags
+            )
         else:
 
             def again(result: str, path: str = path) -> list[Spot]:
                 return read_file(entry, path, result)
 
-            out[path] = rewrite_spots(text, again, entry.variable, path, current, new)
+            out[path] = rewrite_spots(
+                text, again, entry.variable, path, current, new, tags=entry.follows_tags
+            )
+    for item in entry.also:  # after the pin's own spots, each proven on its own
+        text = out.get(item.file, texts[item.file])
+        spots = _also_spots(entry, item, text)
+
+        def again_also(result: str, item: Also = item) -> list[Spot]:
+            return _also_spots(entry, item, result)
+
+        was = spots[0].value
+        out[item.file] = rewrite_spots(
+            text, again_also, entry.variable, item.file, was, _styled(was, new), tags=True
+        )
     return out
 
 

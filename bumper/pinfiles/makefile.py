@@ -9,12 +9,15 @@ from bumper.errors import PinError
 from bumper.pinfiles.spots import Spot
 
 
-def read(text: str, variable: str, path: str) -> list[Spot]:
-    pin = pins.read_pin(text, variable, filename=path)
-    if pin.problem is not None:
-        raise PinError(f"{path}:{pin.line}: {variable} {pin.problem}")
+def read(text: str, variable: str, path: str, *, tags: bool = False) -> list[Spot]:
+    pin = pins.read_pin(text, variable, filename=path, tags=tags)
+    problem = pin.problem_for(tags)
+    if problem is not None:
+        raise PinError(f"{path}:{pin.line}: {variable} {problem}")
     return [Spot(path, pin.line, -1, -1, pin.value)]
 
 
-def rewrite(text: str, variable: str, path: str, old: str | None, new: str) -> str:
-    return pins.rewrite_pin(text, variable, old, new, filename=path)
+def rewrite(
+    text: str, variable: str, path: str, old: str | None, new: str, *, tags: bool = False
+) -> str:
+    return pins.rewrite_pin(text, variable, old, new, filename=path, tags=tags)

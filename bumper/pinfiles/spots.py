@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bumper.errors import PinError
-from bumper.model import is_sha
+from bumper.model import is_pin_value
+from bumper.versions import version_at
 
 SHA_AT = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?(?![0-9A-Za-z_])")
 _TOKEN = re.compile(r"[^\s\"'`;&|()<>]*")
@@ -57,14 +58,19 @@ def value_at(text: str, pos: int) -> tuple[str, int]:
         return match[0], match.end()
     token = _TOKEN.match(text, pos)
     end = token.end() if token else pos
+    # a release a row follows may sit inside a longer word: .../v1.65.0/grpc-1.65.0.tar.gz
+    version = version_at(text, pos, end)
+    if version is not None:
+        return version, pos + len(version)
     return text[pos:end], end
 
 
-def one_value(spots: list[Spot], name: str, where: str) -> str:
-    """The value every spot holds, or PinError listing them: a pin read two ways is not one."""
+def one_value(spots: list[Spot], name: str, where: str, *, tags: bool = False) -> str:
+    """The value every spot holds, or PinError listing them: a pin read two ways is not one.
+    With ``tags`` (a row following releases) a release tag is a value too."""
     for spot in spots:
-        if not is_sha(spot.value):
-            raise PinError(f"{spot}: {name} {not_a_sha(spot.value)}")
+        if not is_pin_value(spot.value, tags=tags):
+            raise PinError(f"{spot}: {name} {not_a_sha(spot.value, tags=tags)}")
     values = {spot.value for spot in spots}
     if len(values) > 1:
         places = ", ".join(f"line {s.line}: {show(s.value)}" for s in spots)
@@ -72,7 +78,9 @@ def one_value(spots: list[Spot], name: str, where: str) -> str:
     return spots[0].value
 
 
-def not_a_sha(value: str) -> str:
+def not_a_sha(value: str, *, tags: bool = False) -> str:
+    if tags and value and "$" not in value:
+        return f"value {show(value)} is neither a sha nor a release tag"
     if not value:
         return "value is empty, not a sha"
     if "$" in value:
@@ -91,16 +99,25 @@ def splice(text: str, spots: list[Spot], new: str) -> str:
     return "".join([*pieces, text[last:]])
 
 
-def rewrite_spots(text: str, read: Reader, name: str, where: str, old: str | None, new: str) -> str:
+def rewrite_spots(
+    text: str,
+    read: Reader,
+    name: str,
+    where: str,
+    old: str | None,
+    new: str,
+    *,
+    tags: bool = False,
+) -> str:
     """Set the pin ``read`` finds in ``text`` to ``new``, proven by reading it again.
 
     ``old``, when given, must be the current value, so a pin a person changed meanwhile is
-    not overwritten.
+    not overwritten. With ``tags`` the values may be release tags.
     """
-    if not is_sha(new):
+    if not is_pin_value(new, tags=tags):
         raise PinError(f"{where}: refusing to write {name}: new value {show(new)} is not a sha")
     spots = read(text)
-    value = one_value(spots, name, where)
+    value = one_value(spots, name, where, tags=tags)
     if value == new:  # already bumped, perhaps by an earlier pass that crashed after
         return text
     if old is not None and value != old:

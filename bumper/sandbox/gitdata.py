@@ -664,6 +664,25 @@ def refs_with_types(
     return rows
 
 
+def ref_commit_dates(store: Store, full_name: str, patterns: list[str]) -> dict[str, int]:
+    """refname -> the committer date (epoch) of the commit it names, an annotated tag peeled;
+    refs naming no commit (a tag of a tree or blob) are left out."""
+    _, out = run(
+        store,
+        full_name,
+        "for-each-ref",
+        "--format=%(refname)%00%(committerdate:unix)%00%(*committerdate:unix)",
+        *patterns,
+    )
+    dates = {}
+    for line in out.decode(errors="surrogateescape").splitlines():
+        name, own, peeled = line.split("\x00")
+        stamp = peeled or own
+        if stamp.isdigit():
+            dates[name] = int(stamp)
+    return dates
+
+
 def fetch_objects(store: Store, into: str, source: str, sha: str) -> None:
     """Make commit ``sha`` from repository ``source`` readable in ``into`` (forks' PRs)."""
     if into.lower() == source.lower() or object_type(store, into, sha) is not None:

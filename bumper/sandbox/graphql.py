@@ -497,6 +497,19 @@ class Repository(Node):
             raise QueryError("refPrefix must start with refs/ and end with /", where, path=path)
         query = str(args.get("query") or "")
         rows = g.refs_with_types(self.ctx.store, self.info.full_name, [prefix])
+        order = args.get("orderBy") or {}
+        field_name = str(order.get("field") or "ALPHABETICAL")
+        if field_name not in ("ALPHABETICAL", "TAG_COMMIT_DATE"):
+            raise QueryError(
+                f"Argument 'orderBy' on Field '{where.name}' has an invalid value", where, path=path
+            )
+        rows.sort(key=lambda row: row[0])  # for-each-ref's order: by name
+        if field_name == "TAG_COMMIT_DATE" and prefix == "refs/tags/":
+            # the underlying commit's date, as GitHub does; refs without one come last
+            dates = g.ref_commit_dates(self.ctx.store, self.info.full_name, [prefix])
+            rows.sort(key=lambda row: dates.get(row[0], -1))
+        if str(order.get("direction") or "ASC") == "DESC":
+            rows.reverse()
         refs = []
         for name, sha, kind in rows:
             if query and query not in name[len(prefix) :]:

@@ -106,6 +106,20 @@ def advance_upstream(store: Store, full_name: str, branch: str, n: int = 1) -> s
         return sha
 
 
+def tag_upstream(
+    store: Store, full_name: str, branch: str, name: str, *, annotated: bool = False
+) -> str:
+    """A new commit on ``branch`` of ``full_name``, tagged ``name`` (an annotated tag object
+    when ``annotated``, else a lightweight ref); returns the commit sha."""
+    with store.lock:
+        sha = advance_upstream(store, full_name, branch)
+        if annotated:
+            store.git(full_name, "tag", "-a", "-m", f"release {name}", name, sha)
+        else:
+            store.git(full_name, "update-ref", f"refs/tags/{name}", sha)
+        return sha
+
+
 def _seed_upstream(store: Store, up: Upstream) -> str:
     """Create the upstream repository; returns the sha the target pins."""
     owner, name = up.repository.split("/")

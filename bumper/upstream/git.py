@@ -17,7 +17,7 @@ import httpx
 from bumper.errors import UpstreamError
 from bumper.github.http import REDIRECTS, Session, authorization, follow, sanitize, shown_url
 from bumper.model import Head, Repository
-from bumper.upstream import pktline
+from bumper.upstream import pktline, tags
 from bumper.upstream.resolve import Answer, Pair, moved_name
 
 log = logging.getLogger(__name__)
@@ -73,13 +73,20 @@ def _git_auth(upstream: Repository, secret: str | None) -> dict[str, str]:
     return authorization(secret, git=True) if upstream.owner_name is not None else {}
 
 
-def _git_lookup(upstream: Repository, branches: list[str], session: Session) -> dict[Pair, Answer]:
+def _git_lookup(upstream: Repository, asked: list[str], session: Session) -> dict[Pair, Answer]:
+    # rows following tags share the one ls-refs of their repository's branches
+    branches = [key for key in asked if not tags.is_tags(key)]
+    tag_keys = [key for key in asked if tags.is_tags(key)]
+    auth = _git_auth(upstream, session.secret)
     try:
-        refs, base = _git_refs(upstream, branches, session, _git_auth(upstream, session.secret))
+        refs, base = _git_refs(upstream, branches, session, auth, tags=bool(tag_keys))
     except UpstreamError as exc:
-        return {(upstream.text, b): UpstreamError(str(exc)) for b in branches}
+        return {(upstream.text, b): UpstreamError(str(exc)) for b in asked}
     moved_to = moved_name(upstream, base) if base != upstream.git_url else None
-    answers: dict[Pair, Answer] = {}
+    answers: dict[Pair, Answer] = {
+        (upstream.text, key): tags.tag_head(upstream, key, tags.from_refs(refs), moved_to)
+        for key in tag_keys
+    }
     for branch in branches:
         sha = refs.get(f"refs/heads/{branch}")
         if sha is None:
@@ -93,11 +100,17 @@ def _git_lookup(upstream: Repository, branches: list[str], session: Session) -> 
 
 
 def _git_refs(
-    upstream: Repository, branches: list[str], session: Session, auth: dict[str, str]
+    upstream: Repository,
+    branches: list[str],
+    session: Session,
+    auth: dict[str, str],
+    *,
+    tags: bool = False,
 ) -> tuple[dict[str, str], str]:
-    """(ref name -> validated sha, the base URL that answered) for these branches."""
+    """(ref name -> validated sha, the base URL that answered) for these branches (and with
+    ``tags`` every tag, peeled)."""
     display = upstream.display
-    body = pktline.ls_refs_request(branches)
+    body = pktline.ls_refs_request(branches, tags=tags)
     response, base = _follow(
         session,
         upstream,

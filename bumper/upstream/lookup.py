@@ -26,6 +26,7 @@ from bumper.model import Entry, Repository
 from bumper.upstream.git import git_lookups
 from bumper.upstream.graphql_heads import head_answers, head_fields
 from bumper.upstream.resolve import Answer, Pair, resolve_upstream
+from bumper.upstream.tags import Pages, is_tags
 
 S = TypeVar("S")
 
@@ -59,7 +60,7 @@ def plan_lookups(
             continue
         valid = []
         for branch in branches:
-            if check_branch(branch) is not None:
+            if not is_tags(branch) and check_branch(branch) is not None:
                 answers[(repository, branch)] = UpstreamError(
                     f"{upstream.display}: invalid branch name {sanitize(branch)!r}"
                 )
@@ -127,26 +128,28 @@ def lookup_heads_with(
     answers = dict(plan.answers)
     over_git: list[tuple[Repository, str]] = []
     state = rider.state
-    sent = 0
+    queue = list(plan.graphql)  # a look-up following tags comes back once per further page
+    pages = Pages()
     while secret:
-        batch = plan.graphql[sent * GRAPHQL_BATCH : (sent + 1) * GRAPHQL_BATCH]
+        batch, queue = queue[:GRAPHQL_BATCH], queue[GRAPHQL_BATCH:]
         extra = rider.field(state)
         if not batch and extra is None:
             break
-        sent += 1
-        fields = head_fields(batch) + ([extra[0]] if extra is not None else [])
+        fields = head_fields(batch, pages) + ([extra[0]] if extra is not None else [])
         size = len(batch) + (extra[1] if extra is not None else 0)
         reply = post_graphql(session, github.graphql_url, graphql_query(fields), _label(size))
         if extra is not None:
             state = rider.take(state, reply)
             if reply.data is None and reply.refused and batch:
                 # GitHub refused the query itself, maybe for the rider's part: heads alone
-                heads_only = graphql_query(head_fields(batch))
+                heads_only = graphql_query(head_fields(batch, pages))
                 reply = post_graphql(session, github.graphql_url, heads_only, _label(len(batch)))
         if batch:
-            found, failed = head_answers(batch, reply, secret)
+            found, failed = head_answers(batch, reply, secret, pages)
             answers.update(found)
             over_git += failed
+            queue += pages.again
+            pages.again.clear()
     answers.update(
         git_lookups(_by_repository(plan, over_git), session, concurrency=lookup.concurrency)
     )

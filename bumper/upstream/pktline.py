@@ -64,14 +64,17 @@ def decode(data: bytes) -> list[Packet]:
     return packets
 
 
-def ls_refs_request(branches: Sequence[str]) -> bytes:
-    """A protocol v2 ``ls-refs`` request for exactly these branches (peeled).
+def ls_refs_request(branches: Sequence[str], *, tags: bool = False) -> bytes:
+    """A protocol v2 ``ls-refs`` request for exactly these branches (peeled), and with
+    ``tags`` every tag too (``peel`` gives an annotated tag's commit).
 
     No ``object-format`` line: it defaults to sha1, and git servers older than 2.28 refuse
     capabilities they do not know (``git http-backend`` answers the same either way).
     """
     lines: list[Packet | str] = ["command=ls-refs\n", Special.DELIM, "peel\n"]
     lines += [f"ref-prefix refs/heads/{branch}\n" for branch in dict.fromkeys(branches)]
+    if tags:
+        lines.append("ref-prefix refs/tags/\n")
     lines.append(Special.FLUSH)
     return encode_all(lines)
 

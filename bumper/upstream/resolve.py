@@ -76,6 +76,15 @@ def compare_url(repository: str, github: GitHubSettings, old: str, new: str) -> 
     return parsed.compare_url(github.web_url, old, new)
 
 
+def release_url(repository: str, github: GitHubSettings, tag: str) -> str | None:
+    """The page of a release of a matrix ``repository`` (its notes), where bumper knows one."""
+    try:
+        parsed = resolve_upstream(repository, github, allow_http=True)
+    except UpstreamError:
+        return None
+    return parsed.release_url(github.web_url, tag)
+
+
 def web_url(repository: str, github: GitHubSettings) -> str | None:
     """Where a person sees a matrix ``repository``, or None when it cannot be used."""
     try:

@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +50,22 @@ EXPECTED = {
     ("backend/cpp/llama-cpp/Makefile", 4, "tracked", "LLAMA_VERSION", "makefile"),
     ("backend/cpp/turbo/Makefile", 2, "tracked", "TURBO_VERSION", "makefile"),
     ("backend/go/whisper/Makefile", 6, "tracked", "WHISPER_CPP_VERSION", "makefile"),
+    # Shapes met on real repositories (issue 13):
+    # a `run: |-` block deep in a job, a here-doc before the pin: reported on the pin's line
+    (".github/workflows/nightly.yml", 20, "hidden", None, "git-command"),
+    # a Dockerfile CI builds for its tests is a build file, not test data
+    ("tests/docker/Dockerfile", 2, "hidden", "PROTOBUF_COMMIT", "dockerfile-arg"),
+    # a Makefile fragment named Makefile-something
+    ("backend/cpp/llama-cpp/Makefile-cuda", 2, "untracked", "CUTLASS_VERSION", "makefile"),
+    # one `go install ...@sha` copied into three backends: one finding (see REPEATED)
+    ("backend/go/bark/protogen.sh", 3, "hidden", None, "go-install"),
+}
+REPEATED = {
+    "backend/go/bark/protogen.sh": [
+        ("backend/go/bark/protogen.sh", 3),
+        ("backend/go/piper/protogen.sh", 3),
+        ("backend/go/whisper/protogen.sh", 3),
+    ]
 }
 MANAGED = {
     (".github/workflows/build.yml", 10, "tracked", None, "action"),
@@ -67,6 +82,8 @@ REPOSITORIES = {
     "RELEASE_TOOLS_COMMIT": "acme/release-tools",
     "TURBO_VERSION": "acme/llama-turbo",
     "QWENTTS_VERSION": "acme/qwentts.cpp",
+    "CUTLASS_VERSION": None,
+    "PROTOBUF_COMMIT": "protocolbuffers/protobuf",
 }
 
 
@@ -74,6 +91,8 @@ REPOSITORIES = {
 # here-documents and commented-out requirements: reporting any of them is noise.
 NOT_PINS = ("comment-make", "llama-old", "heredoc", "echo", "readme", "docs", "tests-data")
 NOT_PINS += ("comment-sh", "coqui-old", "absl-old", "vendored")
+# Test data under tests/fixtures/, and a pin marked `bumper: ignore` where it lives.
+NOT_PINS += ("fixture-data", "legacy-sdk")
 
 
 def label_sha(label: str) -> str:
@@ -115,6 +134,10 @@ def test_finds_exactly_the_corpus_pins_and_no_prose_or_comment(repo: Path) -> No
     assert {v: by_variable[v] for v in REPOSITORIES} == REPOSITORIES
     reported = {f.value for f in audit.findings}
     assert not reported & {label_sha(label) for label in NOT_PINS}
+    repeated = {f.file: [(p.file, p.line) for p in f.places] for f in audit.findings}
+    assert {f: repeated[f] for f in REPEATED} == REPEATED
+    assert all(len(places) == 1 for f, places in repeated.items() if f not in REPEATED)
+    assert audit.ignored == 1  # scripts/bootstrap.sh's marked pin
 
 
 def test_all_lists_pins_other_tools_manage(repo: Path) -> None:
@@ -135,10 +158,23 @@ def test_untracked_suggestion_is_a_ready_matrix_entry(repo: Path) -> None:
     audit = audit_corpus(repo)
     piper = next(f for f in audit.findings if f.variable == "PIPER_VERSION")
     assert piper.suggestion.endswith(
-        "- repository: acme/go-piper\n  variable: PIPER_VERSION\n  branch: master\n"
+        "- repository: acme/go-piper\n  variable: PIPER_VERSION\n"
+        "  branch: master  # guessed: check upstream's default branch\n"
         "  file: backend/go/piper/Makefile"
     )
     assert "branch guessed" in piper.message
+    assert piper.branch_guessed
+    # Said where the suggestion is written down too: the PR comment and code scanning.
+    from bumper.audit.render import sarif_document, to_markdown
+
+    assert "  branch: master  # guessed: check upstream's default branch" in to_markdown(audit)
+    results = sarif_document(audit)["runs"][0]["results"]
+    texts = [
+        r["message"]["text"] for r in results if r["properties"]["variable"] == "PIPER_VERSION"
+    ]
+    assert "guessed" in texts[0]
+    deep = next(f for f in audit.findings if f.variable == "DEEPCORE_VERSION")
+    assert deep.branch_guessed and "branch guessed" in deep.suggestion
     bark = next(f for f in audit.findings if f.variable == "BARK_VERSION")
     assert "repository: OWNER/NAME" in bark.suggestion
 
@@ -161,7 +197,7 @@ def test_held_entry_commented_out_in_the_workflow_carries_its_reason(repo: Path)
     assert "upstream master hangs in synthesis" in held[0].message
 
 
-def test_audit_reads_each_file_once_and_is_fast(repo: Path) -> None:
+def test_audit_reads_only_the_files_that_can_hold_pins(repo: Path) -> None:
     # A few thousand files: copies of the corpus backends plus filler that is never read.
     for index in range(100):
         shutil.copytree(repo / "backend", repo / f"more/b{index}")
@@ -169,12 +205,10 @@ def test_audit_reads_each_file_once_and_is_fast(repo: Path) -> None:
             (repo / f"more/b{index}/f{filler}.go").write_text("package x\n" * 50)
     git(repo, "add", "-A")
     config = load_config(repo / ".github/bumper.yaml", repo, allow_duplicates=True)
-    started = time.perf_counter()
     _, extract, _ = run_audit(config, repo, lookup=False)
-    elapsed = time.perf_counter() - started
     assert extract.files_listed > 4000
     assert extract.files_read < extract.files_listed / 2
-    assert elapsed < 2.5, elapsed  # ~0.3 s on an idle 2-core machine; leave room for load
+    # How fast is bench/audit.py's to say (CPU and wall beside their lower bounds), not a test's.
 
 
 # --- categorize (pure) ----------------------------------------------------------------------
@@ -375,7 +409,7 @@ def test_cli_json_and_strict_exit_codes(repo: Path) -> None:
     assert keyed_dicts(doc["findings"]) == EXPECTED
     strict = run_cli("--config", config, "--checkout", str(repo), "--no-lookup", "--strict")
     assert strict.returncode == 1
-    assert "bumper audit: 17 problems" in strict.stdout
+    assert "bumper audit: 21 problems" in strict.stdout
 
 
 def keyed_dicts(findings: list[dict[str, Any]]) -> set[tuple[Any, ...]]:
@@ -561,3 +595,95 @@ def test_makefile_checksums_and_git_constants_are_not_pins(tmp_path: Path) -> No
     config.write_text("matrix: []\n")
     audit, _, _ = run_audit(load_config(config, tmp_path), tmp_path, lookup=False)
     assert audit.findings == ()
+
+
+def test_all_counts_other_tools_pins_as_managed_never_as_tracked(repo: Path) -> None:
+    audit = audit_corpus(repo, managed=True)
+    summary = audit.summary()
+    tracked = {k for k in EXPECTED if k[2] == "tracked"}
+    assert summary["tracked"] == len(tracked)
+    assert summary["managed"] == len(MANAGED)
+    assert summary["total"] == len(EXPECTED) + len(MANAGED)
+    from bumper.audit.render import to_markdown, to_table
+
+    assert f"{len(tracked)} tracked" in to_table(audit)
+    assert f"{len(MANAGED)} managed by other tools" in to_table(audit)
+    assert f"| managed by other tools | {len(MANAGED)} |" in to_markdown(audit)
+
+
+TOOL = label_sha("protoc-gen-go-grpc")
+
+
+def _repeated_pin_checkout(root: Path) -> Path:
+    """One `go install ...@sha` pin copied into three backends' scripts, as real monorepos do."""
+    for backend in ("whisper", "piper", "bark-cpp"):
+        script = root / "backend" / "go" / backend / "install.sh"
+        script.parent.mkdir(parents=True)
+        script.write_text(
+            "#!/bin/bash\nset -e\n"
+            f"go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@{TOOL}\n"
+        )
+    other = root / "backend" / "go" / "piper" / "tools.sh"
+    other.write_text(f"go install github.com/acme/other/cmd/x@{label_sha('other')}\n")
+    (root / "bumper.yaml").write_text("matrix: []\n")
+    return root / "bumper.yaml"
+
+
+def test_one_pin_repeated_in_several_files_is_one_finding_listing_them(tmp_path: Path) -> None:
+    config = _repeated_pin_checkout(tmp_path)
+    audit, _, _ = run_audit(load_config(config, tmp_path), tmp_path, lookup=False)
+    repeated = [f for f in audit.findings if f.value == TOOL]
+    assert len(repeated) == 1
+    finding = repeated[0]
+    where = [(loc.file, loc.line) for loc in finding.locations]
+    assert where == [
+        ("backend/go/bark-cpp/install.sh", 3),
+        ("backend/go/piper/install.sh", 3),
+        ("backend/go/whisper/install.sh", 3),
+    ]
+    assert (finding.file, finding.line) == where[0]
+    assert "3 files" in finding.message
+    # Named after the upstream, never after the directory the first copy sits in.
+    assert finding.repository == "grpc/grpc-go"
+    assert "`GRPC_GO_VERSION?=" in finding.suggestion
+    assert "BARK_CPP" not in finding.suggestion
+    assert len([f for f in audit.findings if f.category == "hidden"]) == 2
+    assert audit.summary()["hidden"] == 2
+
+    from bumper.audit.render import as_document, sarif_document
+
+    document = as_document(audit)
+    row = next(r for r in document["findings"] if r["value"] == TOOL)
+    assert row["file"] == "backend/go/bark-cpp/install.sh" and row["line"] == 3
+    assert [(x["file"], x["line"]) for x in row["locations"]] == where
+    results = sarif_document(audit)["runs"][0]["results"]
+    (result,) = [r for r in results if r["properties"]["value"] == TOOL]
+    uris = [loc["physicalLocation"]["artifactLocation"]["uri"] for loc in result["locations"]]
+    assert uris == [file for file, _ in where]
+    from bumper.audit.render import to_table
+
+    assert "(+2 more)" in to_table(audit, width=240)
+
+
+def test_sarif_puts_a_run_block_pin_on_its_own_line(repo: Path) -> None:
+    from bumper.audit.render import sarif_document
+
+    results = sarif_document(audit_corpus(repo))["runs"][0]["results"]
+    regions = [
+        loc["physicalLocation"]["region"]["startLine"]
+        for r in results
+        for loc in r["locations"]
+        if loc["physicalLocation"]["artifactLocation"]["uri"] == ".github/workflows/nightly.yml"
+    ]
+    assert regions == [20]
+
+
+def test_each_submodule_is_credited_to_its_own_upstream(repo: Path) -> None:
+    for path, label in (("external/ggml", "ggml"), ("external/sentencepiece", "spm")):
+        git(repo, "update-index", "--add", "--cacheinfo", f"160000,{label_sha(label)},{path}")
+    audit = audit_corpus(repo, managed=True)
+    submodules = [f for f in audit.findings if f.kind == "submodule"]
+    assert [(f.file, f.line, f.value, f.repository, f.branch) for f in submodules] == [
+        (".gitmodules", 2, label_sha("ggml"), "acme/ggml", None),
+        (".gitmodules", 5, label_sha("spm"), "acme/sentencepiece", "master"),
+    ]

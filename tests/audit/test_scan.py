@@ -350,7 +350,22 @@ def test_go_mod_and_lock_files_are_managed() -> None:
         ("README.md", None),
         ("docs/notes.txt", None),
         ("tests/e2e/setup.sh", None),
+        ("tests/e2e/fake.go", None),
+        ("tests/requirements.txt", "requirements"),
         ("pkg/testdata/Makefile", None),
+        ("tests/docker/Dockerfile", "dockerfile"),
+        ("test/integration/CMakeLists.txt", "cmake"),
+        ("tests/Makefile", "makefile"),
+        ("src/__tests__/Dockerfile", "dockerfile"),
+        ("tests/fixtures/Dockerfile", None),
+        ("tests/testdata/CMakeLists.txt", None),
+        ("tests/test_data/Makefile", None),
+        ("ui/__snapshots__/Dockerfile", None),
+        ("tests/audit/corpus/tests/docker/Dockerfile", None),
+        ("Makefile-cuda", "makefile"),
+        ("build/Makefile_rocm", "makefile"),
+        ("backend/Makefile-common.md", None),
+        ("BSDmakefile", "makefile"),
         ("vendor/github.com/o/n/build.sh", None),
         ("node_modules/x/install.sh", None),
         ("config/bumper.yaml", None),
@@ -515,3 +530,85 @@ def test_git_inside_bash_c_and_behind_wrappers() -> None:
         (1, "git-command", A),
         (2, "git-command", B),
     ]
+
+
+# --- lines stay right where the text is dedented or rewritten before lexing -------------------
+
+
+@pytest.mark.parametrize("indent", [2, 6, 10])
+@pytest.mark.parametrize("style", ["|", "|-", ">", "|+", "|2"])
+def test_pins_in_a_run_block_are_reported_on_their_own_line(indent: int, style: str) -> None:
+    pad = " " * indent
+    text = (
+        "jobs:\n"
+        f"{pad}steps:\n"
+        f"{pad}- run: {style}\n"
+        f"{pad}    set -e\n"
+        f"{pad}    echo one\n"
+        f"{pad}    echo two\n"
+        "\n"
+        f"{pad}    git clone https://github.com/o/n\n"
+        f"{pad}    echo three\n"
+        f"{pad}    cd n && git checkout {A}\n"
+        f"{pad}    echo four\n"
+        f"{pad}    echo five\n"
+        f"{pad}    git -C n reset --hard {B}\n"
+        f"{pad}- run: echo done\n"
+    )
+    assert found(".github/workflows/ci.yml", text) == [
+        (10, "git-command", A, None),
+        (13, "git-command", B, None),
+    ]
+
+
+def test_a_run_block_holding_a_heredoc_and_bash_c_keeps_lines() -> None:
+    text = (
+        "steps:\n"
+        "  - name: build\n"
+        "    run: |\n"
+        "      cat > x.sh <<EOF\n"
+        "      hello\n"
+        "      EOF\n"
+        "      bash <<'SCRIPT'\n"
+        "      git clone https://github.com/o/n\n"
+        f"      git -C n checkout {A}\n"
+        "      SCRIPT\n"
+        "      echo a\n"
+        f"      bash -c 'git clone https://github.com/o/m && cd m && git checkout {B}'\n"
+    )
+    assert found(".github/workflows/ci.yml", text) == [
+        (9, "git-command", A, None),
+        (12, "git-command", B, None),
+    ]
+
+
+def test_makefile_recipes_report_the_line_of_the_sha() -> None:
+    # Each recipe line loses its tab before lexing: twenty of them used to shift the sha up.
+    text = "x:\n\t@set -e; \\\n" + "\t  true && \\\n" * 20 + f"\t  git checkout {A}\n"
+    assert found("Makefile", text) == [(23, "git-command", A, None)]
+
+
+def test_each_submodule_takes_the_url_of_its_own_section() -> None:
+    from bumper.audit.scanners import submodule
+
+    modules = (
+        '[submodule "third/a"]\n'
+        "\tpath = third/a\n"
+        "\turl = https://github.com/o/a\n"
+        '[submodule "b"]\n'
+        "\tpath = third/b\n"
+        "\tbranch = dev\n"
+        "\turl = https://github.com/o/b.git\n"
+        '[submodule "no-url"]\n'
+        "\tpath = third/c\n"
+        '[submodule "third/d"]\n'
+        "\turl = https://github.com/o/d\n"
+    )
+    got = [
+        (h.line, h.repository)
+        for h in (submodule.scan(p, A, modules) for p in ("third/a", "third/b", "third/c"))
+    ]
+    assert got == [(2, "https://github.com/o/a"), (5, "https://github.com/o/b.git"), (9, None)]
+    # A section without `path =` is the submodule of its name's path.
+    assert submodule.scan("third/d", A, modules).repository == "https://github.com/o/d"
+    assert submodule.scan("third/b", A, modules).branch == "dev"

@@ -66,12 +66,27 @@ _SCANNERS: dict[str, Scanner] = {
     "lock": lock.scan,
 }
 
-_TEST_DIRS = {"test", "tests", "testdata", "test_data", "test-data", "fixtures", "fixture"}
-_TEST_DIRS |= {"__fixtures__", "__tests__", "__snapshots__", "testfixtures"}
+# Test data: whatever lies here is input to a test, never something a build checks out.
+_DATA_DIRS = {"testdata", "test_data", "test-data", "fixtures", "fixture", "__fixtures__"}
+_DATA_DIRS |= {"__snapshots__", "testfixtures", "corpus"}
+# Test code: its build files (a Dockerfile CI builds, a CMakeLists a test build uses) are real;
+# its scripts and sources are read no more than any other source is.
+_TEST_DIRS = {"test", "tests", "__tests__"}
+_BUILD_KINDS = {"makefile", "dockerfile", "cmake", "requirements", "manifest", "lock", "gomod"}
 _SKIP_DIRS = {"node_modules", "vendor", "third_party", "third-party", "3rdparty", ".git"}
 _LOCK_FILES = {"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml"}
 _LOCK_FILES |= {"Cargo.lock", "go.sum", "poetry.lock", "uv.lock", "Pipfile.lock", "pdm.lock"}
 _LOCK_FILES |= {"Gemfile.lock", "composer.lock", "flake.lock", "gradle.lockfile", "bun.lock"}
+
+
+_NOT_MAKE = {".md", ".txt", ".rst", ".am", ".in", ".adoc", ".html", ".orig", ".bak"}
+_DOCKERFILE = re.compile(r"(?:docker|container)file(?:[._-][\w.-]*)?")
+# Every suffix and name start `_kind_of` can answer for: any other file with a suffix (the
+# sources, headers and docs that are nearly all of a big tree) is settled by its name alone.
+_KIND_SUFFIXES = {".mk", ".make", ".lock", ".lockfile", ".sh", ".bash", ".zsh", ".ksh", ".cmake"}
+_KIND_SUFFIXES |= {".txt", ".in", ".toml", ".cfg", ".yml", ".yaml", ".json", ".sum", ".mod"}
+_KIND_SUFFIXES |= {".dockerfile", ".containerfile"}
+_KIND_PREFIXES = ("makefile", "gnumakefile", "bsdmakefile", "dockerfile", "containerfile")
 
 
 def classify(path: str) -> str | None:
@@ -80,20 +95,33 @@ def classify(path: str) -> str | None:
     Documentation, test data, vendored code and files of other languages are None: a sha there
     is prose or data, not something the build checks out.
     """
-    parts = path.split("/")
-    name = parts[-1]
+    name = path[path.rfind("/") + 1 :]
     if not name:
         return None
-    dirs = {part.lower() for part in parts[:-1]}
-    if dirs & _SKIP_DIRS or dirs & _TEST_DIRS:
+    dot = name.rfind(".")
+    lower = name.lower()
+    if dot > 0 and lower[dot:] not in _KIND_SUFFIXES and not lower.startswith(_KIND_PREFIXES):
         return None
+    parts = path.split("/")
+    dirs = {part.lower() for part in parts[:-1]}
+    if dirs & _SKIP_DIRS or dirs & _DATA_DIRS:
+        return None
+    kind = _kind_of(parts, name, dirs)
+    if kind is not None and kind not in _BUILD_KINDS and dirs & _TEST_DIRS:
+        return None
+    return kind
+
+
+def _kind_of(parts: list[str], name: str, dirs: set[str]) -> str | None:
     lower = name.lower()
     dot = lower.rfind(".")
     suffix = lower[dot:] if dot > 0 else ""
-    if lower in ("makefile", "gnumakefile") or suffix in (".mk", ".make"):
+    if lower in ("makefile", "gnumakefile", "bsdmakefile") or suffix in (".mk", ".make"):
         return "makefile"
-    if lower.startswith("makefile.") and suffix not in (".md", ".txt", ".rst", ".am", ".in"):
-        return "makefile"  # Makefile.common, Makefile.cuda (not automake templates)
+    # Makefile.common, Makefile-cuda, Makefile_rocm: fragments others include (not automake's
+    # templates, not prose about them).
+    if lower.startswith(("makefile.", "makefile-", "makefile_")) and suffix not in _NOT_MAKE:
+        return "makefile"
     if name in _LOCK_FILES or lower.endswith(".lock"):
         return "lock"
     if name == "go.mod":
@@ -101,7 +129,7 @@ def classify(path: str) -> str | None:
     if name == ".pre-commit-config.yaml":
         return "precommit"
     docs = (".md", ".txt", ".rst", ".adoc", ".html")
-    if re.fullmatch(r"(?:docker|container)file(?:[._-][\w.-]*)?", lower) and suffix not in docs:
+    if _DOCKERFILE.fullmatch(lower) and suffix not in docs:
         return "dockerfile"
     if lower.endswith((".dockerfile", ".containerfile")):
         return "dockerfile"

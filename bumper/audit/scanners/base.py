@@ -95,3 +95,25 @@ class Lines:
 
     def line(self, offset: int) -> int:
         return bisect.bisect_right(self.starts, offset)
+
+
+class TextLines(Lines):
+    """Lines of a file for offsets into a text derived from one of its passages, line for line.
+
+    A run: block is dedented and a recipe loses its tab before they are lexed, so an offset
+    into that text drifts from the file's by what was cut from each line before it. Counting
+    the derived text's own newlines from the passage's first line cannot drift. Offsets
+    outside the derived text (`base` .. `base + len(text)`) fall back to the file's lines.
+    """
+
+    def __init__(self, lines: Lines, text: str, base: int) -> None:
+        self.starts = lines.starts
+        self.base = base
+        self.end = base + len(text)
+        self.first = lines.line(base)
+        self.local = [base] + [base + m.end() for m in re.finditer("\n", text)]
+
+    def line(self, offset: int) -> int:
+        if self.base <= offset <= self.end:
+            return self.first + bisect.bisect_right(self.local, offset) - 1
+        return bisect.bisect_right(self.starts, offset)

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from bumper import pins
-from bumper.audit.scanners.base import CANDIDATE, Hit, Lines
+from bumper.audit.scanners.base import CANDIDATE, Hit, Lines, TextLines
 from bumper.audit.scanners.commands import scan_shell_text
 from bumper.audit.scanners.facts import Assign, Facts, expand, nearest_remote, resolve
 from bumper.audit.scanners.urls import archive_hits
@@ -25,7 +25,7 @@ def scan(path: str, text: str) -> list[Hit]:
             if table is None:
                 table = _make_table(text)
                 facts.assigns.extend(Assign(n, v, 0, "make") for n, v in table.items())
-            scan_shell_text(facts, recipe, start, lines)
+            scan_shell_text(facts, recipe, start, TextLines(lines, recipe, start))
     for number, line in enumerate(text.split("\n"), 1):
         if not line.startswith("\t") and "github" in line:
             facts.hits.extend(archive_hits(re.split(r"(?<!\\)#", line, maxsplit=1)[0], number))
@@ -46,7 +46,7 @@ def recipe_repositories(text: str, variables: Iterable[str]) -> dict[str, str]:
     lines = Lines(text)
     for start, recipe in _recipes(text, lines):
         if "git" in recipe:
-            scan_shell_text(facts, recipe, start, lines)
+            scan_shell_text(facts, recipe, start, TextLines(lines, recipe, start))
     table = _make_table(text)
     found: dict[str, str] = {}
     for use in facts.uses:

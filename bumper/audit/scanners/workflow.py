@@ -12,6 +12,7 @@ from bumper.audit.scanners.base import (
     SHA_TOKEN,
     Hit,
     Lines,
+    TextLines,
     abbreviated_commit,
     is_rev,
     plausible_commit_variable,
@@ -59,7 +60,8 @@ def scan(path: str, text: str) -> list[Hit]:
                 width = min((_indent(b) for b in block if b.strip()), default=0)
                 body = "\n".join(b[width:] for b in block)
                 if i + 1 < len(physical):
-                    scan_shell_text(facts, body, offsets[i + 1], lines)
+                    base = offsets[i + 1]
+                    scan_shell_text(facts, body, base, TextLines(lines, body, base))
                 i = end
                 continue
             if rest and not rest.startswith("#"):

@@ -1,8 +1,9 @@
 """Write github-graphql-subset.graphql from @octokit/graphql-schema's schema.graphql.
 
 Keeps, as GitHub publishes them but without the prose (descriptions): Mutation.updateRefs
-with its input and payload types, Query.repository with the one Repository field bumper's
-ref writes read (``id``), and the scalars they use. Works on the syntax tree, as the full
+with its input and payload types, Query.repository with the Repository fields bumper reads
+(``id`` for ref writes, ``refs`` for tag look-ups, with the ref, tag and page types those
+need), and the scalars they use. Works on the syntax tree, as the full
 schema does not pass graphql-core's own checks (a field defined twice).
 
     python tests/sandbox/schemas/derive_graphql.py PATH/TO/schema.graphql
@@ -21,7 +22,18 @@ OUT = Path(__file__).with_name("github-graphql-subset.graphql")
 KEEP: dict[str, tuple[str, ...] | None] = {  # a type, and its fields kept (None: all)
     "Query": ("repository",),
     "Mutation": ("updateRefs",),
-    "Repository": ("id",),
+    "Repository": ("id", "nameWithOwner", "refs"),
+    # tag look-ups: refs(refPrefix: "refs/tags/", orderBy: TAG_COMMIT_DATE), annotated tags
+    "RefConnection": ("nodes", "pageInfo", "totalCount"),
+    "Ref": ("name", "target"),
+    "RefOrder": None,
+    "RefOrderField": None,
+    "OrderDirection": None,
+    "PageInfo": None,
+    "GitObject": ("oid",),
+    "Blob": ("oid",),
+    "Commit": ("oid",),
+    "Tag": ("name", "oid", "target"),
     "UpdateRefsInput": None,
     "RefUpdate": None,
     "UpdateRefsPayload": None,
@@ -31,16 +43,19 @@ KEEP: dict[str, tuple[str, ...] | None] = {  # a type, and its fields kept (None
 
 
 def _strip(node: Any) -> None:
-    """Descriptions and directives (deprecations, previews) are prose, not shape; the
-    interfaces a type implements are left out with the types they would drag in."""
+    """Descriptions and directives (deprecations, previews) are prose, not shape; of the
+    interfaces a type implements only the kept ones stay (``... on Tag`` inside a GitObject
+    needs Tag to implement it), the others are left out with the types they would drag in."""
     if not isinstance(node, Node):
         return
     # the nodes are frozen dataclasses in graphql-core 3.3
     if hasattr(node, "description"):
         object.__setattr__(node, "description", None)
-    for key in ("directives", "interfaces"):
-        if hasattr(node, key):
-            object.__setattr__(node, key, ())
+    if hasattr(node, "directives"):
+        object.__setattr__(node, "directives", ())
+    if hasattr(node, "interfaces"):
+        kept = tuple(i for i in node.interfaces or () if i.name.value in KEEP)
+        object.__setattr__(node, "interfaces", kept)
     for key in node.keys:
         value = getattr(node, key, None)
         for child in value if isinstance(value, list | tuple) else [value]:
