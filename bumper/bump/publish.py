@@ -84,8 +84,11 @@ def publish(
             on_result(result)
 
     branches = {i: prtext.render_branch(config.pr, e) for i, e in enumerate(entries)}
+    sharing: dict[str, list[int]] = {}  # one pass over the entries, not one per entry
+    for i, branch in branches.items():
+        sharing.setdefault(branch, []).append(i)
     for i, entry in enumerate(entries):
-        others = [e.name for j, e in enumerate(entries) if j != i and branches[j] == branches[i]]
+        others = [entries[j].name for j in sharing[branches[i]] if j != i]
         if others:
             report(
                 i,

@@ -24,11 +24,8 @@ import base64
 import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlsplit
-
-import requests
-from github import Github, GithubException
 
 from bumper import pins
 from bumper.config.settings import Config, Secret
@@ -63,8 +60,12 @@ from bumper.github.graphql import (
     update_refs_input,
 )
 from bumper.github.http import RequestCounter
-from bumper.github.pygithub_client import app_login, as_forge_error, close_client, connect
 from bumper.model import is_sha
+
+# PyGithub and requests (~0.1 s of imports) are loaded when the forge first talks to GitHub:
+# a pass where nothing moved never does.
+if TYPE_CHECKING:
+    from github import Github, GithubException
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +73,10 @@ CLOSED_PULLS_LOOKED_AT = 100  # the newest closed PRs of a branch that rule 6 co
 T = TypeVar("T")
 
 
-_BROKEN_ANSWER = (
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
+def _broken_answer() -> tuple[type[Exception], ...]:
+    import requests
+
+    return (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
 
 
 def _again_if_broken(call: Callable[[], T], attempts: int) -> T:
@@ -87,10 +88,11 @@ def _again_if_broken(call: Callable[[], T], attempts: int) -> T:
     PR created by the broken attempt answers 422 "already exists" the second time, which the
     caller adopts.
     """
+    broken = _broken_answer()
     for _ in range(attempts - 1):
         try:
             return call()
-        except _BROKEN_ANSWER as exc:
+        except broken as exc:
             log.info("answer broke off (%s); asking again", type(exc).__name__)
     return call()
 
@@ -110,7 +112,7 @@ class GitHubForge:
 
     def __init__(
         self,
-        gh: Github,
+        gh: Github | Callable[[], Github],
         *,
         target: str,
         base: str,
@@ -121,9 +123,10 @@ class GitHubForge:
         git_url: str = "https://github.com",
     ) -> None:
         self._git_url = git_url.rstrip("/")
-        self._gh = gh
+        # a callable: connect when the first call needs it (see from_config)
+        self._client: Github | None = None if callable(gh) else gh
+        self._connect = gh if callable(gh) else None
         self._page_size = page_size
-        self._requester = gh.requester
         self._attempts = max(1, attempts)
         self.target = target
         self.base = base
@@ -131,7 +134,7 @@ class GitHubForge:
         self.push_repo = f"{push_to}/{name}" if push_to else target
         self._head_owner = push_to or owner
         self._fork = push_to is not None and push_to.lower() != owner.lower()
-        self._counter = counter or RequestCounter()
+        self._counter = counter if counter is not None else RequestCounter()
         self._user: dict[str, Any] | None = None
         self._repo_node_id: str | None = None  # for updateRefs, read once when first needed
 
@@ -141,9 +144,19 @@ class GitHubForge:
         target = config.target.repository
         if not target:
             raise ForgeError("target.repository is not set: bumper needs a repository to open PRs")
-        gh, counter = connect(config, token, target)
+        github = config.github
+        counter = RequestCounter()
+
+        def connect() -> Github:
+            from bumper.github import pygithub_client
+
+            return pygithub_client.connect(config, token, target, counter)[0]
+
+        # A GitHub App's first token is fetched now, so a wrong key fails the pass at once;
+        # with a token nothing can fail before the first call, so PyGithub waits for it.
+        app = github.app_id is not None and bool(github.app_private_key)
         return cls(
-            gh,
+            connect() if app else connect,
             target=target,
             base=config.target.base,
             push_to=config.target.push_to,
@@ -160,8 +173,22 @@ class GitHubForge:
     def request_counts(self) -> dict[str, int]:
         return self._counter.as_dict()
 
+    @property
+    def _gh(self) -> Github:
+        if self._client is None:
+            assert self._connect is not None
+            self._client = self._connect()
+        return self._client
+
+    @property
+    def _requester(self) -> Any:
+        return self._gh.requester
+
     def close(self) -> None:
-        close_client(self._gh)
+        if self._client is not None:
+            from bumper.github.pygithub_client import close_client
+
+            close_client(self._client)
 
     def __enter__(self) -> GitHubForge:
         return self
@@ -199,6 +226,10 @@ class GitHubForge:
     ) -> tuple[dict[str, Any], Any]:
         def call() -> tuple[dict[str, Any], Any]:
             return self._requester.requestJsonAndCheck(verb, url, parameters=params, input=input)
+
+        from github import GithubException
+
+        from bumper.github.pygithub_client import as_forge_error
 
         with as_forge_error(what):
             try:
@@ -257,6 +288,8 @@ class GitHubForge:
     def _graphql_files(self, commit: str, paths: Sequence[str]) -> dict[str, FileAtRef]:
         owner, name = self.target.split("/", 1)
         query = files_query(owner, name, commit, paths)
+        from bumper.github.pygithub_client import as_forge_error
+
         with as_forge_error("GraphQL"):
             _, data = _again_if_broken(
                 lambda: self._requester.graphql_query(query, {}), self._attempts
@@ -359,6 +392,8 @@ class GitHubForge:
             raise ForgeError(f"{what}: unexpected answer") from None
 
     def account(self) -> str:
+        from bumper.github.pygithub_client import app_login
+
         bot = app_login(self._gh)
         if bot is not None:
             return bot
@@ -536,6 +571,8 @@ class GitHubForge:
         return f"{self._git_url}/{self.target}.git", f"{self._git_url}/{self.push_repo}.git"
 
     def git_token(self) -> str | None:
+        from bumper.github.pygithub_client import as_forge_error
+
         auth = self._requester.auth
         with as_forge_error("read the token to push with"):
             token = getattr(auth, "token", None) if auth is not None else None

@@ -267,13 +267,13 @@ class Commit(GitObject):
         for depth, part in enumerate(parts):
             if tree is None or tree.type != "tree":
                 return None
-            found = next((e for e in g.parse_tree(tree.data) if e[1] == part), None)
+            found = reader.tree_entry(tree, part)
             if found is None:
                 return None
-            mode, name, sha = found
+            mode, sha = found
             if depth == len(parts) - 1:
                 values = {
-                    "name": name,
+                    "name": part,
                     "path": wanted,
                     "mode": int(mode, 8),
                     "type": g.TREE_MODES.get(mode, "blob"),
