@@ -1,12 +1,36 @@
-"""Run the bumper CLI, then append this process's peak RSS (KiB) to $BENCH_RSS_FILE."""
+"""Run the bumper CLI, then write this process's figures to $BENCH_RSS_FILE as JSON.
 
+Figures: peak RSS (KiB), its own CPU (user + sys, seconds; the sandbox's is not in it) and the
+wall-clock time of its first connect() (seen by an audit hook, before any byte is sent).
+"""
+
+import json
 import os
 import resource
 import sys
+import time
 
-from bumper.cli import main
+first_connect: list[float] = []
+
+
+def _hook(event: str, args: object) -> None:
+    if event == "socket.connect" and not first_connect:
+        first_connect.append(time.time())
+
+
+sys.addaudithook(_hook)
+
+from bumper.cli import main  # noqa: E402
 
 code = main(sys.argv[1:])
+usage = resource.getrusage(resource.RUSAGE_SELF)
 with open(os.environ["BENCH_RSS_FILE"], "w") as f:
-    f.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+    json.dump(
+        {
+            "rss_kb": usage.ru_maxrss,
+            "cpu_s": usage.ru_utime + usage.ru_stime,
+            "first_connect": first_connect[0] if first_connect else None,
+        },
+        f,
+    )
 sys.exit(code)

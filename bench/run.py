@@ -149,13 +149,23 @@ def write_config(
     path.write_text("\n".join(lines) + "\n")
 
 
-def run_bumper(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Run bumper as a child process; (wall seconds, its peak RSS in MB, stdout)."""
-    with tempfile.NamedTemporaryFile(suffix=".rss") as rss_file:
-        start = time.monotonic()
+@dataclass
+class Child:
+    """One bumper process, measured from outside (wall) and from inside (measure.py)."""
+
+    wall_s: float
+    rss_mb: float
+    cpu_s: float  # bumper's own user + sys
+    first_request_s: float | None  # from spawning the process to its first connect()
+    stdout: str
+
+
+def run_child(args: list[str], env: dict[str, str]) -> Child:
+    with tempfile.NamedTemporaryFile(suffix=".json") as figures_file:
+        start_epoch, start = time.time(), time.monotonic()
         proc = subprocess.run(
             [sys.executable, str(HERE / "measure.py"), *args],
-            env={**env, "BENCH_RSS_FILE": rss_file.name},
+            env={**env, "BENCH_RSS_FILE": figures_file.name},
             capture_output=True,
             text=True,
             check=False,
@@ -165,8 +175,21 @@ def run_bumper(args: list[str], env: dict[str, str]) -> tuple[float, float, str]
             raise SystemExit(
                 f"bumper {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-3000:]}"
             )
-        rss_kb = int(Path(rss_file.name).read_text() or 0)
-    return wall, round(rss_kb / 1024, 1), proc.stdout
+        figures = json.loads(Path(figures_file.name).read_text() or "{}")
+    connect = figures.get("first_connect")
+    return Child(
+        wall,
+        round(figures.get("rss_kb", 0) / 1024, 1),
+        round(figures.get("cpu_s", 0.0), 3),
+        None if connect is None else round(connect - start_epoch, 3),
+        proc.stdout,
+    )
+
+
+def run_bumper(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Run bumper as a child process; (wall seconds, its peak RSS in MB, stdout)."""
+    child = run_child(args, env)
+    return child.wall_s, child.rss_mb, child.stdout
 
 
 class Baseline:

@@ -12,9 +12,13 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from bumper import __version__
-from bumper.errors import BumperError, ConfigError
-from bumper.logs import redacted_output
+# httpx imports its command-line client (click, rich, pygments: ~45 ms) when they happen to be
+# installed; bumper never runs it, so mark it unavailable and httpx keeps its stub instead.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+from bumper import __version__  # noqa: E402
+from bumper.errors import BumperError, ConfigError  # noqa: E402
+from bumper.logs import redacted_output  # noqa: E402
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 

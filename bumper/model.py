@@ -131,6 +131,7 @@ class Entry:
     def follows_tags(self) -> bool:
         return self.follow == FOLLOW_TAGS
 
+    automerge: bool | str | None = None  # True, False, "always"; None: pr.automerge decides
     # Gates (None: the config's `gates:` default applies, then none): bump only to the newest
     # commit of the branch at least this old ("36h", "2d"), or whose checks are all green.
     min_age: str | None = None

@@ -8,6 +8,7 @@ no look-ups at all, and every rule in docs/pr-rules.md is decided here, in one p
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import hashlib
 import re
@@ -31,6 +32,9 @@ class Do(enum.StrEnum):
     LOOK_UP_BRANCH = "look-up-branch"  # need Facts.branch
     LOOK_UP_CLOSED = "look-up-closed"  # need Facts.closed_unmerged
     LOOK_UP_CHANGE = "look-up-change"  # need Facts.change, parent_text and account
+    CARRY = "carry"  # rebuild the pin commit for the new sha, replay people's commits on it
+    LOOK_UP_MERGEABLE = "look-up-mergeable"  # need Facts.mergeable
+    LOOK_UP_RIVALS = "look-up-rivals"  # need Facts.rivals
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +68,13 @@ class Facts:
     change: CommitChange | None = None
     parent_text: str | None = None
     account: str = ""
+    rebase: str = "behind"  # pr.rebase
+    mergeable: str = ""  # MERGEABLE, CONFLICTING or UNKNOWN once read ("": read the PR's)
+    carry: bool = False  # pr.carry_commits
+    adopted: bool = False  # ``pr`` is an earlier bot's PR (pr.adopt_authors): bumper's now
+    # Open PRs from branches of the target (not bumper's, not forks) that change this pin's
+    # line; None: there are such PRs, not looked into yet (only before opening a PR).
+    rivals: tuple[PullInfo, ...] | None = ()
     # A row with several files: each file at the head's parent (None: not there); when
     # absent, parent_text is the text of the entry's one file.
     parent_texts: Mapping[str, str | None] | None = None
@@ -79,6 +90,9 @@ class Action:
     branch_exists: bool = False  # the branch is there: move it rather than create it
     pr: int | None = None
     head: str | None = None  # the branch head when it is kept as it is
+    # Say on the PR, once per upstream sha, that upstream moved on and bumper left it alone
+    tell: bool = False
+    built_on: str | None = None  # the base the kept commit sits on, when not the current one
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +120,11 @@ def _plan_open(facts: Facts, pr: PullInfo) -> Action:
         # A maintainer moved it (a release backport?): a commit built on our base would
         # rewrite their PR's branch.
         return Action(
-            Do.SKIP, 12, f"PR #{pr.number} was retargeted to {pr.base}; left alone", pr=pr.number
+            Do.SKIP,
+            12,
+            f"PR #{pr.number} was retargeted to {pr.base}; left alone",
+            pr=pr.number,
+            tell=_moved_on(facts),
         )
     content = _content(facts, pr)
     up_to_date = facts.pin == facts.upstream
@@ -122,8 +140,32 @@ def _plan_open(facts: Facts, pr: PullInfo) -> Action:
                 f"up to date; PR #{pr.number} was edited by a person and is left open",
                 pr=pr.number,
             )
+        if not _moved_on(facts):
+            marker = facts.marker
+            has = (
+                f" has {marker.upstream[:12]} and"
+                if marker is not None and marker.key == facts.entry.key
+                else ""
+            )
+            return Action(
+                Do.SKIP, 5, f"PR #{pr.number}{has} was edited by a person; left alone", pr=pr.number
+            )
+        assert facts.marker is not None
+        if facts.carry:
+            return Action(
+                Do.CARRY,
+                14,
+                f"{facts.marker.upstream[:12]} -> {facts.upstream[:12]}: rebuilt PR #{pr.number}"
+                f" and replayed the commits pushed to it",
+                pr=pr.number,
+                branch_exists=True,
+            )
         return Action(
-            Do.SKIP, 5, f"PR #{pr.number} was edited by a person; left alone", pr=pr.number
+            Do.SKIP,
+            5,
+            f"PR #{pr.number} was edited by a person; left alone (pr.carry_commits is off)",
+            pr=pr.number,
+            tell=True,
         )
     assert isinstance(content, _Content)
     if up_to_date:
@@ -133,6 +175,32 @@ def _plan_open(facts: Facts, pr: PullInfo) -> Action:
             f"the base already has {facts.upstream[:12]}: closed PR #{pr.number}",
             pr=pr.number,
         )
+    kept_base = content.upstream == facts.upstream and content.base != facts.base
+    if kept_base and facts.rebase == "conflicted":
+        state = facts.mergeable or pr.mergeable
+        if not state:
+            return Action(Do.LOOK_UP_MERGEABLE, 0, "does the PR still merge cleanly?")
+        # UNKNOWN is GitHub still computing after a push; it is no conflict: the PR is
+        # kept, and the next pass reads the state again.
+        if state != "CONFLICTING":
+            kept = dataclasses.replace(facts, base=content.base or facts.base)
+            if _text_stale(kept, pr, content.head):
+                return Action(
+                    Do.EDIT,
+                    2,
+                    f"PR #{pr.number} has {facts.upstream[:12]}; refreshed its title and body",
+                    branch_exists=True,
+                    pr=pr.number,
+                    head=content.head,
+                    built_on=content.base,
+                )
+            return Action(
+                Do.NOTHING,
+                4,
+                f"PR #{pr.number} has {facts.upstream[:12]}; the base moved but it still"
+                " merges cleanly (pr.rebase: conflicted)",
+                pr=pr.number,
+            )
     if content.upstream == facts.upstream and content.base == facts.base:
         if _text_stale(facts, pr, content.head):
             return Action(
@@ -147,6 +215,9 @@ def _plan_open(facts: Facts, pr: PullInfo) -> Action:
     if content.upstream != facts.upstream:
         reason = f"{facts.pin[:12]} -> {facts.upstream[:12]}: updated PR #{pr.number}"
         rule = 3
+    elif facts.rebase == "conflicted":
+        reason = f"PR #{pr.number} no longer merged cleanly: rebuilt it on {facts.base[:12]}"
+        rule = 4
     else:
         reason = f"the base moved: rebuilt PR #{pr.number} on {facts.base[:12]}"
         rule = 4
@@ -165,6 +236,7 @@ def _plan_new(facts: Facts) -> Action:
             f"PR #{stranger.number} from {facts.branch_name} was opened by"
             f" {stranger.author or 'a deleted account'}, not by bumper's account; left alone",
             pr=stranger.number,
+            tell=True,
         )
     other = facts.elsewhere
     if other is not None:
@@ -190,6 +262,19 @@ def _plan_new(facts: Facts) -> Action:
     if facts.upstream in facts.closed_unmerged:
         return Action(
             Do.SKIP, 6, f"a PR for {facts.upstream[:12]} was closed without merging; not reopened"
+        )
+    if facts.rivals is None:
+        return Action(Do.LOOK_UP_RIVALS, 0, "does another open PR change this pin already?")
+    if facts.rivals:
+        rival = facts.rivals[0]
+        return Action(
+            Do.SKIP,
+            15,
+            f"PR #{rival.number} from {rival.head_branch}"
+            f" (by {rival.author or 'a deleted account'}) already changes this pin;"
+            " no second PR (merge or close it)",
+            pr=rival.number,
+            tell=True,
         )
     if not facts.branch_known:
         return Action(Do.LOOK_UP_BRANCH, 0, "does the branch exist already?")
@@ -223,6 +308,14 @@ def _plan_new(facts: Facts) -> Action:
     )
 
 
+def _moved_on(facts: Facts) -> bool:
+    """Whether upstream moved past the sha bumper last put in the PR (its marker)."""
+    marker = facts.marker
+    return (
+        marker is not None and marker.key == facts.entry.key and (marker.upstream != facts.upstream)
+    )
+
+
 def _content(facts: Facts, pr: PullInfo) -> _Content | str:
     """What the open PR's branch holds: from the marker when the head is what bumper pushed
     (no request), else from the branch's head commit once it has been looked up."""
@@ -235,6 +328,9 @@ def _content(facts: Facts, pr: PullInfo) -> _Content | str:
         # The PR's branch is gone (GitHub closes such PRs): push it again.
         return _Content("", None, "")
     trailer = _bumper_trailer(facts, facts.branch)
+    if trailer == _PERSON and facts.adopted and (marker is None or marker.key != facts.entry.key):
+        # An earlier bot's commit, before bumper first pushed over it: bumper's to replace.
+        return _Content("", None, facts.branch.head.sha)
     if not isinstance(trailer, Trailer):
         return trailer
     head = facts.branch.head
@@ -313,6 +409,8 @@ _WOULD = (
     (re.compile(r"\bclosed PR #"), "would close PR #"),
     (re.compile(r"\bupdated PR #"), "would update PR #"),
     (re.compile(r"\brebuilt PR #"), "would rebuild PR #"),
+    (re.compile(r"\band replayed the commits"), "and replay the commits"),
+    (re.compile(r"\brebuilt it on"), "would rebuild it on"),
     (re.compile(r"\brefreshed its title and body"), "would refresh its title and body"),
 )
 

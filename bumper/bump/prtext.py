@@ -328,3 +328,44 @@ def keep_notes(current: str | None, rendered: str) -> str:
     if section is None:
         return current.rstrip() + "\n\n" + rendered
     return current[: section.start] + rendered + current[section.end :]
+
+
+def upstream_mark(upstream: str) -> str:
+    """The hidden line of bumper's one comment per upstream sha on a PR it could not move
+    there (left alone, or a replay that did not apply)."""
+    return f"<!-- bumper-upstream {upstream} -->"
+
+
+def carried_mark(upstream: str) -> str:
+    """The hidden line of bumper's comment saying people's commits were replayed onto
+    ``upstream``."""
+    return f"<!-- bumper-carried {upstream} -->"
+
+
+def tried_mark(upstream: str, head: str) -> str:
+    """The hidden line saying carrying branch head ``head`` onto ``upstream`` did not apply:
+    a later pass finding it (the head unchanged) need not fetch and try again."""
+    return f"<!-- bumper-tried {upstream} {head} -->"
+
+
+def left_alone_comment(entry: Entry, upstream: str, why: str, tried: str | None = None) -> str:
+    """Told once per upstream sha on a PR bumper leaves alone, so a person knows upstream moved
+    on; ``why`` may hold outside text (branch names, logins, git's words) and is neutralised.
+    ``tried``: the branch head a carry that did not apply started from."""
+    also = f"{tried_mark(upstream, tried)}\n" if tried else ""
+    return (
+        f"Upstream `{entry.repository}` moved on to `{upstream}`; bumper did not update this PR"
+        f" to it: {neutral(why, 600)}\n\n{upstream_mark(upstream)}\n{also}"
+    )
+
+
+def carried_comment(entry: Entry, upstream: str, replayed: Sequence[tuple[str, str]]) -> str:
+    """``replayed``: (sha, subject) of the commits people pushed, now replayed onto the pin
+    commit for ``upstream``."""
+    listed = "\n".join(f"- `{sha[:12]}` {neutral(subject)}" for sha, subject in replayed)
+    return (
+        f"bumper moved `{entry.variable}` to `{upstream}` and replayed the commits pushed to"
+        f" this branch on top of its new commit (their shas changed, authors and messages"
+        f" kept):\n\n{listed}\n\nWhoever pushed them: pull (`git pull --rebase`) before pushing"
+        f" again.\n\n{carried_mark(upstream)}\n"
+    )

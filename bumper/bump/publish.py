@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import httpx
 
 from bumper import pinfiles
-from bumper.bump import prtext
+from bumper.bump import automerge, prtext, reverts
+from bumper.bump.carry import NotReplayed, carry_forward
 from bumper.bump.planner import Action, Do, Facts, Limits, plan, would
 from bumper.bump.prtext import Marker, UpstreamCommit
 from bumper.bump.snapshot import TargetSnapshot
@@ -28,17 +29,18 @@ from bumper.github.forge import (
     REGULAR,
     BaseHead,
     BranchMoved,
+    CommitAuthor,
     FileAtRef,
     FileChange,
     Forge,
     PullInfo,
 )
-from bumper.model import Entry, Head, Result, Status, is_sha
+from bumper.model import Entry, Head, PinBy, Result, Status, is_sha
 from bumper.upstream import Comparison, compare, compare_url
 from bumper.upstream.resolve import release_url
 from bumper.upstream.tags import already_past, target_value
 
-MAX_ROUNDS = 6  # plan, look up, plan again...; a pin needs at most three, a race a few more
+MAX_ROUNDS = 8  # plan, look up, plan again...; a new PR needs up to five, a race a few more
 
 _STATUS = {
     Do.NOTHING: Status.UP_TO_DATE,
@@ -47,6 +49,7 @@ _STATUS = {
     Do.CREATE: Status.BUMPED,
     Do.UPDATE: Status.BUMPED,
     Do.SKIP: Status.SKIPPED,
+    Do.CARRY: Status.BUMPED,
 }
 
 
@@ -81,8 +84,11 @@ def publish(
             on_result(result)
 
     branches = {i: prtext.render_branch(config.pr, e) for i, e in enumerate(entries)}
+    sharing: dict[str, list[int]] = {}  # one pass over the entries, not one per entry
+    for i, branch in branches.items():
+        sharing.setdefault(branch, []).append(i)
     for i, entry in enumerate(entries):
-        others = [e.name for j, e in enumerate(entries) if j != i and branches[j] == branches[i]]
+        others = [entries[j].name for j in sharing[branches[i]] if j != i]
         if others:
             report(
                 i,
@@ -135,6 +141,7 @@ def publish(
         state=state,
         modes={path: file.mode for path, file in files.items()},
         login=found.account or None,
+        others=_others(open_pulls, config, owner, names, found),
     )
     for i in active:
         if should_stop is not None and should_stop():
@@ -148,11 +155,14 @@ def publish(
         other = elsewhere.get(entry.key) if pr is None else None
         stranger = foreign.get(branches[i]) if pr is None else None
         try:
+            adopted = False
+            if stranger is not None and run.adoptable(stranger):
+                pr, stranger, adopted = stranger, None, True
             mine = {path: files[path] for path in entry.paths}
-            result = run.entry(entry, branches[i], head, mine, pr, other, stranger)
+            result = run.entry(entry, branches[i], head, mine, pr, other, stranger, adopted)
         except BumperError as exc:
             result = _failed(entry, str(exc), pr.number if pr else None)
-        report(i, run.with_behind(result))
+        report(i, run.with_behind(run.with_auto_merge(result)))
     return [results[i] for i in range(len(entries)) if i in results]
 
 
@@ -216,6 +226,46 @@ def _sort_pulls(
     return _Owned(ours, foreign, elsewhere, len(mine), account)
 
 
+def _others(
+    pulls: Sequence[PullInfo], config: Config, owner: str, branches: set[str], found: _Owned
+) -> tuple[PullInfo, ...]:
+    """PURE: the open PRs into the base from branches of the target repository that are not
+    bumper's (a maintainer's, another tool's): one changing a pin's line keeps bumper from
+    opening a second. Forks do not count, so nobody outside can block a pin."""
+    target = (config.target.repository or "").lower()
+    mine = {pr.number for pr in found.ours.values()} | {p.number for p in found.elsewhere.values()}
+    return tuple(
+        pr
+        for pr in pulls
+        if pr.head_repo.lower() == target
+        and pr.base == config.target.base
+        and pr.number not in mine
+        and not _from_bumpers_branch(pr, owner, branches)
+    )
+
+
+def changes_pin_line(patch: str, entry: Entry, value: str) -> bool:
+    """PURE: whether a unified diff ``patch`` of one of the entry's files removes the line
+    that holds its pin: the line with ``value`` and, where the row names one, its variable or
+    its ``match`` text. (A submodule's patch shows ``-Subproject commit <sha>``.)"""
+    anchor = {PinBy.VARIABLE: entry.variable, PinBy.MATCH: entry.match or ""}.get(entry.by, "")
+    for line in patch.splitlines():
+        if not line.startswith("-") or line.startswith("---"):
+            continue
+        if value in line and anchor in line:
+            return True
+    return False
+
+
+def all_by(commits: Sequence[CommitAuthor], identities: Sequence[str], account: str) -> bool:
+    """PURE: whether every commit was written by one of ``identities`` (names, emails or
+    logins, any case) or by ``account``, bumper's own login (once it took the PR over)."""
+    known = {i.lower() for i in identities} | ({account.lower()} if account else set())
+    return bool(commits) and all(
+        bool({c.name.lower(), c.email.lower(), c.login.lower()} & known) for c in commits
+    )
+
+
 def _unmerged_shas(entry: Entry, bodies: Sequence[str]) -> frozenset[str]:
     """The upstream shas of ``entry``'s PRs that were closed without merging (rule 6), from
     their bodies; a PR bumper closed itself (rule 7) is not one."""
@@ -266,10 +316,41 @@ class _Pass:
     _signoff: str | None = field(default=None, init=False)
     login: str | None = None  # the login bumper writes as, once read
     _behind: dict[tuple[str, str], int] = field(default_factory=dict, init=False)
+    others: tuple[PullInfo, ...] = ()  # open PRs from the target's other branches (rule 15)
+    _patches: dict[int, list[tuple[str, str]]] = field(default_factory=dict, init=False)
+
+    def adoptable(self, pr: PullInfo) -> bool:
+        """Whether PR ``pr``, from bumper's branch but opened by another account, is an
+        earlier bot's to take over: all its commits by ``pr.adopt_authors`` (or by bumper,
+        once it took it over). One listing of its commits, only with adopt_authors set."""
+        identities = self.config.pr.adopt_authors
+        if not identities:
+            return False
+        return all_by(self.forge.pull_commits(pr.number), identities, self._account())
+
     # a comparison a release row's downgrade check made, for the body of the PR it opens
     _compared: dict[tuple[str, str, str], Comparison | None] = field(
         default_factory=dict, init=False
     )
+    _closed_read: dict[str, list[PullInfo]] = field(default_factory=dict, init=False)
+    _candidates: dict[tuple[str, str], automerge.Candidate] = field(
+        default_factory=dict, init=False
+    )
+
+    def with_auto_merge(self, result: Result) -> Result:
+        """The result after auto-merge had its say on the entry's open PR (automerge.py)."""
+        setting = automerge.mode(self.config.pr, result.entry)
+        candidate = self._candidates.pop(result.entry.key, None)
+        if setting is False or candidate is None or self.dry_run:
+            return result
+        if result.status not in (Status.BUMPED, Status.UP_TO_DATE):
+            return result
+        note = automerge.apply(self.forge, setting, candidate)
+        return dataclasses.replace(result, message=result.message + note) if note else result
+
+    def _candidate(self, facts: Facts, pr: PullInfo, head: str, *, written: bool) -> None:
+        bumpers = written or (facts.marker is not None and facts.marker.commit == head)
+        self._candidates[facts.entry.key] = automerge.Candidate(pr, head, written, bumpers)
 
     def with_behind(self, result: Result) -> Result:
         """The result with how many upstream commits the base's pin lags, where known."""
@@ -288,6 +369,7 @@ class _Pass:
         pr: PullInfo | None,
         elsewhere: PullInfo | None = None,
         foreign: PullInfo | None = None,
+        adopted: bool = False,
     ) -> Result:
         if branch == self.config.target.base:
             # The config refuses such a pr.branch; this holds whatever rendered it.
@@ -319,6 +401,10 @@ class _Pass:
             marker=prtext.parse_marker(pr.body) if pr else None,
             elsewhere=elsewhere,
             foreign=foreign,
+            rebase=self.config.pr.rebase,
+            carry=self.config.pr.carry_commits,
+            adopted=adopted,
+            rivals=None if self.others else (),
             gitlinks=frozenset(p for p in entry.paths if files[p].mode == GITLINK),
         )
         if self.state is not None and branch in self.state.branches:
@@ -328,6 +414,11 @@ class _Pass:
         if self.state is not None and branch in self.state.closed:
             shas = _unmerged_shas(entry, self.state.closed[branch])
             facts = dataclasses.replace(facts, closed_unmerged=shas)
+        if self.state is not None and branch in self.state.merged:
+            # known for free: decided before the branch is looked at
+            undone = self._undone(facts, head)
+            if undone is not None:
+                return undone
         for _ in range(MAX_ROUNDS):
             action = plan(dataclasses.replace(facts, limits=self.limits))
             if action.do is Do.LOOK_UP_BRANCH:
@@ -338,6 +429,11 @@ class _Pass:
                 facts = dataclasses.replace(facts, closed_unmerged=self._closed_unmerged(facts))
             elif action.do is Do.LOOK_UP_CHANGE:
                 facts = self._with_change(facts, texts)
+            elif action.do is Do.LOOK_UP_MERGEABLE:
+                assert facts.pr is not None
+                facts = dataclasses.replace(facts, mergeable=self.forge.mergeable(facts.pr.number))
+            elif action.do is Do.LOOK_UP_RIVALS:
+                facts = dataclasses.replace(facts, rivals=self._rivals(facts))
             else:
                 done = self._apply(action, facts, texts, head)
                 if done is not None:
@@ -364,6 +460,21 @@ class _Pass:
             account=self._account(),
         )
 
+    def _rivals(self, facts: Facts) -> tuple[PullInfo, ...]:
+        """The open PRs from the target's other branches that change this pin's line: their
+        files are read (once per PR and pass) only when bumper is about to open a PR."""
+        found = []
+        for pr in self.others:
+            if pr.number not in self._patches:
+                self._patches[pr.number] = self.forge.pull_patches(pr.number)
+            patches = self._patches[pr.number]
+            if any(
+                path in facts.entry.paths and changes_pin_line(patch, facts.entry, facts.pin)
+                for path, patch in patches
+            ):
+                found.append(pr)
+        return tuple(found)
+
     def _account(self) -> str:
         if self.login is None:
             known = self.state.account if self.state is not None else ""
@@ -371,8 +482,37 @@ class _Pass:
         return self.login
 
     def _closed_unmerged(self, facts: Facts) -> frozenset[str]:
-        closed = self.forge.closed_pulls(facts.branch_name)
+        closed = self._closed(facts.branch_name)
         return _unmerged_shas(facts.entry, [pr.body for pr in closed if not pr.merged])
+
+    def _closed(self, branch: str) -> list[PullInfo]:
+        """The closed PRs from ``branch``, read once per pass (rule 6 and revert memory)."""
+        if branch not in self._closed_read:
+            self._closed_read[branch] = self.forge.closed_pulls(branch)
+        return self._closed_read[branch]
+
+    def _undone(self, facts: Facts, head: Head) -> Result | None:
+        """Revert memory (reverts.py): ``skipped`` when this would propose again a sha the
+        base undid after bumper's PR for it was merged."""
+        undone = reverts.undone(facts.entry, facts.pin, facts.upstream, self._merged(facts))
+        if undone is None:
+            return None
+        note = f"; moved to {head.moved_to}: update the matrix" if head.moved_to else ""
+        return Result(
+            facts.entry,
+            Status.SKIPPED,
+            old=facts.pin,
+            new=facts.upstream,
+            message=undone.reason(facts.pin, facts.base_branch) + note,
+        )
+
+    def _merged(self, facts: Facts) -> list[tuple[int, str]]:
+        """(number, body) of the merged PRs from the entry's branch: from the snapshot, else
+        one listing (see reverts.py for the cost)."""
+        if self.state is not None and facts.branch_name in self.state.merged:
+            return list(self.state.merged[facts.branch_name])
+        closed = self._closed(facts.branch_name)
+        return [(pr.number, pr.body) for pr in closed if pr.merged]
 
     # -- doing it -------------------------------------------------------------------------
     def _apply(
@@ -407,15 +547,25 @@ class _Pass:
             if closed is not None and facts.branch is not None:
                 done = f"{action.reason}; PR #{closed.number} was closed by bumper"
                 return result(self._tidy(facts, closed, facts.branch.head.sha, done), closed)
+        if action.do in (Do.NOTHING, Do.EDIT) and facts.pr is not None:
+            self._candidate(facts, facts.pr, facts.pr.head_sha, written=False)
         if action.do in (Do.NOTHING, Do.SKIP) or self.dry_run:
+            if action.tell and action.pr is not None and not self.dry_run:
+                return result(action.reason + self._tell(facts, action.pr, action.reason))
             return result(action.reason)
+        if action.do is Do.CARRY:
+            return self._carry(facts, action, texts, head, result)
         if action.do is Do.CLOSE:
             return result(self._close(facts, action))
         if action.do is Do.EDIT:
             assert facts.pr is not None and action.head is not None
-            return result(self._edit(facts, facts.pr, action.head, head, action.reason))
+            kept = dataclasses.replace(facts, base=action.built_on or facts.base)
+            return result(self._edit(kept, facts.pr, action.head, head, action.reason))
 
         # CREATE or UPDATE: make sure the branch holds the new pin, then the PR says so.
+        undone = self._undone(facts, head)
+        if undone is not None:
+            return undone
         commit = action.head
         if action.push:
             commit = self._commit(facts, texts)
@@ -432,8 +582,90 @@ class _Pass:
         if action.do is Do.UPDATE:
             assert facts.pr is not None
             message = self._edit(facts, facts.pr, commit, head, action.reason)
+            self._candidate(facts, facts.pr, commit, written=True)
             return result(message)
-        return result(*self._open(facts, commit, head, action.reason))
+        message, opened = self._open(facts, commit, head, action.reason)
+        self._candidate(facts, opened, commit, written=True)
+        return result(message, opened)
+
+    def _tell(self, facts: Facts, number: int, why: str, tried: str | None = None) -> str:
+        """Say on PR ``number``, once per upstream sha, that bumper left it alone; a comment
+        that cannot be posted is a note, and the next pass tries again."""
+        text = prtext.left_alone_comment(facts.entry, facts.upstream, why, tried)
+        try:
+            self.forge.comment_once(number, text, prtext.upstream_mark(facts.upstream))
+        except ForgeError as exc:
+            return f"; could not say so on PR #{number} ({exc})"
+        return ""
+
+    def _carry(
+        self,
+        facts: Facts,
+        action: Action,
+        texts: Mapping[str, str],
+        head: Head,
+        result: Callable[[str], Result],
+    ) -> Result:
+        """Rule 14: bumper's pin commit rebuilt for the new sha on the base, the commits people
+        pushed replayed on it, pushed with a lease on the head planned from; then one comment
+        (before the marker moves on, so a pass that dies between them still posts it), then
+        the marker. Commits that do not apply: nothing is pushed and the PR is told once."""
+        pr, entry = facts.pr, facts.entry
+        assert pr is not None
+        token = self.forge.git_token()
+        if token is None:
+            raise ForgeError("carrying commits forward needs a token to push with git")
+        expected = _planned_head(facts)
+        if self.forge.has_comment(pr.number, prtext.tried_mark(facts.upstream, expected)):
+            # this very head did not apply onto this sha before: no fetch to learn it again
+            why = f"the commits pushed to it do not apply onto {facts.upstream[:12]} (see the PR)"
+            skipped = result(f"PR #{pr.number} left alone: {why}")
+            return dataclasses.replace(skipped, status=Status.SKIPPED)
+        base_url, push_url = self.forge.git_urls()
+        after = pinfiles.rewrite(entry, texts, facts.pin, facts.upstream)
+        changes = [
+            FileChange(path, after[path], self.modes.get(path, REGULAR))
+            for path in entry.paths
+            if after[path] != texts[path]
+        ]
+        message = prtext.commit_message(
+            self.config.pr, entry, facts.pin, facts.upstream, signoff=self._signoff_identity()
+        )
+        try:
+            identity = self.config.pr.author or self.forge.user_identity()
+        except ForgeError as exc:
+            # an App's installation token may not read /user
+            raise ForgeError(f"carrying commits needs a committer: set pr.author ({exc})") from None
+        name, _, email = identity.partition(" <")
+        try:
+            carried = carry_forward(
+                base_url=base_url,
+                url=push_url,
+                token=token,
+                branch=facts.branch_name,
+                expected=expected,
+                base=self.base.sha,
+                base_branch=self.config.target.base,
+                entry=entry,
+                changes=changes,
+                message=message,
+                identity=(name, email.rstrip(">")),
+            )
+        except BranchMoved as exc:
+            return dataclasses.replace(result(str(exc)), status=Status.SKIPPED)
+        except NotReplayed as exc:
+            why = f"the commits pushed to it do not apply: {exc}"
+            note = self._tell(facts, pr.number, why, tried=expected)
+            skipped = result(f"PR #{pr.number} left alone: {why}{note}")
+            return dataclasses.replace(skipped, status=Status.SKIPPED)
+        if carried.replayed:
+            done = [(c.sha, c.subject) for c in carried.replayed]
+            self.forge.comment_once(
+                pr.number,
+                prtext.carried_comment(entry, facts.upstream, done),
+                prtext.carried_mark(facts.upstream),
+            )
+        return result(self._edit(facts, pr, carried.pin_commit, head, action.reason))
 
     def _open(self, facts: Facts, commit: str, head: Head, reason: str) -> tuple[str, PullInfo]:
         marker = self._marker(facts, commit)
@@ -466,6 +698,8 @@ class _Pass:
         title = facts.title if pr.title != facts.title else None
         if prtext.parse_marker(pr.body) == marker:
             body = None
+        elif facts.adopted and prtext.parse_marker(pr.body) is None:
+            body = body or self._body(facts, marker, head)  # the earlier bot's text goes
         else:
             body = prtext.keep_notes(pr.body, body or self._body(facts, marker, head))
         self.forge.edit_pull(pr.number, title=title, body=body)

@@ -6,6 +6,7 @@ Each entry is isolated: a failure becomes that entry's Result and the pass goes 
 from __future__ import annotations
 
 import datetime
+import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -13,13 +14,18 @@ from pathlib import Path
 
 from bumper import pinfiles
 from bumper.bump.checkout import read_pin_file, rewrite_checkout
+from bumper.bump.dashboard_sync import DashboardOutcome
+from bumper.bump.dashboard_sync import sync as sync_dashboard
 from bumper.bump.snapshot import TargetSnapshot, branches_to_read, read_pass, reads_target
 from bumper.config.problems import close_match
 from bumper.config.settings import Config
-from bumper.errors import BumperError, ConfigError, UpstreamError
+from bumper.errors import BumperError, ConfigError, ForgeError, UpstreamError
+from bumper.github.forge import Forge
 from bumper.github.http import RequestCounter, new_client
 from bumper.model import Entry, Head, Result, Status
 from bumper.upstream import gates, lookup_heads
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +35,20 @@ class PassReport:
     started_at: float = 0.0
     duration: float = 0.0
     diffs: tuple[str, ...] = ()
+    dashboard: DashboardOutcome | None = None  # None: no dashboard kept this pass
 
     @property
     def failed(self) -> bool:
-        return any(r.status is Status.FAILED for r in self.results)
+        # a dashboard that could not be written is how a silent failure would stay silent
+        broken = self.dashboard is not None and self.dashboard.problem is not None
+        return broken or any(r.status is Status.FAILED for r in self.results)
+
+
+def _account(forge: Forge) -> str:
+    try:
+        return forge.account()
+    except ForgeError:
+        return ""
 
 
 def select_entries(matrix: Sequence[Entry], only: Sequence[str]) -> list[Entry]:
@@ -86,6 +102,7 @@ def run_pass(
     token = config.github.token(dict(environ) if environ is not None else None)
     counter = RequestCounter()
     diffs: list[str] = []
+    dashboard: DashboardOutcome | None = None
     with new_client(timeout=config.lookup.timeout_seconds, counter=counter) as client:
         state: TargetSnapshot | None = None
         asked = active + waiting
@@ -156,12 +173,26 @@ def run_pass(
                     on_result=done,
                     state=state,
                 )
+                stopped = should_stop is not None and should_stop()
+                if config.dashboard is not None and not dry_run and not only and not stopped:
+                    account = (state.account if state is not None else "") or _account(forge)
+                    listed = [results[e] for e in entries if e in results]
+                    dashboard = (
+                        sync_dashboard(forge, config.dashboard, listed, account=account)
+                        if account
+                        else DashboardOutcome(
+                            None, problem="dashboard: the login bumper writes as could not be read"
+                        )
+                    )
                 counter.merge(forge.request_counts())
 
     ordered = tuple(results[e] for e in entries if e in results)
+    if dashboard is not None and dashboard.problem is not None:
+        log.warning("%s", dashboard.problem)
     if checkout is None:  # a dry run's PR diffs, in matrix order
         diffs.extend(r.diff for r in ordered if r.diff)
     return PassReport(
+        dashboard=dashboard,
         results=ordered,
         requests=counter.as_dict(),
         started_at=started_at,

@@ -42,6 +42,8 @@ from bumper.github.graphql import (
     file_from_entry,
     file_in_commit,
     literal,
+    merged_from,
+    merged_pulls,
     pull_from_node,
     pulls_page,
     unmerged_bodies,
@@ -70,6 +72,8 @@ class TargetSnapshot:
     # per branch, the bodies of its PRs closed without merging (rule 6), where all were read
     closed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     account: str = ""  # the login the token writes as ("" when not read)
+    # per branch, (number, body) of its merged PRs (revert memory), where all were read
+    merged: Mapping[str, tuple[tuple[int, str], ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +98,7 @@ class TargetRead:
     branches: Mapping[str, BranchInfo | None] = field(default_factory=dict)
     closed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     account: str = ""
+    merged: Mapping[str, tuple[tuple[int, str], ...]] = field(default_factory=dict)
 
     @property
     def done(self) -> bool:
@@ -128,6 +133,7 @@ def target_field(read: TargetRead) -> str | None:
     for i, name in enumerate(read.heads[read.heads_asked : read.heads_asked + read.per_query]):
         n = read.heads_asked + i
         parts += [branch_head(f"b{n}", name), closed_from(f"c{n}", name)]
+        parts.append(merged_from(f"m{n}", name))
     owner, name = literal(read.owner), literal(read.name)
     # the viewer rides the first query: which PRs and commits are bumper's (rules 5, 8, 10)
     viewer = f" {VIEWER}: viewer {{ login }}" if read.base is None else ""
@@ -162,7 +168,7 @@ def _take_heads(
     """A branch or closed-PR listing the answer does not give for sure is left out: publish
     looks that one up itself."""
     chunk = read.heads[read.heads_asked : read.heads_asked + read.per_query]
-    branches, closed = dict(read.branches), dict(read.closed)
+    branches, closed, merged = dict(read.branches), dict(read.closed), dict(read.merged)
     for i, name in enumerate(chunk):
         n = read.heads_asked + i
         # null because of an error is not "no such branch"
@@ -172,8 +178,15 @@ def _take_heads(
         with contextlib.suppress(ValueError):
             if f"c{n}" in repository and reply.error_at(TARGET, f"c{n}") is None:
                 closed[name] = unmerged_bodies(name, read.owner, repository[f"c{n}"])
+        with contextlib.suppress(ValueError):
+            if f"m{n}" in repository and reply.error_at(TARGET, f"m{n}") is None:
+                merged[name] = merged_pulls(name, read.owner, repository[f"m{n}"])
     return dataclasses.replace(
-        read, branches=branches, closed=closed, heads_asked=read.heads_asked + len(chunk)
+        read,
+        branches=branches,
+        closed=closed,
+        merged=merged,
+        heads_asked=read.heads_asked + len(chunk),
     )
 
 
@@ -260,6 +273,7 @@ def snapshot(read: TargetRead) -> TargetSnapshot | None:
         dict(read.branches),
         dict(read.closed),
         read.account,
+        dict(read.merged),
     )
 
 

@@ -38,6 +38,9 @@ def main(args: argparse.Namespace) -> int:
             sys.stdout.write(diff)
         for result in report.results:
             print(result_line(result))
+        line = dashboard_line(report)
+        if line:
+            print(line)
         print(summary_line(report))
     offline = offline_line(report)
     if offline:
@@ -123,7 +126,24 @@ def report_json(report: PassReport) -> dict[str, Any]:
             for r in report.results
         ],
         "requests": report.requests,
+        # added for the dashboard: the issue's number, what this pass wrote, or why it could not
+        "dashboard": None
+        if report.dashboard is None
+        else {
+            "issue": report.dashboard.issue,
+            "written": report.dashboard.written or None,
+            "problem": report.dashboard.problem,
+        },
     }
+
+
+def dashboard_line(report: PassReport) -> str | None:
+    outcome = report.dashboard
+    if outcome is None:
+        return None
+    if outcome.problem is not None:
+        return outcome.problem
+    return f"dashboard: issue #{outcome.issue} {outcome.written or 'unchanged'}"
 
 
 def hold_json(entry: Entry) -> dict[str, Any] | None:

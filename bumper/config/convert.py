@@ -117,6 +117,25 @@ def boolean(value: Any, context: Context) -> bool:
     raise Invalid(expected("true or false", value) + hint)
 
 
+def automerge(value: Any, context: Context) -> bool | str:
+    """`automerge`: true, false, or "always" (also for PRs carrying people's commits)."""
+    if isinstance(value, bool) or value == "always":
+        return value
+    raise Invalid(expected('true, false or "always"', value))
+
+
+def title(value: Any, context: Context) -> str:
+    """An issue title: one line of text."""
+    text = _string(value).strip()
+    if not text:
+        raise Invalid("is empty")
+    if "\n" in text or "\r" in text:
+        raise Invalid("must be one line")
+    if len(text) > 256:
+        raise Invalid("is longer than GitHub's 256 characters")
+    return text
+
+
 def template(*, stable: bool = False) -> Converter[str]:
     """A PR template; `stable`: the same for every upstream commit (the branch)."""
 
@@ -183,6 +202,35 @@ def labels(value: Any, context: Context) -> tuple[str, ...]:
             raise Invalid(f"label [{index}] is longer than GitHub's limit of 50 characters")
         names.append(str(label))
     return tuple(names)
+
+
+def choice(*options: str) -> Converter[Any]:
+    """One of ``options``, spelt exactly (typed as the field's Literal)."""
+
+    def read(value: Any, context: Context) -> Any:
+        text = _string(value, " or ".join(options))
+        if text not in options:
+            raise Invalid(f"expected one of {', '.join(options)}, got {text!r}")
+        return text
+
+    return read
+
+
+def identities(value: Any, context: Context) -> tuple[str, ...]:
+    """Names, emails or logins of commit authors (pr.adopt_authors)."""
+    if isinstance(value, str):
+        raise Invalid(
+            f'expected a list of names, emails or logins, got a string; write ["{value}"]'
+        )
+    if not isinstance(value, list):
+        raise Invalid(expected("a list of names, emails or logins", value))
+    found = []
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or not item.strip():
+            got = "an empty string" if isinstance(item, str) else kind(item)
+            raise Invalid(f"[{index}]: expected a name, an email or a login, got {got}")
+        found.append(item.strip())
+    return tuple(found)
 
 
 def cron(value: Any, context: Context) -> str:

@@ -41,6 +41,7 @@ ALSO_KEYS = ("match", "file")  # each of a row's `also`
 ENTRY_KEYS: tuple[str, ...] = ("repository", "variable", "branch", "file", "hold", "files")
 ENTRY_KEYS += ("match", "name", *FOLLOW_KEYS, "also")
 ENTRY_KEYS += ("min_age", "require_checks")  # gates (issue 16)
+ENTRY_KEYS += ("automerge",)  # a row's own pr.automerge
 HOLD_KEYS = ("reason", "until", "until_upstream_contains")
 ROW_KEYS = ("repository", "variable", "branch", "file", "files", "match", "name")  # a row's mark
 NO_REASON = "commented out in the workflow (no reason given)"
@@ -128,6 +129,16 @@ def check_entry(
         ok = False
     else:
         extra.update(gates)
+    automerge: bool | str | None = None
+    if strict_keys and "automerge" in node:
+        automerge = node["automerge"]
+        if not (isinstance(automerge, bool) or automerge == "always"):
+            report.add(
+                line_of_key(node, "automerge"),
+                f"{path}.automerge",
+                expected('true, false or "always"', automerge),
+            )
+            ok = False
     follow = check_follow(node, path, report)
     also = check_also(node, path, report, files[0] if files else values.get("file", ""))
     if not ok or files is None or follow is None or also is None:
@@ -151,6 +162,7 @@ def check_entry(
         tags=follow.tags,
         prerelease=follow.prerelease,
         also=also,
+        automerge=automerge,
         **extra,
     )
 

@@ -11,7 +11,6 @@ never schedules anything; APScheduler is imported only when a trigger is built.
 
 from __future__ import annotations
 
-import zoneinfo
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -183,6 +182,8 @@ def _check_range(part: _Part, text: str, field: _Field) -> None:
 
 
 def check_timezone(value: str) -> str | None:
+    import zoneinfo  # here: only a schedule needs the time zone database
+
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
@@ -198,6 +199,8 @@ def schedule_trigger(schedule: ScheduleSettings) -> BaseTrigger:
     A crontab restricting both day of month and day of week runs when either matches, as
     cron does; APScheduler alone would require both.
     """
+    import zoneinfo
+
     from apscheduler.triggers.combining import OrTrigger
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger

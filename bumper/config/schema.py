@@ -48,6 +48,10 @@ def config_schema() -> dict[str, Any]:
         "required": list(sections.MATRIX_FROM_KEYS),
         "additionalProperties": False,
     }
+    properties["dashboard"] = {
+        "description": "One issue in the target listing every pin (true, or its settings).",
+        "anyOf": [{"type": "boolean"}, _section(settings.DashboardSettings)],
+    }
     missing = set(sections.TOP_KEYS) - set(properties)
     assert not missing, f"config keys without a schema: {sorted(missing)}"
     return {
@@ -83,6 +87,8 @@ def _type(hint: Any) -> dict[str, Any]:
         return {"anyOf": [_type(arg) for arg in args]}
     if hint is type(None):
         return {"type": "null"}
+    if origin is typing.Literal:
+        return {"enum": list(args)}
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
         return {"type": "array", "items": _type(args[0])}
     if dataclasses.is_dataclass(hint):  # a list's items, e.g. audit.ignore's rules
@@ -105,6 +111,7 @@ _ROW_KEY_SCHEMAS: dict[str, dict[str, Any]] = {
     "also": {"anyOf": [_ALSO, {"type": "array", "items": _ALSO, "minItems": 1}]},
     "min_age": {"anyOf": [{"type": "string", "pattern": r"^\d+(\.\d+)?\s*[mhdw]$"}, {"const": 0}]},
     "require_checks": {"type": "boolean"},
+    "automerge": {"anyOf": [{"type": "boolean"}, {"const": "always"}]},
     "hold": {
         "anyOf": [
             {"type": "string", "minLength": 1},

@@ -19,6 +19,7 @@ from bumper.config.problems import Report, expected, unknown_key
 from bumper.config.settings import (
     AuditSettings,
     Config,
+    DashboardSettings,
     GateSettings,
     GitHubSettings,
     IgnoreRule,
@@ -109,8 +110,9 @@ class Sections:
             pr=self.section("pr", PrSettings),
             schedule=self.schedule(),
             lookup=lookup,
-            gates=self.section("gates", GateSettings),
             audit=self.audit(),
+            dashboard=self.dashboard(),
+            gates=self.section("gates", GateSettings),
         )
 
     def at(self, section: str, key: str | None = None) -> int:
@@ -204,6 +206,19 @@ class Sections:
             self.report.add(self.at("schedule"), "schedule", expected(wanted, node))
             return ScheduleSettings()
         return self.section("schedule", ScheduleSettings)
+
+    def dashboard(self) -> DashboardSettings | None:
+        """`dashboard: true`, `false`, or a mapping of its settings (`{title: ...}`)."""
+        node = self.doc.get("dashboard")
+        if node is None or node is False:
+            return None
+        if node is True:
+            return DashboardSettings()
+        if not isinstance(node, Mapping):
+            wanted = "true, false or a mapping like {title: bumper dashboard}"
+            self.report.add(self.at("dashboard"), "dashboard", expected(wanted, node))
+            return None
+        return self.section("dashboard", DashboardSettings)
 
     def matrix_from(self) -> tuple[str, str] | None:
         """`matrix_from: {workflow: PATH, job: NAME}`, or None when absent or broken."""

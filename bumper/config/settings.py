@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from bumper import logs
 from bumper.config import convert as c
@@ -92,6 +93,9 @@ class TargetSettings:
         return None if self.repository is None else split_owner_name(self.repository)
 
 
+_AUTOMERGE_OFF: bool | str = False  # typed so, as "always" is the third value
+
+
 @dataclass(frozen=True, slots=True)
 class PrSettings:
     branch: str = setting("update/{variable}", c.template(stable=True))
@@ -106,6 +110,20 @@ class PrSettings:
     max_open: int = setting(50, c.int_range(0, None))
     max_new_per_run: int = setting(50, c.int_range(0, None))
     max_commits_listed: int = setting(20, c.int_range(0, 250))
+    # true: GitHub's auto-merge is turned on for bumper's PRs (or bumper merges one whose
+    # checks are green when there is nothing for GitHub to wait for); "always": also when
+    # the PR carries commits people pushed to it. A matrix row's `automerge` wins.
+    automerge: bool | str = setting(_AUTOMERGE_OFF, c.automerge)
+    # "conflicted": a moved base rebuilds an open PR only once it no longer merges cleanly;
+    # "behind": whenever the base moved (every rebuild re-runs the PR's CI).
+    rebase: Literal["conflicted", "behind"] = setting(
+        "conflicted", c.choice("conflicted", "behind")
+    )
+    # Replay the commits people pushed onto bumper's branch when upstream moves.
+    carry_commits: bool = setting(True, c.boolean)
+    # Commit authors (names, emails, logins) whose open PRs from the pin's branch bumper
+    # takes over as its own: an earlier bump bot's.
+    adopt_authors: tuple[str, ...] = setting((), c.identities)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,14 +150,6 @@ class LookupSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class GateSettings:
-    """Defaults for every matrix row's gates; a row's own `min_age`/`require_checks` win."""
-
-    min_age: str | None = setting(None, c.optional(c.checked(check_duration)))
-    require_checks: bool = setting(False, c.boolean)
-
-
-@dataclass(frozen=True, slots=True)
 class IgnoreRule:
     """An `audit.ignore` item: the findings it matches are left out of the audit, and why."""
 
@@ -155,6 +165,21 @@ class AuditSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class DashboardSettings:
+    """`dashboard: true` or `{title: ...}`: one issue in the target listing every pin."""
+
+    title: str = setting("bumper dashboard", c.title)
+
+
+@dataclass(frozen=True, slots=True)
+class GateSettings:
+    """Defaults for every matrix row's gates; a row's own `min_age`/`require_checks` win."""
+
+    min_age: str | None = setting(None, c.optional(c.checked(check_duration)))
+    require_checks: bool = setting(False, c.boolean)
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     path: Path
     github: GitHubSettings = field(default_factory=GitHubSettings)
@@ -166,3 +191,4 @@ class Config:
     matrix: tuple[Entry, ...] = ()
     matrix_from: tuple[str, str] | None = None  # (workflow path, job name) it was imported from
     audit: AuditSettings = field(default_factory=AuditSettings)
+    dashboard: DashboardSettings | None = None  # None: no dashboard issue

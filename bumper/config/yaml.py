@@ -6,15 +6,15 @@ at its line, worded for someone editing the file.
 
 from __future__ import annotations
 
+import functools
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.constructor import RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.reader import ReaderError
-
+from bumper.config.block_yaml import parse_block_yaml
 from bumper.config.problems import Report
+
+if TYPE_CHECKING:
+    from ruamel.yaml.error import MarkedYAMLError
 
 MAX_FLOW_DEPTH = 100
 _BRACKET_RE = re.compile(r"[\[\]{}]")
@@ -27,8 +27,16 @@ def parse_yaml(text: str, report: Report) -> tuple[bool, Any]:
     if deep:
         report.add(deep, "", "invalid YAML: nested too deeply")
         return False, None
+    plain = parse_block_yaml(text)  # most configs: ~20x faster than ruamel, same nodes
+    if plain is not None:
+        return True, plain
+    # imported here: the block reader above reads most configs without ruamel at all
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
+
     yaml = YAML(typ="rt")
-    yaml.Constructor = _Constructor
+    yaml.Constructor = _constructor()
     try:
         return True, yaml.load(text)
     except MarkedYAMLError as exc:
@@ -59,18 +67,22 @@ def parse_yaml(text: str, report: Report) -> tuple[bool, Any]:
     return False, None
 
 
-class _Constructor(RoundTripConstructor):
-    """ruamel's, but an impossible date (``until: 2026-13-01``) stays its text, so the key's
-    own checker reports it at its line instead of the whole file failing to parse."""
+@functools.cache
+def _constructor() -> Any:
+    """ruamel's round-trip constructor, but an impossible date (``until: 2026-13-01``) stays
+    its text, so the key's own checker reports it at its line instead of the whole file failing
+    to parse. Built on first use: most configs never import ruamel (see parse_block_yaml)."""
+    from ruamel.yaml.constructor import RoundTripConstructor
 
-    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
-        try:
-            return super().construct_yaml_timestamp(node, values)
-        except ValueError:
-            return str(node.value)
+    class Constructor(RoundTripConstructor):
+        def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+            try:
+                return super().construct_yaml_timestamp(node, values)
+            except ValueError:
+                return str(node.value)
 
-
-_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
+    Constructor.add_constructor("tag:yaml.org,2002:timestamp", Constructor.construct_yaml_timestamp)
+    return Constructor
 
 
 def _too_deep_at(text: str, limit: int = MAX_FLOW_DEPTH) -> int:

@@ -7,8 +7,9 @@ or pull request it acts on; the forge knows the target repository, its base bran
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from bumper.errors import ForgeError
@@ -35,6 +36,32 @@ class PullInfo:
     labels: tuple[str, ...] = ()
     author: str = ""  # the login that opened it (an App's bot as ``slug[bot]``)
     head_repo: str = ""  # ``owner/name`` of the head branch's repository ("" when deleted)
+    node_id: str = ""  # its GraphQL id (auto-merge names the PR by it)
+    auto_merge: bool = False  # GitHub's auto-merge is on: it merges once its checks pass
+    # its head's statusCheckRollup state ("" for none), where the listing read it; None:
+    # unread (REST lists no checks; not compared, so both listings give equal PullInfos)
+    head_checks: str | None = field(default=None, compare=False)
+    # MERGEABLE, CONFLICTING or UNKNOWN (GitHub still computing it); "" when not read (the
+    # REST listing has no such field)
+    mergeable: str = ""
+
+
+class AutoMerge(enum.StrEnum):
+    """What GitHub answered ``enablePullRequestAutoMerge``."""
+
+    ON = "on"  # it merges the PR itself once the required checks pass
+    NOTHING_PENDING = "nothing-pending"  # "is in clean/unstable status": nothing to wait for
+
+
+@dataclass(frozen=True, slots=True)
+class IssueInfo:
+    """An issue of the target that is not a pull request."""
+
+    number: int
+    title: str
+    body: str
+    author: str  # the login that opened it
+    url: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +133,16 @@ class CommitChange:
 
 
 @dataclass(frozen=True, slots=True)
+class CommitAuthor:
+    """Who wrote one commit of a PR: git's name and email, and the login GitHub links."""
+
+    sha: str
+    name: str
+    email: str
+    login: str  # "" when GitHub links no account
+
+
+@dataclass(frozen=True, slots=True)
 class BranchInfo:
     """A branch where bumper pushes: its name and head commit."""
 
@@ -151,6 +188,18 @@ class Forge(Protocol):
 
     def account(self) -> str:
         """The login bumper writes as (the token's user, or the App's ``slug[bot]``)."""
+        ...
+
+    def mergeable(self, number: int) -> str:
+        """Whether PR ``number`` merges cleanly: MERGEABLE, CONFLICTING or UNKNOWN."""
+        ...
+
+    def pull_commits(self, number: int) -> list[CommitAuthor]:
+        """The commits of PR ``number`` with their authors, oldest first."""
+        ...
+
+    def pull_patches(self, number: int) -> list[tuple[str, str]]:
+        """(path, patch) of each file PR ``number`` changes ("" where GitHub shows none)."""
         ...
 
     def user_identity(self) -> str:
@@ -199,7 +248,56 @@ class Forge(Protocol):
         """Close the PR (setting ``body`` in the same edit when given)."""
         ...
 
+    def git_urls(self) -> tuple[str, str]:
+        """The git smart-HTTP URLs of the target and of the repository bumper's branches
+        live in (the same unless ``target.push_to``)."""
+        ...
+
+    def git_token(self) -> str | None:
+        """The token git pushes with: the one this forge writes with (an App's installation
+        token, renewed as needed); None without one."""
+        ...
+
+    def has_comment(self, number: int, mark: str) -> bool:
+        """Whether a comment on the PR holds the line ``mark``."""
+        ...
+
     def comment_once(self, number: int, text: str, mark: str) -> None:
         """Comment ``text`` on the PR unless a comment of it holds the line ``mark`` already
         (a retried or repeated comment is never posted twice)."""
+        ...
+
+    # -- the dashboard issue (bump/dashboard_sync.py) -------------------------------------
+    def own_issues(self, account: str) -> list[IssueInfo]:
+        """The open issues (not PRs) of the target that ``account`` opened, oldest first."""
+        ...
+
+    def create_issue(self, title: str, body: str) -> IssueInfo:
+        """Open an issue; sent once (a retried create could open two): ForgeError when its
+        answer broke off, and the caller looks for it."""
+        ...
+
+    def edit_issue(
+        self, number: int, *, title: str | None = None, body: str | None = None
+    ) -> None: ...
+
+    def close_issue(self, number: int, *, body: str | None = None) -> None:
+        """Close the issue as not planned (setting ``body`` in the same edit when given)."""
+        ...
+
+    # -- auto-merge (bump/automerge.py) ---------------------------------------------------
+    def enable_auto_merge(self, pr: PullInfo, head: str) -> AutoMerge:
+        """Turn GitHub's auto-merge on for ``pr`` while its head is ``head``; ForgeError
+        when GitHub refuses for another reason than having nothing to wait for."""
+        ...
+
+    def commit_checks(self, sha: str) -> str | None:
+        """The combined state of the commit's statuses and check runs in the target
+        (GraphQL ``statusCheckRollup``: SUCCESS, PENDING, FAILURE, ...); None when it has
+        neither."""
+        ...
+
+    def merge_pull(self, number: int, head: str) -> None:
+        """Merge the PR, only if its head is still ``head`` (GitHub answers 409 otherwise);
+        ForgeError when GitHub refuses."""
         ...

@@ -23,9 +23,12 @@ GRAPHQL_BATCH = 100  # aliased look-ups per query; GitHub's node limit leaves ro
 BLOB = "... on Blob { text isBinary byteSize }"
 LABELS_LOOKED_AT = 100  # GitHub's page limit; a PR with more falls back to the REST listing
 PULL_FIELDS = (
-    "number url title body headRefName headRefOid baseRefName state merged"
+    "number url title body headRefName headRefOid baseRefName state merged mergeable"
     " headRepositoryOwner { login } headRepository { nameWithOwner } author { __typename login }"
     f" labels(first: {LABELS_LOOKED_AT}) {{ totalCount nodes {{ name }} }}"
+    " id autoMergeRequest { enabledAt }"
+    # the head's checks, so waiting to auto-merge costs no request of its own (automerge.py)
+    " commits(last: 1) { nodes { commit { oid statusCheckRollup { state } } } }"
 )
 _STATES = {"OPEN": "open", "CLOSED": "closed", "MERGED": "closed"}
 CLOSED_LOOKED_AT = 20  # closed PRs of one branch read with the snapshot; more: the REST look-up
@@ -243,9 +246,27 @@ def pull_from_node(node: Any) -> PullInfo:
             labels=names,
             author=_actor_login(node.get("author")),
             head_repo=str((node.get("headRepository") or {}).get("nameWithOwner") or ""),
+            node_id=str(node.get("id") or ""),
+            auto_merge=node.get("autoMergeRequest") is not None,
+            head_checks=_head_checks(node.get("commits"), head_sha),
+            mergeable=str(node.get("mergeable") or ""),
         )
     except (KeyError, TypeError, AttributeError):
         raise ValueError("not a pull request") from None
+
+
+def _head_checks(commits: Any, head: str) -> str | None:
+    """The answered ``commits(last: 1)``'s rollup state of ``head`` ("" when it has no
+    checks); None when the answer does not say (not asked, or another commit)."""
+    try:
+        [node] = commits["nodes"]
+        commit = node["commit"]
+        if commit["oid"] != head:
+            return None
+        rollup = commit.get("statusCheckRollup")
+        return "" if rollup is None else str(rollup["state"])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
 
 
 def _actor_login(actor: Any) -> str:
@@ -297,6 +318,19 @@ def closed_from(alias: str, branch: str) -> str:
     )
 
 
+MERGED_LOOKED_AT = 3  # merged PRs of one branch read for revert memory: the newest ones
+
+
+def merged_from(alias: str, branch: str) -> str:
+    """A field reading the newest merged PRs from ``branch`` (revert memory: the one a base
+    undid is the last merged, or close to it)."""
+    return (
+        f"{alias}: pullRequests(states: MERGED, headRefName: {literal(branch)},"
+        f" first: {MERGED_LOOKED_AT}, orderBy: {{field: CREATED_AT, direction: DESC}})"
+        " { nodes { number merged body headRepositoryOwner { login } } }"
+    )
+
+
 def unmerged_bodies(branch: str, owner: str, page: Any) -> tuple[str, ...]:
     """The bodies of the PRs an answered ``closed_from`` field lists that were closed without
     merging from ``owner``'s ``branch`` (the REST look-up's ``head=owner:branch``); ValueError
@@ -316,6 +350,48 @@ def unmerged_bodies(branch: str, owner: str, page: Any) -> tuple[str, ...]:
             continue
         bodies.append(str(node.get("body") or ""))
     return tuple(bodies)
+
+
+def merged_pulls(branch: str, owner: str, page: Any) -> tuple[tuple[int, str], ...]:
+    """(number, body) of each PR an answered ``merged_from`` field lists that was merged
+    from ``owner``'s ``branch`` (revert memory, bump/reverts.py); ValueError when the answer
+    is not a list of pull requests."""
+    nodes = page.get("nodes") if isinstance(page, Mapping) else None
+    if not isinstance(nodes, list):
+        raise ValueError(f"merged PRs from {branch}: not read")
+    found = []
+    for node in nodes:
+        if not isinstance(node, Mapping) or not isinstance(node.get("merged"), bool):
+            raise ValueError(f"merged PRs from {branch}: not a pull request")
+        head_owner = node.get("headRepositoryOwner") or {}
+        login = head_owner.get("login") if isinstance(head_owner, Mapping) else None
+        number = node.get("number")
+        if not node["merged"] or str(login or "").lower() != owner.lower():
+            continue
+        if isinstance(number, int) and not isinstance(number, bool):
+            found.append((number, str(node.get("body") or "")))
+    return tuple(found)
+
+
+# -- auto-merge -----------------------------------------------------------------------------
+
+ENABLE_AUTO_MERGE = (
+    "mutation($input: EnablePullRequestAutoMergeInput!) {"
+    " enablePullRequestAutoMerge(input: $input) { pullRequest { autoMergeRequest { enabledAt } } }"
+    " }"
+)
+# GitHub's refusals that mean the PR has nothing left to wait for (no required check pending):
+# "Pull request Pull request is in clean status", "... unstable status"
+NOTHING_PENDING = ("is in clean status", "is in unstable status")
+
+
+def checks_query(owner: str, name: str, sha: str) -> str:
+    """A query reading one commit's ``statusCheckRollup``."""
+    return (
+        f"query {{ repository(owner: {literal(owner)}, name: {literal(name)}) {{"
+        f" object(oid: {literal(sha)}) {{ ... on Commit {{ statusCheckRollup {{ state }} }} }}"
+        " } }"
+    )
 
 
 # -- ref writes -----------------------------------------------------------------------------

@@ -45,12 +45,14 @@ PYGITHUB_USER_AGENT = f"{USER_AGENT} (PyGithub)"
 MAX_KEY_BYTES = 64 * 1024  # a 4096-bit RSA key's PEM is about 3.3 KB
 
 
-def connect(config: Config, token: Secret | None, target: str) -> tuple[Github, RequestCounter]:
+def connect(
+    config: Config, token: Secret | None, target: str, counter: RequestCounter | None = None
+) -> tuple[Github, RequestCounter]:
     """PyGithub against ``config.github.api_url`` for ``target``, and the counter of its
-    requests. With a GitHub App, the first installation token is fetched now, so a wrong key
-    or id fails with one line before anything else is tried."""
+    requests (``counter`` when given). With a GitHub App, the first installation token is
+    fetched now, so a wrong key or id fails with one line before anything else is tried."""
     github = config.github
-    counter = RequestCounter()
+    counter = counter if counter is not None else RequestCounter()
     retry = _CountingRetry(
         counter=counter,
         total=github.retries,

@@ -24,11 +24,8 @@ import base64
 import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlsplit
-
-import requests
-from github import Github, GithubException
 
 from bumper import pins
 from bumper.config.settings import Config, Secret
@@ -37,19 +34,25 @@ from bumper.github.forge import (
     GITLINK,
     MOVED,
     REGULAR,
+    AutoMerge,
     BaseHead,
     BranchInfo,
     BranchMoved,
+    CommitAuthor,
     CommitChange,
     CommitInfo,
     FileAtRef,
     FileChange,
+    IssueInfo,
     PullInfo,
 )
 from bumper.github.graphql import (
+    ENABLE_AUTO_MERGE,
     GRAPHQL_BATCH,
     NO_OID,
+    NOTHING_PENDING,
     UPDATE_REFS,
+    checks_query,
     files_from,
     files_query,
     repository_id_query,
@@ -57,8 +60,12 @@ from bumper.github.graphql import (
     update_refs_input,
 )
 from bumper.github.http import RequestCounter
-from bumper.github.pygithub_client import app_login, as_forge_error, close_client, connect
 from bumper.model import is_sha
+
+# PyGithub and requests (~0.1 s of imports) are loaded when the forge first talks to GitHub:
+# a pass where nothing moved never does.
+if TYPE_CHECKING:
+    from github import Github, GithubException
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +73,10 @@ CLOSED_PULLS_LOOKED_AT = 100  # the newest closed PRs of a branch that rule 6 co
 T = TypeVar("T")
 
 
-_BROKEN_ANSWER = (
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
+def _broken_answer() -> tuple[type[Exception], ...]:
+    import requests
+
+    return (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
 
 
 def _again_if_broken(call: Callable[[], T], attempts: int) -> T:
@@ -81,10 +88,11 @@ def _again_if_broken(call: Callable[[], T], attempts: int) -> T:
     PR created by the broken attempt answers 422 "already exists" the second time, which the
     caller adopts.
     """
+    broken = _broken_answer()
     for _ in range(attempts - 1):
         try:
             return call()
-        except _BROKEN_ANSWER as exc:
+        except broken as exc:
             log.info("answer broke off (%s); asking again", type(exc).__name__)
     return call()
 
@@ -104,7 +112,7 @@ class GitHubForge:
 
     def __init__(
         self,
-        gh: Github,
+        gh: Github | Callable[[], Github],
         *,
         target: str,
         base: str,
@@ -112,10 +120,13 @@ class GitHubForge:
         counter: RequestCounter | None = None,
         attempts: int = 3,
         page_size: int = 100,
+        git_url: str = "https://github.com",
     ) -> None:
-        self._gh = gh
+        self._git_url = git_url.rstrip("/")
+        # a callable: connect when the first call needs it (see from_config)
+        self._client: Github | None = None if callable(gh) else gh
+        self._connect = gh if callable(gh) else None
         self._page_size = page_size
-        self._requester = gh.requester
         self._attempts = max(1, attempts)
         self.target = target
         self.base = base
@@ -123,7 +134,7 @@ class GitHubForge:
         self.push_repo = f"{push_to}/{name}" if push_to else target
         self._head_owner = push_to or owner
         self._fork = push_to is not None and push_to.lower() != owner.lower()
-        self._counter = counter or RequestCounter()
+        self._counter = counter if counter is not None else RequestCounter()
         self._user: dict[str, Any] | None = None
         self._repo_node_id: str | None = None  # for updateRefs, read once when first needed
 
@@ -133,14 +144,25 @@ class GitHubForge:
         target = config.target.repository
         if not target:
             raise ForgeError("target.repository is not set: bumper needs a repository to open PRs")
-        gh, counter = connect(config, token, target)
+        github = config.github
+        counter = RequestCounter()
+
+        def connect() -> Github:
+            from bumper.github import pygithub_client
+
+            return pygithub_client.connect(config, token, target, counter)[0]
+
+        # A GitHub App's first token is fetched now, so a wrong key fails the pass at once;
+        # with a token nothing can fail before the first call, so PyGithub waits for it.
+        app = github.app_id is not None and bool(github.app_private_key)
         return cls(
-            gh,
+            connect() if app else connect,
             target=target,
             base=config.target.base,
             push_to=config.target.push_to,
             counter=counter,
             attempts=1 + config.github.retries,
+            git_url=config.github.git_url,
         )
 
     # -- housekeeping ---------------------------------------------------------------------
@@ -151,8 +173,22 @@ class GitHubForge:
     def request_counts(self) -> dict[str, int]:
         return self._counter.as_dict()
 
+    @property
+    def _gh(self) -> Github:
+        if self._client is None:
+            assert self._connect is not None
+            self._client = self._connect()
+        return self._client
+
+    @property
+    def _requester(self) -> Any:
+        return self._gh.requester
+
     def close(self) -> None:
-        close_client(self._gh)
+        if self._client is not None:
+            from bumper.github.pygithub_client import close_client
+
+            close_client(self._client)
 
     def __enter__(self) -> GitHubForge:
         return self
@@ -190,6 +226,10 @@ class GitHubForge:
     ) -> tuple[dict[str, Any], Any]:
         def call() -> tuple[dict[str, Any], Any]:
             return self._requester.requestJsonAndCheck(verb, url, parameters=params, input=input)
+
+        from github import GithubException
+
+        from bumper.github.pygithub_client import as_forge_error
 
         with as_forge_error(what):
             try:
@@ -248,6 +288,8 @@ class GitHubForge:
     def _graphql_files(self, commit: str, paths: Sequence[str]) -> dict[str, FileAtRef]:
         owner, name = self.target.split("/", 1)
         query = files_query(owner, name, commit, paths)
+        from bumper.github.pygithub_client import as_forge_error
+
         with as_forge_error("GraphQL"):
             _, data = _again_if_broken(
                 lambda: self._requester.graphql_query(query, {}), self._attempts
@@ -350,6 +392,8 @@ class GitHubForge:
             raise ForgeError(f"{what}: unexpected answer") from None
 
     def account(self) -> str:
+        from bumper.github.pygithub_client import app_login
+
         bot = app_login(self._gh)
         if bot is not None:
             return bot
@@ -362,6 +406,35 @@ class GitHubForge:
                 raise ForgeError("read the authenticated account: unexpected answer; set pr.author")
             self._user = data
         return self._user
+
+    def mergeable(self, number: int) -> str:
+        what = f"read PR #{number}"
+        found = _pull_info(what, self._call(what, "GET", f"/repos/{self.target}/pulls/{number}"))
+        return found.mergeable or "UNKNOWN"
+
+    def pull_commits(self, number: int) -> list[CommitAuthor]:
+        what = f"list the commits of PR #{number}"
+        items = self._list(what, f"/repos/{self.target}/pulls/{number}/commits", {}, 250)
+        try:
+            return [
+                CommitAuthor(
+                    _sha(item["sha"]),
+                    str(item["commit"]["author"]["name"] or ""),
+                    str(item["commit"]["author"]["email"] or ""),
+                    _login(item.get("author")),
+                )
+                for item in items
+            ]
+        except (KeyError, TypeError, ValueError):
+            raise ForgeError(f"{what}: unexpected answer") from None
+
+    def pull_patches(self, number: int) -> list[tuple[str, str]]:
+        what = f"list the files of PR #{number}"
+        items = self._list(what, f"/repos/{self.target}/pulls/{number}/files", {}, 3000)
+        try:
+            return [(str(item["filename"]), str(item.get("patch") or "")) for item in items]
+        except (KeyError, TypeError):
+            raise ForgeError(f"{what}: unexpected answer") from None
 
     def user_identity(self) -> str:
         data = self._account()
@@ -494,6 +567,21 @@ class GitHubForge:
         if closed.state != "closed":
             raise ForgeError(f"{what}: it is still {closed.state}")
 
+    def git_urls(self) -> tuple[str, str]:
+        return f"{self._git_url}/{self.target}.git", f"{self._git_url}/{self.push_repo}.git"
+
+    def git_token(self) -> str | None:
+        from bumper.github.pygithub_client import as_forge_error
+
+        auth = self._requester.auth
+        with as_forge_error("read the token to push with"):
+            token = getattr(auth, "token", None) if auth is not None else None
+        return token if isinstance(token, str) and token else None
+
+    def has_comment(self, number: int, mark: str) -> bool:
+        what = f"read the comments of PR #{number}"
+        return self._commented(what, f"/repos/{self.target}/issues/{number}/comments", mark)
+
     def comment_once(self, number: int, text: str, mark: str) -> None:
         what = f"comment on PR #{number}"
         url = f"/repos/{self.target}/issues/{number}/comments"
@@ -512,6 +600,93 @@ class GitHubForge:
                     return
                 if not left:
                     raise
+
+    # -- the dashboard issue ------------------------------------------------------------------
+    def own_issues(self, account: str) -> list[IssueInfo]:
+        what = f"list the issues {account} opened in {self.target}"
+        query = {"state": "open", "creator": account, "sort": "created", "direction": "asc"}
+        items = self._list(what, f"/repos/{self.target}/issues", query, 1_000)
+        found = []
+        for item in items:
+            # the listing holds PRs too, marked by ``pull_request``; ``creator`` is GitHub's
+            # filter, and the author is checked again here, as the whole point is that no
+            # one else's issue is ever taken for bumper's
+            if not isinstance(item, dict) or "pull_request" in item:
+                continue
+            issue = _issue_info(what, item)
+            if issue.author.lower() == account.lower():
+                found.append(issue)
+        return sorted(found, key=lambda i: i.number)
+
+    def create_issue(self, title: str, body: str) -> IssueInfo:
+        what = f"open an issue in {self.target}"
+        url = f"/repos/{self.target}/issues"
+        return _issue_info(
+            what, self._call(what, "POST", url, input={"title": title, "body": body}, once=True)
+        )
+
+    def edit_issue(self, number: int, *, title: str | None = None, body: str | None = None) -> None:
+        fields = {k: v for k, v in (("title", title), ("body", body)) if v is not None}
+        if fields:
+            what = f"edit issue #{number}"
+            url = f"/repos/{self.target}/issues/{number}"
+            _issue_info(what, self._call(what, "PATCH", url, input=fields))
+
+    def close_issue(self, number: int, *, body: str | None = None) -> None:
+        what = f"close issue #{number}"
+        fields: dict[str, str] = {"state": "closed", "state_reason": "not_planned"}
+        if body is not None:
+            fields["body"] = body
+        closed = self._call(what, "PATCH", f"/repos/{self.target}/issues/{number}", input=fields)
+        if not isinstance(closed, dict) or closed.get("state") != "closed":
+            raise ForgeError(f"{what}: it is still open")
+
+    # -- auto-merge -------------------------------------------------------------------------
+    def enable_auto_merge(self, pr: PullInfo, head: str) -> AutoMerge:
+        what = f"turn on auto-merge for PR #{pr.number}"
+        if not pr.node_id:
+            raise ForgeError(f"{what}: its GraphQL id was not read")
+        variables = {
+            "input": {"pullRequestId": pr.node_id, "mergeMethod": "MERGE", "expectedHeadOid": head}
+        }
+        body = {"query": ENABLE_AUTO_MERGE, "variables": variables}
+        answer = self._call(what, "POST", self._requester.graphql_url, input=body)
+        errors = answer.get("errors") if isinstance(answer, dict) else None
+        if not errors:
+            try:
+                request = answer["data"]["enablePullRequestAutoMerge"]["pullRequest"]
+                if request["autoMergeRequest"] is not None:
+                    return AutoMerge.ON
+            except (KeyError, TypeError):
+                pass
+            raise ForgeError(f"{what}: unexpected answer")
+        messages = [str(e.get("message") or "") for e in errors if isinstance(e, dict)]
+        if any(m.endswith(NOTHING_PENDING) for m in messages):
+            return AutoMerge.NOTHING_PENDING
+        raise ForgeError(f"{what}: {'; '.join(messages) or 'refused'}")
+
+    def commit_checks(self, sha: str) -> str | None:
+        what = f"read the checks of {sha[:12]}"
+        owner, name = self.target.split("/", 1)
+        body = {"query": checks_query(owner, name, sha), "variables": {}}
+        answer = self._call(what, "POST", self._requester.graphql_url, input=body)
+        try:
+            commit = answer["data"]["repository"]["object"]
+            rollup = commit.get("statusCheckRollup") if commit is not None else None
+            return None if rollup is None else str(rollup["state"])
+        except (KeyError, TypeError, AttributeError):
+            raise ForgeError(f"{what}: unexpected answer") from None
+
+    def merge_pull(self, number: int, head: str) -> None:
+        what = f"merge PR #{number}"
+        url = f"/repos/{self.target}/pulls/{number}/merge"
+        # ``sha``: GitHub merges only the head the checks were read on (409 otherwise); a
+        # merge is never retried, as its second attempt could only be refused.
+        merged = self._call(
+            what, "PUT", url, input={"sha": head, "merge_method": "merge"}, once=True
+        )
+        if not isinstance(merged, dict) or merged.get("merged") is not True:
+            raise ForgeError(f"{what}: unexpected answer")
 
     def _commented(self, what: str, url: str, mark: str) -> bool:
         comments = self._list(what, url, {}, 10_000)
@@ -567,9 +742,29 @@ def _pull_info(what: str, data: Any) -> PullInfo:
             labels=tuple(str(label["name"]) for label in labels),
             author=_login(data.get("user")),
             head_repo=str((head.get("repo") or {}).get("full_name") or ""),
+            node_id=str(data.get("node_id") or ""),
+            auto_merge=data.get("auto_merge") is not None,
+            mergeable=_MERGEABLE.get(data["mergeable"], "") if "mergeable" in data else "",
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         raise ForgeError(f"{what}: unexpected answer (not a pull request)") from None
+
+
+def _issue_info(what: str, data: Any) -> IssueInfo:
+    try:
+        return IssueInfo(
+            number=int(data["number"]),
+            title=str(data.get("title") or ""),
+            body=str(data.get("body") or ""),
+            author=_login(data.get("user")),
+            url=str(data.get("html_url") or ""),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise ForgeError(f"{what}: unexpected answer (not an issue)") from None
+
+
+# REST's mergeable as GraphQL's MergeableState: null while GitHub is still computing it
+_MERGEABLE = {True: "MERGEABLE", False: "CONFLICTING", None: "UNKNOWN"}
 
 
 def _next_link(header: str) -> str | None:

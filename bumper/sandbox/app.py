@@ -22,6 +22,8 @@ Admin API (JSON, no token, loopback clients only, never logged, never faulted):
   POST /_sandbox/repos              {"full_name", "default_branch"?, "files"?: {path: text},
                                     "message"?} -> 201 {"full_name", "default_branch", "head"}
   POST /_sandbox/commits            {"repository", "branch"?, "files", "message"?} -> 201 {"sha"}
+  POST /_sandbox/required-checks    {"repository", "branch"?, "contexts": [...]} -> the
+                                    contexts merges of PRs into that branch wait for
   POST /_sandbox/advance            {"repository", "branch"?, "n"?} -> 201 {"sha"}: n upstream
                                     commits, as seed.advance_upstream (demo and benchmarks)
   POST /_sandbox/apps               {"public_key_pem", "installation_owner", "slug"?,
@@ -945,6 +947,18 @@ class Sandbox:
             return json_response(
                 201,
                 {"app_id": app.id, "installation_id": app.installation_id, "slug": app.slug},
+            )
+        elif route == "/required-checks" and method == "POST":
+            # branch protection's required status checks, the part auto-merge waits for
+            data = _object(req)
+            full = _full_name(data, "repository")
+            branch = _string(data, "branch", self.store.info(full).default_branch)
+            contexts = data.get("contexts")
+            if not isinstance(contexts, list) or not all(isinstance(c, str) for c in contexts):
+                raise ValueError("contexts: expected a list of status contexts")
+            info = self.store.update_repo(full, required_checks=(branch, contexts))
+            return json_response(
+                200, {"branch": branch, "contexts": info.required_checks.get(branch, [])}
             )
         elif route == "/advance" and method == "POST":
             from bumper.sandbox.seed import advance_upstream

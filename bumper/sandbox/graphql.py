@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bumper.sandbox import automerge, rest_pulls
 from bumper.sandbox import gitdata as g
 from bumper.sandbox.gql_mutations import MutationError, error_entry, update_refs
 from bumper.sandbox.gql_parse import (
@@ -35,6 +36,7 @@ from bumper.sandbox.gql_parse import (
     parse,
 )
 from bumper.sandbox.http import Request, Response, error, json_response
+from bumper.sandbox.pull_views import mergeable as pull_mergeable
 from bumper.sandbox.pull_views import read_views
 from bumper.sandbox.pulls import Label as LabelData
 from bumper.sandbox.pulls import tracker
@@ -265,13 +267,13 @@ class Commit(GitObject):
         for depth, part in enumerate(parts):
             if tree is None or tree.type != "tree":
                 return None
-            found = next((e for e in g.parse_tree(tree.data) if e[1] == part), None)
+            found = reader.tree_entry(tree, part)
             if found is None:
                 return None
-            mode, name, sha = found
+            mode, sha = found
             if depth == len(parts) - 1:
                 values = {
-                    "name": name,
+                    "name": part,
                     "path": wanted,
                     "mode": int(mode, 8),
                     "type": g.TREE_MODES.get(mode, "blob"),
@@ -562,6 +564,25 @@ class Repository(Node):
 
     def f_isFork(self, args: dict[str, Any], where: Field, path: list[Any]) -> bool:
         return self.info.fork_of is not None
+
+    def f_pullRequest(
+        self, args: dict[str, Any], where: Field, path: list[Any]
+    ) -> PullRequest | None:
+        number = _required(args, "number", int, where)
+        board = tracker(self.ctx.store).board(self.info.id)
+        pull = board.pulls.get(number)
+        if pull is None:
+            self.ctx.errors.append(
+                {
+                    "type": "NOT_FOUND",
+                    "path": path,
+                    "locations": [{"line": where.line, "column": where.column}],
+                    "message": f"Could not resolve to a PullRequest with the number of {number}.",
+                }
+            )
+            return None
+        view = read_views(self.ctx.store, tracker(self.ctx.store), self.info, board, [pull])[0]
+        return PullRequest(self.ctx, view)
 
     def f_isArchived(self, args: dict[str, Any], where: Field, path: list[Any]) -> bool:
         return False
@@ -884,6 +905,11 @@ class PullRequest(Node):
     def f_maintainerCanModify(self, args: dict[str, Any], where: Field, path: list[Any]) -> bool:
         return self.pull.maintainer_can_modify
 
+    def f_mergeable(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        # MergeableState; closed and merged pull requests are UNKNOWN, as on GitHub
+        clean = pull_mergeable(self.ctx.store, self.view)
+        return "UNKNOWN" if clean is None else "MERGEABLE" if clean else "CONFLICTING"
+
     def f_createdAt(self, args: dict[str, Any], where: Field, path: list[Any]) -> str | None:
         return iso(self.pull.created_at)
 
@@ -927,6 +953,42 @@ class PullRequest(Node):
         _page_size(args, where, path)
         labels = [LabelNode(self.ctx, self.view.base_repo, x) for x in self.view.labels]
         return Connection(self.ctx, "LabelConnection", labels, args)
+
+    def f_commits(self, args: dict[str, Any], where: Field, path: list[Any]) -> Connection:
+        """The PR's commits, oldest first (``last: 1`` is its head, with its checks)."""
+        _page_size(args, where, path)
+        store, repo, view = self.ctx.store, self.view.base_repo, self.view
+        g.fetch_objects(store, repo.full_name, view.head_repo.full_name, view.head_sha)
+        log = g.log(store, repo.full_name, [f"{view.base_sha}..{view.head_sha}"], reverse=True)
+        reader = self.ctx.reader(repo)
+        items = []
+        for commit in log:
+            values = {
+                "commit": GitObject.of(self.ctx, repo, reader.get(commit.sha)),
+                "id": node_id("PullRequestCommit", f"{view.id}:{commit.sha}"),
+            }
+            items.append(Plain(self.ctx, "PullRequestCommit", values))
+        return Connection(self.ctx, "PullRequestCommitConnection", items, args)
+
+    def f_autoMergeRequest(
+        self, args: dict[str, Any], where: Field, path: list[Any]
+    ) -> Plain | None:
+        request = self.pull.auto_merge
+        if request is None:
+            return None
+        values = {
+            "enabledAt": iso(request.get("enabled_at")),
+            "enabledBy": Owner(self.ctx, str(request["enabled_by"])),
+            "mergeMethod": str(request["merge_method"]).upper(),
+            "commitHeadline": request.get("commit_title"),
+            "commitBody": request.get("commit_message"),
+        }
+        return Plain(self.ctx, "AutoMergeRequest", values)
+
+    def f_mergeStateStatus(self, args: dict[str, Any], where: Field, path: list[Any]) -> str:
+        if self.pull.state != "open":
+            return "UNKNOWN"
+        return rest_pulls.merge_state(self.ctx.store, self.view).upper()
 
 
 class _LazyRef(Ref):
@@ -997,6 +1059,23 @@ class Query(Node):
 
 class Mutation(Node):
     typename = "Mutation"
+
+    def f_enablePullRequestAutoMerge(
+        self, args: dict[str, Any], where: Field, path: list[Any]
+    ) -> Plain | None:
+        given = args.get("input")
+        try:
+            view = automerge.enable(self.ctx.store, given, USER)
+        except automerge.AutoMergeRefused as exc:
+            self.ctx.errors.append(error_entry(MutationError(exc.kind, exc.message), where, path))
+            return None
+        mutation_id = given.get("clientMutationId") if isinstance(given, dict) else None
+        values = {
+            "clientMutationId": mutation_id,
+            "actor": Owner(self.ctx, USER),
+            "pullRequest": PullRequest(self.ctx, view),
+        }
+        return Plain(self.ctx, "EnablePullRequestAutoMergePayload", values)
 
     def f_updateRefs(self, args: dict[str, Any], where: Field, path: list[Any]) -> Plain | None:
         try:

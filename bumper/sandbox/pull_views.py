@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+from bumper.sandbox import gitdata as g
 from bumper.sandbox.pulls import Board, Pull, Tracker
 from bumper.sandbox.shapes import PullView
 from bumper.sandbox.store import RepoInfo, Store
@@ -67,3 +68,16 @@ def read_views(
         if closed:
             tracker.save(board)
     return views
+
+
+def mergeable(store: Store, view: PullView) -> bool | None:
+    """Whether the open pull request merges cleanly into its base now (a real merge-tree of
+    base and head); None once merged or closed, where GitHub no longer says. REST's
+    ``mergeable`` and GraphQL's MERGEABLE/CONFLICTING both come from here."""
+    if view.pull.state != "open" or view.pull.merged_at is not None:
+        return None
+    full = view.base_repo.full_name
+    g.fetch_objects(store, full, view.head_repo.full_name, view.head_sha)
+    if g.merge_base(store, full, view.base_sha, view.head_sha) is None:
+        return False
+    return g.merge_tree(store, full, view.base_sha, view.head_sha) is not None

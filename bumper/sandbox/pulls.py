@@ -40,6 +40,24 @@ class Pull:
     head_sha: str = ""  # last seen; the branch itself is the truth while the PR is open
     base_sha: str = ""
     labels: list[str] = field(default_factory=list)
+    # GitHub's auto-merge request: {"enabled_by", "merge_method", "enabled_at"} or None
+    auto_merge: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class Issue:
+    """An issue that is not a pull request (it shares the numbers with them)."""
+
+    number: int
+    title: str
+    body: str | None
+    user: str
+    created_at: float
+    updated_at: float
+    state: str = "open"
+    closed_at: float | None = None
+    state_reason: str | None = None
+    labels: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -70,6 +88,7 @@ class Board:
     pulls: dict[int, Pull] = field(default_factory=dict)
     comments: list[Comment] = field(default_factory=list)
     labels: dict[str, Label] = field(default_factory=dict)  # lower-cased name -> label
+    issues: dict[int, Issue] = field(default_factory=dict)  # the numbers that are not PRs
 
     def new_id(self) -> int:
         value = self.repo_id * ID_SPAN + self.next_id
@@ -105,6 +124,13 @@ class Board:
         self.next_number += 1
         return pull
 
+    def add_issue(self, **fields: Any) -> Issue:
+        now = time.time()
+        issue = Issue(number=self.next_number, created_at=now, updated_at=now, **fields)
+        self.issues[issue.number] = issue
+        self.next_number += 1
+        return issue
+
     def add_comment(self, number: int, body: str, user: str) -> Comment:
         now = time.time()
         comment = Comment(self.new_id(), number, body, user, now, now)
@@ -122,6 +148,7 @@ class Board:
             "pulls": [asdict(p) for p in self.pulls.values()],
             "comments": [asdict(c) for c in self.comments],
             "labels": [asdict(label) for label in self.labels.values()],
+            "issues": [asdict(i) for i in self.issues.values()],
         }
 
     @classmethod
@@ -132,6 +159,9 @@ class Board:
             board.pulls[pull.number] = pull
         board.comments = [Comment(**raw) for raw in data["comments"]]
         board.labels = {raw["name"].lower(): Label(**raw) for raw in data["labels"]}
+        for raw in data.get("issues", []):
+            issue = Issue(**raw)
+            board.issues[issue.number] = issue
         return board
 
 

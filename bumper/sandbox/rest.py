@@ -11,6 +11,7 @@ contents/{path} (GET, PUT, DELETE), commits[/{ref}[/status|/statuses|/check-runs
 statuses/{sha} (POST),
 compare/{base}...{head}, releases/latest (always 404), pulls (GET, POST),
 pulls/{n} (GET, PATCH), pulls/{n}/merge (GET, PUT), pulls/{n}/commits, pulls/{n}/files,
+PATCH itself (allow_auto_merge), issues (GET, POST: rest_issues.py),
 issues/{n} (GET, PATCH), issues/{n}/comments (GET, POST), issues/{n}/labels (GET, POST,
 PUT, DELETE) and issues/{n}/labels/{name} (DELETE). A renamed repository answers 301.
 GitHub App endpoints (/app..., /repos/{owner}/{repo}/installation) are in apps.py.
@@ -25,7 +26,7 @@ import re
 from urllib.parse import quote, urlencode
 
 from bumper.sandbox import apps as github_apps
-from bumper.sandbox import rest_git, rest_pulls, shapes, statuses
+from bumper.sandbox import rest_git, rest_issues, rest_pulls, shapes, statuses
 from bumper.sandbox.http import DOCS, Request, Response, error, json_response
 from bumper.sandbox.pulls import tracker
 from bumper.sandbox.routing import ApiError, Call, Route, dispatch, fail, invalid, not_found, route
@@ -155,6 +156,26 @@ def get_repo(call: Call) -> Response:
     return _repo_json(call, call.info)
 
 
+def edit_repo(call: Call) -> Response:
+    """PATCH /repos/{o}/{r}: the settings the sandbox keeps (``allow_auto_merge``,
+    ``description``); other keys are accepted and ignored, as settings it does not model."""
+    given = call.obj()
+    allow = given.get("allow_auto_merge")
+    if allow is not None and not isinstance(allow, bool):
+        raise invalid("Repository", "allow_auto_merge")
+    description = given.get("description")
+    if description is not None and not isinstance(description, str):
+        raise invalid("Repository", "description")
+    with call.store.lock:
+        call.store.update_repo(
+            call.full,
+            allow_auto_merge=allow,
+            description=description,
+        )
+        info = call.store.info(call.full)
+    return _repo_json(call, info)
+
+
 def create_fork(call: Call) -> Response:
     owner = call.field("organization") or USER
     name = call.field("name")
@@ -193,12 +214,14 @@ TOP_ROUTES: list[Route] = [
 
 REPO_ROUTES: list[Route] = [
     route("GET", r"", get_repo),
+    route("PATCH", r"", edit_repo),
     route("POST", r"/forks", create_fork),
     route("GET", r"/forks", list_forks),
     route("GET", r"/releases/latest", latest_release),
     # before rest_git's /commits/{ref}, which would take /commits/{ref}/status(es) too
     *statuses.ROUTES,
     *rest_git.ROUTES,
+    *rest_issues.ROUTES,
     *rest_pulls.ROUTES,
 ]
 

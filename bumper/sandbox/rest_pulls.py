@@ -10,15 +10,16 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from bumper.sandbox import automerge, shapes
 from bumper.sandbox import gitdata as g
-from bumper.sandbox import shapes
 from bumper.sandbox.http import Response, json_response
+from bumper.sandbox.pull_views import mergeable as pull_mergeable
 from bumper.sandbox.pull_views import read_views
 from bumper.sandbox.pulls import Board, Pull
 from bumper.sandbox.rest_git import network_repo
 from bumper.sandbox.routing import Call, Route, custom, fail, invalid, not_found, route
 from bumper.sandbox.shapes import USER, PullDetail, PullView
-from bumper.sandbox.store import BOT_EMAIL, BOT_NAME
+from bumper.sandbox.store import BOT_EMAIL, BOT_NAME, Store
 
 # -- reading -------------------------------------------------------------------------
 
@@ -49,8 +50,14 @@ def _detail(call: Call, board: Board, view: PullView) -> PullDetail:
     mergeable: bool | None = None
     state = "unknown"
     if pull.merged_at is None:
-        mergeable = merge_base is not None and g.merge_tree(store, full, base, head) is not None
-        state = "dirty" if not mergeable else "draft" if pull.draft else "clean"
+        mergeable = bool(pull_mergeable(store, view))
+        state = (
+            "dirty"
+            if not mergeable
+            else "draft"
+            if pull.draft
+            else automerge.checks_state(store, view.base_repo, pull.base_ref, head)
+        )
     return PullDetail(
         mergeable=mergeable,
         mergeable_state=state,
@@ -60,6 +67,28 @@ def _detail(call: Call, board: Board, view: PullView) -> PullDetail:
         deletions=sum(c.deletions for c in changes),
         changed_files=len(changes),
     )
+
+
+def views_of(call: Call, board: Board) -> list[PullView]:
+    """Every pull request of the repository, read from git now (the issue listing's half)."""
+    return _views(call, board, list(board.pulls.values()))
+
+
+def label_names(board: Board, raw: Any) -> list[str]:
+    """Label names as an issue or pull request write gives them (see _label_names)."""
+    return _label_names(board, raw)
+
+
+def merge_state(store: Store, view: PullView) -> str:
+    """REST ``mergeable_state`` of an open pull request: dirty, draft, blocked, unstable or
+    clean (see automerge.py)."""
+    pull, full = view.pull, view.base_repo.full_name
+    g.fetch_objects(store, full, view.head_repo.full_name, view.head_sha)
+    if g.merge_tree(store, full, view.base_sha, view.head_sha) is None:
+        return "dirty"
+    if pull.draft:
+        return "draft"
+    return automerge.checks_state(store, view.base_repo, pull.base_ref, view.head_sha)
 
 
 def _full_pull(call: Call, board: Board, pull: Pull, status: int = 200) -> Response:
@@ -219,13 +248,12 @@ def is_merged(call: Call) -> Response:
     return Response(204)
 
 
-def _pick(call: Call, parent: str | None, onto: str, commit: str) -> str | None:
+def _pick(store: Store, full: str, parent: str | None, onto: str, commit: str) -> str | None:
     """The tree of applying ``commit`` (a child of ``parent``) onto ``onto``; None on conflict.
 
     git 2.39's merge-tree has no --merge-base, so both sides get a stand-in parent whose
     tree is ``parent``'s: their merge base is then exactly that tree.
     """
-    store, full = call.store, call.full
     base_tree = g.resolve(store, full, parent, "tree") if parent else g.EMPTY_TREE
     assert base_tree is not None
     stand_in = g.commit_tree(store, full, base_tree, [], "base")
@@ -234,15 +262,16 @@ def _pick(call: Call, parent: str | None, onto: str, commit: str) -> str | None:
     return g.merge_tree(store, full, ours, theirs)
 
 
-def _rebase(call: Call, base: str, head: str) -> str | None:
-    store, full = call.store, call.full
+def _rebase(store: Store, full: str, base: str, head: str) -> str | None:
     if g.is_ancestor(store, full, base, head):
         return head
     current = base
     for commit in g.log(store, full, [f"{base}..{head}"], reverse=True):
         if len(commit.parents) > 1:
             return None
-        tree = _pick(call, commit.parents[0] if commit.parents else None, current, commit.sha)
+        tree = _pick(
+            store, full, commit.parents[0] if commit.parents else None, current, commit.sha
+        )
         if tree is None:
             return None
         author = shapes.git_person(commit.author)
@@ -253,6 +282,62 @@ def _rebase(call: Call, base: str, head: str) -> str | None:
     return current
 
 
+def merge_now(
+    store: Store,
+    board: Board,
+    view: PullView,
+    *,
+    method: str,
+    login: str,
+    title: str | None = None,
+    message: str | None = None,
+    expected: str | None = None,
+) -> str:
+    """Merge the open pull request ``view`` into its base, for real; the merge's sha.
+
+    Shared by PUT /pulls/{n}/merge and auto-merge (automerge.py); the caller holds the
+    store's lock and saves the board. ApiError as GitHub answers a merge it refuses.
+    """
+    pull, full = view.pull, view.base_repo.full_name
+    if pull.state != "open":
+        raise fail(405, "Pull Request is not mergeable")
+    base, head = view.base_sha, view.head_sha
+    if expected is not None and expected != head:
+        raise fail(409, "Head branch was modified. Review and try the merge again.")
+    missing = automerge.missing_checks(store, view.base_repo, pull.base_ref, head)
+    if missing:
+        raise fail(405, f'Required status check "{missing[0]}" is expected.')
+    g.fetch_objects(store, full, view.head_repo.full_name, head)
+    tree = g.merge_tree(store, full, base, head)
+    if tree is None:
+        raise fail(405, "Pull Request is not mergeable")
+    me = {"name": BOT_NAME, "email": BOT_EMAIL}
+    if method == "merge":
+        subject = (
+            title
+            or f"Merge pull request #{pull.number} from {view.head_repo.owner}/{pull.head_ref}"
+        )
+        text = f"{subject}\n\n{message if message is not None else pull.title}\n"
+        sha = g.commit_tree(store, full, tree, [base, head], text, committer=me)
+    elif method == "squash":
+        subject = title or f"{pull.title} (#{pull.number})"
+        if message is None:
+            picked = g.log(store, full, [f"{base}..{head}"], reverse=True)
+            message = "\n".join(f"* {c.message.splitlines()[0]}" for c in picked if c.message)
+        sha = g.commit_tree(store, full, tree, [base], f"{subject}\n\n{message}\n", committer=me)
+    else:
+        rebased = _rebase(store, full, base, head)
+        if rebased is None:
+            raise fail(405, "Rebase merge is not possible for this pull request")
+        sha = rebased
+    if not g.update_ref(store, full, f"refs/heads/{pull.base_ref}", sha, base):
+        raise fail(409, "Base branch was modified. Review and try the merge again.")
+    now = time.time()
+    pull.state, pull.closed_at, pull.merged_at, pull.updated_at = "closed", now, now, now
+    pull.merged_by, pull.merge_commit_sha = login, sha
+    return sha
+
+
 def merge_pull(call: Call) -> Response:
     title = call.field("commit_title")
     message = call.field("commit_message")
@@ -260,45 +345,19 @@ def merge_pull(call: Call) -> Response:
     method = call.field("merge_method") or "merge"
     if method not in ("merge", "squash", "rebase"):
         raise invalid("PullRequest", "merge_method")
-    store, full = call.store, call.full
-    with store.lock:
+    with call.store.lock:
         board, pull = _pull(call)
         view = _views(call, board, [pull])[0]
-        if pull.state != "open":
-            raise fail(405, "Pull Request is not mergeable")
-        base, head = view.base_sha, view.head_sha
-        if expected is not None and expected != head:
-            raise fail(409, "Head branch was modified. Review and try the merge again.")
-        g.fetch_objects(store, full, view.head_repo.full_name, head)
-        tree = g.merge_tree(store, full, base, head)
-        if tree is None:
-            raise fail(405, "Pull Request is not mergeable")
-        me = {"name": BOT_NAME, "email": BOT_EMAIL}
-        if method == "merge":
-            subject = (
-                title
-                or f"Merge pull request #{pull.number} from {view.head_repo.owner}/{pull.head_ref}"
-            )
-            text = f"{subject}\n\n{message if message is not None else pull.title}\n"
-            sha = g.commit_tree(store, full, tree, [base, head], text, committer=me)
-        elif method == "squash":
-            subject = title or f"{pull.title} (#{pull.number})"
-            if message is None:
-                picked = g.log(store, full, [f"{base}..{head}"], reverse=True)
-                message = "\n".join(f"* {c.message.splitlines()[0]}" for c in picked if c.message)
-            sha = g.commit_tree(
-                store, full, tree, [base], f"{subject}\n\n{message}\n", committer=me
-            )
-        else:
-            rebased = _rebase(call, base, head)
-            if rebased is None:
-                raise fail(405, "Rebase merge is not possible for this pull request")
-            sha = rebased
-        if not g.update_ref(store, full, f"refs/heads/{pull.base_ref}", sha, base):
-            raise fail(409, "Base branch was modified. Review and try the merge again.")
-        now = time.time()
-        pull.state, pull.closed_at, pull.merged_at, pull.updated_at = "closed", now, now, now
-        pull.merged_by, pull.merge_commit_sha = call.req.login or USER, sha
+        sha = merge_now(
+            call.store,
+            board,
+            view,
+            method=method,
+            login=call.req.login or USER,
+            title=title,
+            message=message,
+            expected=expected,
+        )
         call.tracker.save(board)
     return json_response(
         200, {"sha": sha, "merged": True, "message": "Pull Request successfully merged"}

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from bumper.sandbox.gitdata import CommitInfo, FileChange, Person, TreeEntry
-from bumper.sandbox.pulls import Comment, Label, Pull
+from bumper.sandbox.pulls import Comment, Issue, Label, Pull
 from bumper.sandbox.store import BOT_EMAIL, RepoInfo
 
 USER = "sandbox"  # the login of the one token's owner
@@ -262,7 +262,7 @@ def repository(
         "allow_merge_commit": True,
         "allow_squash_merge": True,
         "allow_rebase_merge": True,
-        "allow_auto_merge": False,
+        "allow_auto_merge": info.allow_auto_merge,
         "delete_branch_on_merge": False,
         "web_commit_signoff_required": False,
         "topics": [],
@@ -560,7 +560,7 @@ def pull(urls: Urls, view: PullView, detail: PullDetail | None = None) -> dict[s
         "base": _side(urls, view.base_repo, p.base_ref, view.base_sha),
         "_links": {key: {"href": href} for key, href in links.items()},
         "author_association": "OWNER",
-        "auto_merge": None,
+        "auto_merge": _auto_merge(urls, p),
         "draft": p.draft,
     }
     if detail is not None:
@@ -579,6 +579,56 @@ def pull(urls: Urls, view: PullView, detail: PullDetail | None = None) -> dict[s
             changed_files=detail.changed_files,
         )
     return data
+
+
+def _auto_merge(urls: Urls, p: Pull) -> dict[str, Any] | None:
+    """GitHub's auto-merge object of a pull request, or None when it is off."""
+    if p.auto_merge is None:
+        return None
+    return {
+        "enabled_by": user(urls, str(p.auto_merge["enabled_by"])),
+        "merge_method": p.auto_merge["merge_method"],
+        # GitHub answers empty strings when no commit title or message were given
+        "commit_title": p.auto_merge.get("commit_title") or "",
+        "commit_message": p.auto_merge.get("commit_message") or "",
+    }
+
+
+def plain_issue(
+    urls: Urls, full: str, ident: int, item: Issue, labels: list[Label], comments: int
+) -> dict[str, Any]:
+    """An issue that is not a pull request: as the issues API answers it, without
+    ``pull_request`` (which marks the ones that are)."""
+    api = urls.repo(full)
+    number = item.number
+    return {
+        "id": ident,
+        "node_id": node_id("Issue", ident),
+        "url": f"{api}/issues/{number}",
+        "repository_url": api,
+        "labels_url": f"{api}/issues/{number}/labels{{/name}}",
+        "comments_url": f"{api}/issues/{number}/comments",
+        "events_url": f"{api}/issues/{number}/events",
+        "html_url": f"{urls.html(full)}/issues/{number}",
+        "number": number,
+        "state": item.state,
+        "state_reason": item.state_reason,
+        "title": item.title,
+        "body": item.body,
+        "user": user(urls, item.user),
+        "labels": [label(urls, full, x) for x in labels],
+        "assignee": None,
+        "assignees": [],
+        "milestone": None,
+        "locked": False,
+        "active_lock_reason": None,
+        "comments": comments,
+        "closed_at": iso(item.closed_at),
+        "created_at": iso(item.created_at),
+        "updated_at": iso(item.updated_at),
+        "closed_by": None,
+        "author_association": "OWNER",
+    }
 
 
 def issue(urls: Urls, view: PullView, comments: int) -> dict[str, Any]:

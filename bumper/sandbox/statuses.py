@@ -186,6 +186,9 @@ def create_status(call: Call) -> Response:
         creator=USER,
         created_at=time.time(),
     )
+    from bumper.sandbox import automerge  # here: it reads this module's statuses
+
+    automerge.on_status(call.store, call.info, sha)  # a PR waiting for this one merges
     shaped = _shape(call.urls, call.full, status)
     return json_response(201, shaped, {"Location": shaped["url"]})
 

@@ -12,7 +12,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 ZERO_SHA = "0" * 40
@@ -33,6 +33,9 @@ class RepoInfo:
     description: str = ""
     created_at: float = 0.0
     fork_of: str | None = None  # full name of the parent
+    allow_auto_merge: bool = False  # the repository setting "Allow auto-merge"
+    # per base branch, the status contexts its protection requires before a merge
+    required_checks: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def full_name(self) -> str:
@@ -162,6 +165,31 @@ class Store:
                 self.commit_files(
                     full, default_branch, {"README.md": f"# {name}\n"}, "Initial commit"
                 )
+            return info
+
+    def update_repo(
+        self,
+        full_name: str,
+        *,
+        allow_auto_merge: bool | None = None,
+        description: str | None = None,
+        required_checks: tuple[str, list[str]] | None = None,
+    ) -> RepoInfo:
+        """Change a repository's settings (None: leave it); ``required_checks`` is
+        (branch, contexts), an empty list lifting the requirement."""
+        with self.lock:
+            info = self.info(full_name)
+            if allow_auto_merge is not None:
+                info.allow_auto_merge = allow_auto_merge
+            if description is not None:
+                info.description = description
+            if required_checks is not None:
+                branch, contexts = required_checks
+                if contexts:
+                    info.required_checks[branch] = list(contexts)
+                else:
+                    info.required_checks.pop(branch, None)
+            self._save()
             return info
 
     def fork(self, source: str, owner: str, name: str | None = None) -> RepoInfo:

@@ -277,6 +277,7 @@ def _row(view: EntryView, now: float) -> str:
         if view.hold_condition
         else ""
     )
+    files = _e(", ".join(view.files or (view.file,)))
     return (
         f'<tr class="status-{_e(view.status)}">'
         f"<td><strong>{_e(view.variable)}</strong><div class=when>{files}</div></td>"

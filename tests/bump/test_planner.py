@@ -178,6 +178,41 @@ TABLE = [
         Do.SKIP,
         False,
     ),
+    (
+        4,
+        "the base moved; the PR still merges (pr.rebase: conflicted)",
+        facts(base=BASE2, rebase="conflicted", pr=pull(mergeable="MERGEABLE"), marker=marker()),
+        Do.NOTHING,
+        False,
+    ),
+    (
+        4,
+        "the base moved; the PR conflicts (pr.rebase: conflicted)",
+        facts(base=BASE2, rebase="conflicted", pr=pull(mergeable="CONFLICTING"), marker=marker()),
+        Do.UPDATE,
+        True,
+    ),
+    (
+        14,
+        "upstream moved past a PR a person pushed to (pr.carry_commits)",
+        facts(
+            upstream=NEWER,
+            carry=True,
+            pr=pull(head=PERSONS),
+            marker=marker(),
+            branch_known=True,
+            branch=persons_branch(),
+        ),
+        Do.CARRY,
+        False,
+    ),
+    (
+        15,
+        "a maintainer's open PR changes this pin already",
+        facts(closed_unmerged=frozenset(), rivals=(pull(number=9, head_branch="alice/lib"),)),
+        Do.SKIP,
+        False,
+    ),
 ]
 
 
@@ -195,7 +230,67 @@ def test_rule(rule: int, situation: str, given: Facts, expected: Do, push: bool)
 
 def test_every_rule_but_nine_has_a_row() -> None:
     # Rule 9 (422 "already exists" on create) is the forge's answer, tested end to end.
-    assert {row[0] for row in TABLE} == {1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13}
+    assert {row[0] for row in TABLE} == {1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15}
+
+
+def test_unknown_mergeable_is_no_conflict_and_unread_is_looked_up() -> None:
+    moved = dict(base=BASE2, rebase="conflicted", marker=marker())
+    assert plan(facts(pr=pull(), **moved)).do is Do.LOOK_UP_MERGEABLE
+    kept = plan(facts(pr=pull(mergeable="UNKNOWN"), **moved))
+    assert kept.do is Do.NOTHING and "still merges cleanly" in kept.reason
+    read = plan(facts(pr=pull(), mergeable="CONFLICTING", **moved))
+    assert read.do is Do.UPDATE and "no longer merged cleanly" in read.reason
+
+
+def test_a_pr_kept_on_an_older_base_is_refreshed_without_moving_its_base() -> None:
+    action = plan(
+        facts(
+            base=BASE2,
+            rebase="conflicted",
+            pr=pull(mergeable="MERGEABLE", title="old"),
+            marker=marker(),
+        )
+    )
+    assert action.do is Do.EDIT and action.built_on == BASE and not action.push
+
+
+def test_upstream_moving_always_rebuilds_even_when_the_pr_merges() -> None:
+    action = plan(
+        facts(
+            upstream=NEWER,
+            base=BASE2,
+            rebase="conflicted",
+            pr=pull(mergeable="MERGEABLE"),
+            marker=marker(),
+        )
+    )
+    assert action.do is Do.UPDATE and action.push
+
+
+def test_a_pr_left_alone_says_so_once_upstream_moved_on() -> None:
+    touched = dict(pr=pull(head=PERSONS), branch_known=True, branch=persons_branch())
+    off = plan(facts(upstream=NEWER, carry=False, marker=marker(), **touched))
+    assert off.do is Do.SKIP and off.tell and "carry_commits is off" in off.reason
+    # upstream has not moved past what bumper pushed: nothing to tell
+    same = plan(facts(carry=True, marker=marker(), **touched))
+    assert same.do is Do.SKIP and not same.tell
+    moved = plan(facts(upstream=NEWER, pr=pull(base="release"), marker=marker()))
+    assert moved.tell
+    assert not plan(facts(pr=pull(base="release"), marker=marker())).tell
+
+
+def test_rivals_are_looked_up_only_before_opening_a_pr() -> None:
+    asked = plan(facts(closed_unmerged=frozenset(), rivals=None))
+    assert asked.do is Do.LOOK_UP_RIVALS
+    assert plan(facts(pin=NEW, rivals=None)).do is Do.NOTHING  # up to date: no look-up
+    assert plan(facts(rivals=None, **OPEN)).do is Do.NOTHING  # bumper's PR is open
+
+
+def test_an_adopted_pr_is_updated_in_place_over_the_old_bots_commit() -> None:
+    old_bot = BranchInfo("update/LIB_VERSION", CommitInfo(PERSONS, "Bump lib\n", (BASE,)))
+    given = facts(pr=pull(head=PERSONS), adopted=True, branch_known=True, branch=old_bot)
+    action = plan(given)
+    assert action.do is Do.UPDATE and action.push and action.branch_exists
 
 
 def test_nothing_changed_needs_no_look_up() -> None:
@@ -322,6 +417,14 @@ def test_a_pr_closed_for_an_older_sha_does_not_stop_a_new_one() -> None:
         ("aaa -> bbb: updated PR #4", "aaa -> bbb: would update PR #4"),
         ("the base moved: rebuilt PR #4 on ccc", "the base moved: would rebuild PR #4 on ccc"),
         ("the base already has bbb: closed PR #4", "the base already has bbb: would close PR #4"),
+        (
+            "aaa -> bbb: rebuilt PR #4 and replayed the commits pushed to it",
+            "aaa -> bbb: would rebuild PR #4 and replay the commits pushed to it",
+        ),
+        (
+            "PR #4 no longer merged cleanly: rebuilt it on ccc",
+            "PR #4 no longer merged cleanly: would rebuild it on ccc",
+        ),
     ],
 )
 def test_a_dry_run_says_what_it_would_do(done: str, dry: str) -> None:

@@ -111,7 +111,8 @@ class World:
         return [
             (r["method"], r["path"])
             for r in self.sb.requests()
-            if r["method"] in WRITES and not r["path"].endswith("/graphql")
+            if r["method"] in WRITES
+            and not r["path"].endswith(("/graphql", "/git-upload-pack"))  # reads over POST
         ]
 
 
@@ -195,7 +196,10 @@ def test_base_moving_under_the_makefile_rebuilds_the_commit_on_it(world: World) 
     first = one(world.run())
     edited = world.makefile.replace("# pins\n", "# pins, kept current by bumper\n")
     base = world.store.commit_files(TARGET, "main", {"Makefile": edited}, "Reword")
-    result = one(world.run())
+    behind = dataclasses.replace(
+        world.config, pr=dataclasses.replace(world.config.pr, rebase="behind")
+    )
+    result = one(world.run(config=behind))
     assert result.status is Status.BUMPED and result.pr == first.pr, result.message
     assert "base moved" in result.message
     branch_head = world.gh.get_repo(TARGET).get_branch("update/LIB_VERSION").commit
@@ -204,9 +208,12 @@ def test_base_moving_under_the_makefile_rebuilds_the_commit_on_it(world: World) 
     assert len(world.pulls()) == 1
 
 
-def test_person_pushed_commit_is_left_alone(world: World) -> None:
+def test_person_pushed_commit_is_left_alone_without_carry_and_told_once(world: World) -> None:
+    config = dataclasses.replace(
+        world.config, pr=dataclasses.replace(world.config.pr, carry_commits=False)
+    )
     world.upstream_commit()
-    first = one(world.run())
+    first = one(world.run(config=config))
     theirs = world.store.commit_files(
         TARGET,
         "update/LIB_VERSION",
@@ -214,13 +221,19 @@ def test_person_pushed_commit_is_left_alone(world: World) -> None:
         "Also pass the new flag",
         author=("A Person", "person@example.invalid"),
     )
-    world.upstream_commit(title="Later")
+    later = world.upstream_commit(title="Later")
     world.sb.clear_requests()
-    result = one(world.run())
+    result = one(world.run(config=config))
     assert result.status is Status.SKIPPED
     assert "edited by a person" in result.message and result.pr == first.pr
     assert world.ref(TARGET, "update/LIB_VERSION") == theirs
+    assert world.writes() == [("POST", f"/api/v3/repos/{TARGET}/issues/{first.pr}/comments")]
+    # the next pass says nothing more for the same sha
+    world.sb.clear_requests()
+    assert one(world.run(config=config)).status is Status.SKIPPED
     assert world.writes() == []
+    [comment] = [c.body for c in world.gh.get_repo(TARGET).get_issue(first.pr).get_comments()]
+    assert later in comment and "pr.carry_commits is off" in comment
 
 
 def test_pr_closed_without_merging_is_not_reopened_for_that_sha(world: World) -> None:
@@ -586,6 +599,10 @@ def test_pr_retargeted_to_another_base_is_left_alone_and_gets_no_twin(world: Wor
     assert result.message == f"PR #{first.pr} was retargeted to release; left alone"
     assert [(pr.number, pr.base.ref) for pr in world.pulls()] == [(first.pr, "release")]
     assert world.ref(TARGET, "update/LIB_VERSION") == pushed
+    # told once that upstream moved on; nothing more on the next pass
+    assert world.writes() == [("POST", f"/api/v3/repos/{TARGET}/issues/{first.pr}/comments")]
+    world.sb.clear_requests()
+    assert one(world.run()).status is Status.SKIPPED
     assert world.writes() == []
 
 
@@ -615,9 +632,10 @@ def test_amended_commit_keeping_the_trailer_is_a_persons_and_is_not_overwritten(
     world.sb.clear_requests()
     result = one(world.run())
     assert result.status is Status.SKIPPED, result.message
-    assert "edited by a person" in result.message and result.pr == first.pr
+    assert "no longer holds bumper's commit" in result.message and result.pr == first.pr
     assert world.ref(TARGET, "update/LIB_VERSION") == theirs
-    assert world.writes() == []
+    # nothing pushed; the PR is told once why
+    assert world.writes() == [("POST", f"/api/v3/repos/{TARGET}/issues/{first.pr}/comments")]
 
 
 def test_a_persons_copy_of_bumpers_commit_is_a_persons(world: World) -> None:
@@ -626,7 +644,10 @@ def test_a_persons_copy_of_bumpers_commit_is_a_persons(world: World) -> None:
     # the very change bumper made, committed again by a person (cherry-pick -x)
     theirs = _amend(world, {}, author=("A Person", "person@example.invalid"))
     world.upstream_commit(title="Later")
-    result = one(world.run())
+    config = dataclasses.replace(
+        world.config, pr=dataclasses.replace(world.config.pr, carry_commits=False)
+    )
+    result = one(world.run(config=config))
     assert result.status is Status.SKIPPED, result.message
     assert "edited by a person" in result.message and result.pr == first.pr
     assert world.ref(TARGET, "update/LIB_VERSION") == theirs

@@ -387,3 +387,19 @@ def test_pr_author_names_the_signoff_identity() -> None:
     assert err.value.problems == [
         "c.yaml:2: pr.author: expected `Name <email>`, as in a Signed-off-by line"
     ]
+
+
+def test_pr_branch_keys_of_issue_14_read_as_written() -> None:
+    default = parse_config("pr: {}\n", "c.yaml").pr
+    assert (default.rebase, default.carry_commits, default.adopt_authors) == (
+        "conflicted",
+        True,
+        (),
+    )
+    text = (
+        "pr:\n  rebase: behind\n  carry_commits: false\n"
+        "  adopt_authors: ['renovate[bot]', Old Bot, old-bot@example.invalid]\n"
+    )
+    pr = parse_config(text, "c.yaml").pr
+    assert (pr.rebase, pr.carry_commits) == ("behind", False)
+    assert pr.adopt_authors == ("renovate[bot]", "Old Bot", "old-bot@example.invalid")

@@ -368,6 +368,30 @@ CASES = [
         'write ["dependencies"]',
     ),
     (
+        "rebase-misspelt",
+        "pr:\n  rebase: conflict\n",
+        f"{FILE}:2: pr.rebase:",
+        "expected one of conflicted, behind, got 'conflict'",
+    ),
+    (
+        "carry-commits-quoted",
+        "pr:\n  carry_commits: 'no'\n",
+        f"{FILE}:2: pr.carry_commits:",
+        "write true or false without quotes",
+    ),
+    (
+        "adopt-authors-as-string",
+        "pr:\n  adopt_authors: renovate[bot]\n",
+        f"{FILE}:2: pr.adopt_authors:",
+        'write ["renovate[bot]"]',
+    ),
+    (
+        "adopt-authors-empty-name",
+        "pr:\n  adopt_authors: [old-bot, '']\n",
+        f"{FILE}:2: pr.adopt_authors:",
+        "[1]: expected a name, an email or a login, got an empty string",
+    ),
+    (
         "boolean-where-number-expected",
         "lookup:\n  concurrency: true\n",
         f"{FILE}:2: lookup.concurrency:",

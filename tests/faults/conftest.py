@@ -291,6 +291,19 @@ class World:
             assert self.file_at(branch, MAKEFILE) == self.pinned_text(variable, sha)
         self.check_no_token(run)
 
+    def check_kept(self, branch: str, pushed: str) -> None:
+        """The person's commit ``pushed`` is on ``branch``: its head, or replayed onto
+        bumper's newer commit (same author, message and change)."""
+        head = self.head(self.target, branch)
+        if head == pushed:
+            return
+        fmt = "--format=%an <%ae>%x00%B"
+        theirs = self.store.git(self.target, "log", "-1", fmt, pushed).decode()
+        ours = self.store.git(self.target, "log", fmt, f"{self.base_sha}..{head}").decode()
+        assert theirs.strip() in ours, (theirs, ours)
+        for path in ("NOTES.md",):
+            assert self.file_at(head, path) == self.file_at(pushed, path)
+
     def check_base_untouched(self) -> None:
         assert self.head(self.target, BASE) == self.base_sha, "the base branch was written to"
 

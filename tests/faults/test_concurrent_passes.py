@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,8 +27,8 @@ RACES = {
 CI_RACES = {"start"}
 
 
-def run_two_at_once(world: World) -> list[Run]:
-    procs = [world.spawn(), world.spawn()]
+def run_two_at_once(world: World, config: Path | None = None, *extra: str) -> list[Run]:
+    procs = [world.spawn(*extra, config=config), world.spawn(*extra, config=config)]
     runs = []
     for proc in procs:
         out, err = proc.communicate(timeout=120)

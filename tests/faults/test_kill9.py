@@ -51,9 +51,11 @@ def hold_lookups(sb: Any, delay_ms: int) -> Any:
     return arrived
 
 
-def kill_when(world: World, seen: Any, *extra: str, timeout: float = 30) -> Run:
+def kill_when(
+    world: World, seen: Any, *extra: str, timeout: float = 30, config: Path | None = None
+) -> Run:
     """Start a pass; SIGKILL it once ``seen(sandbox)`` is true. Returns what it printed."""
-    proc = world.spawn(*extra)
+    proc = world.spawn(*extra, config=config)
     deadline = time.monotonic() + timeout
     try:
         while not seen(world.sb):

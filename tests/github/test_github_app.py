@@ -322,3 +322,36 @@ def test_a_special_file_as_the_key_is_refused_in_one_line_without_hanging(
     assert "Traceback" not in proc.stderr
     writes = [r for r in world.sb.requests() if r["method"] in WRITES]
     assert [r for r in writes if r["path"].startswith("/api/v3/repos/")] == []  # no PR, branch
+
+
+def test_an_app_carries_a_persons_commit_pushing_with_its_installation_token(
+    world: World, key: rsa.RSAPrivateKey, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app_id, installation = world.register()
+    config = world.config(app_id, installation, private_pem(key))
+    code, doc, out, err = run_once(capsys, config)
+    assert code == 0, err
+    store = world.sb.store
+    store.commit_files(
+        TARGET,
+        "update/LIB_VERSION",
+        {"NOTES": "fix\n"},
+        "A fix",
+        author=("A Person", "p@x.invalid"),
+    )
+    later = store.commit_files("up/lib", "main", {"later": "1\n"}, "later")
+    # an installation token cannot read /user: the committer has to be named
+    code, doc, out, err = run_once(capsys, config)
+    [result] = doc["results"]
+    assert result["status"] == "failed" and "set pr.author" in result["message"], result
+    bot = "bumper-app[bot] <1+bumper-app[bot]@users.noreply.sandbox.local>"
+    config.write_text(config.read_text() + f"pr:\n  author: {bot}\n")
+    world.sb.clear_requests()
+    code, doc, out, err = run_once(capsys, config)
+    [result] = doc["results"]
+    assert (code, result["status"]) == (0, "bumped"), (result, err)
+    pushes = [r for r in world.sb.requests(auth=True) if r["path"].endswith("git-receive-pack")]
+    assert {r["auth"] for r in pushes} == {"installation"}
+    text = store.read_file(TARGET, "update/LIB_VERSION", "Makefile")
+    assert f"LIB_VERSION?={later}" in str(text)
+    assert_no_secrets(out + err, private_pem(key))

@@ -412,3 +412,33 @@ def test_a_branch_head_gives_its_message_and_parents_as_rest_does(ask, app, rest
     assert target["parents"]["totalCount"] == 1
     assert [p["oid"] for p in target["parents"]["nodes"]] == [p["sha"] for p in by_rest["parents"]]
     assert answer["data"]["repository"]["gone"] is None
+
+
+_PACKED_QUERY = """
+{ repository(owner: "up", name: "one") {
+    main: ref(qualifiedName: "refs/heads/main") { target { oid ... on Commit { messageHeadline
+      mk: file(path: "mk/Makefile") { object { ... on Blob { text byteSize } } } } } }
+    dev: ref(qualifiedName: "refs/heads/dev") { target { oid } }
+    gone: ref(qualifiedName: "refs/heads/gone") { name }
+    mk: object(expression: "main:mk/Makefile") { ... on Blob { text } }
+    defaultBranchRef { name target { oid } } } }
+"""
+
+
+def test_packed_and_loose_repositories_answer_alike(ask, repos):
+    """The sandbox reads loose objects and refs itself and asks git for the rest: a repository
+    git has packed (objects and refs) answers exactly as it did loose, and a ref updated after
+    packing (loose again, its packed line now stale) wins over the packed one."""
+    before = ask(_PACKED_QUERY)
+    assert "errors" not in before, before
+    repos.git("up/one", "gc", "--quiet", "--prune=now")
+    assert not list((repos.repo_dir("up/one") / "refs" / "heads").iterdir())  # all packed
+    assert ask(_PACKED_QUERY) == before
+    repos.commit_files("up/one", "main", {"mk/Makefile": "X?=3\n"}, "after gc")
+    after = ask(_PACKED_QUERY)["data"]["repository"]
+    assert after["main"]["target"]["oid"] == repos.ref("up/one", "main")
+    assert after["main"]["target"]["messageHeadline"] == "after gc"
+    assert after["main"]["target"]["mk"]["object"] == {"text": "X?=3\n", "byteSize": 5}
+    assert after["dev"] == before["data"]["repository"]["dev"]
+    repos.git("up/one", "update-ref", "-d", "refs/heads/dev")  # a packed ref deleted
+    assert ask(_PACKED_QUERY)["data"]["repository"]["dev"] is None

@@ -147,6 +147,11 @@ def test_the_scripted_flow_matches_githubs_schemas(check):
     c.call("POST", f"{repo}/pulls", 422, json={"title": "t", "head": "bump", "base": "main"})
     c.call("GET", f"{repo}/pulls?head=acme:bump&state=all", 200)
     c.call("GET", f"{repo}/pulls/{number}", 200)
+    # the commit list with authors (pr.adopt_authors) and the patches (a maintainer's PR)
+    commits = c.call("GET", f"{repo}/pulls/{number}/commits", 200)
+    assert commits[0]["sha"] == commit and all(x["commit"]["author"]["email"] for x in commits)
+    files = c.call("GET", f"{repo}/pulls/{number}/files", 200)
+    assert "+X?=1" in {f["filename"]: f.get("patch") for f in files}["mk/Makefile"]
     c.call("PATCH", f"{repo}/pulls/{number}", 200, json={"body": "b"})
     c.call("POST", f"{repo}/issues/{number}/comments", 201, json={"body": "hi"})
     c.call("GET", f"{repo}/issues/{number}/comments", 200)
@@ -159,6 +164,12 @@ def test_the_scripted_flow_matches_githubs_schemas(check):
     c.call("GET", f"{repo}/pulls/{number}/merge", 204)
     c.call("PUT", f"{repo}/pulls/{number}/merge", 405)
     c.call("GET", f"{repo}/pulls/{number}", 200)
+
+    issue = c.call("POST", f"{repo}/issues", 201, json={"title": "i", "body": "b"})
+    c.call("GET", f"{repo}/issues?state=all", 200)
+    c.call("GET", f"{repo}/issues/{issue['number']}", 200)
+    c.call("PATCH", f"{repo}/issues/{issue['number']}", 200, json={"state": "closed"})
+    c.call("PATCH", repo, 200, json={"allow_auto_merge": True})
 
     head = c.call("GET", f"{repo}/commits/main", 200)["sha"]
     c.call("POST", f"{repo}/statuses/{head}", 201, json={"state": "success", "context": "ci"})
@@ -185,7 +196,6 @@ def test_the_scripted_flow_matches_githubs_schemas(check):
     covered = {(method.lower(), template) for method, template, _ in check.covered}
     unimplemented = {
         ("delete", "/repos/{owner}/{repo}"),
-        ("patch", "/repos/{owner}/{repo}"),
         ("patch", "/user"),
         ("get", "/repos/{owner}/{repo}/installation"),
     }

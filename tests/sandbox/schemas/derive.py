@@ -1,6 +1,7 @@
 """Derive the sandbox's copy of GitHub's REST OpenAPI description, without its prose.
 
 Usage: python tests/sandbox/schemas/derive.py PATH/TO/api.github.com.json
+       [--keep-paths [--add /repos/{owner}/{repo}/pulls/{pull_number}/commits ...]]
 
 Reads the published description (npm package @octokit/openapi) and writes
 github-rest-openapi.json beside this script: ``openapi``, every path, and the components
@@ -110,8 +111,9 @@ def _referenced(components: dict[str, Any], roots: Any) -> dict[str, Any]:
     return kept
 
 
-def derive(document: dict[str, Any]) -> dict[str, Any]:
-    paths = clean(document["paths"])
+def derive(document: dict[str, Any], only: set[str] | None = None) -> dict[str, Any]:
+    chosen = {k: v for k, v in document["paths"].items() if only is None or k in only}
+    paths = clean(chosen)
     components = {
         section: {name: clean(item) for name, item in entries.items()}
         for section, entries in document.get("components", {}).items()
@@ -133,18 +135,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("source", type=Path, help="GitHub's OpenAPI description (JSON)")
     parser.add_argument(
-        "--path",
-        action="append",
-        default=[],
-        help="keep only the paths already in the subset plus this one (repeatable)",
+        "--keep-paths",
+        action="store_true",
+        help="keep only the paths the existing subset has, plus those given with --add",
     )
+    parser.add_argument("--add", action="append", default=[], help="a path to keep as well")
     args = parser.parse_args(argv)
     document = json.loads(args.source.read_text(encoding="utf-8"))
-    if args.path:
-        # The subset is the endpoints bumper uses; adding one must not pull in all ~800.
-        kept = set(json.loads(OUTPUT.read_text(encoding="utf-8"))["paths"]) | set(args.path)
-        document["paths"] = {p: v for p, v in document["paths"].items() if p in kept}
-    OUTPUT.write_text(render(derive(document)), encoding="utf-8")
+    only = None
+    if args.keep_paths:
+        only = set(json.loads(OUTPUT.read_text(encoding="utf-8"))["paths"]) | set(args.add)
+    OUTPUT.write_text(render(derive(document, only)), encoding="utf-8")
     print(f"wrote {OUTPUT} ({OUTPUT.stat().st_size} bytes)")
     return 0
 

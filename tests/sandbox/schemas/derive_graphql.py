@@ -4,8 +4,10 @@ Keeps, as GitHub publishes them but without the prose (descriptions): Mutation.u
 with its input and payload types, Query.repository with the Repository fields bumper reads
 (``id`` for ref writes, ``refs`` for tag look-ups, with the ref, tag and page types those
 need; ``ref`` with ``Ref.compare`` and a branch's ``Commit.history`` with ``committedDate``
-and ``statusCheckRollup`` for gated look-ups), and the scalars they use. Works on the syntax
-tree, as the full schema does not pass graphql-core's own checks (a field defined twice).
+and ``statusCheckRollup`` for gated look-ups; ``pullRequests`` with the scalar fields of the
+open-PR listing, ``mergeable`` among them; ``pullRequest`` and ``enablePullRequestAutoMerge``
+for auto-merge), and the scalars and enums they use. Works on the syntax tree, as the full
+schema does not pass graphql-core's own checks (a field defined twice).
 
     python tests/sandbox/schemas/derive_graphql.py PATH/TO/schema.graphql
 """
@@ -22,8 +24,8 @@ from graphql.language import DocumentNode, Node
 OUT = Path(__file__).with_name("github-graphql-subset.graphql")
 KEEP: dict[str, tuple[str, ...] | None] = {  # a type, and its fields kept (None: all)
     "Query": ("repository",),
-    "Mutation": ("updateRefs",),
-    "Repository": ("id", "nameWithOwner", "ref", "refs"),
+    "Mutation": ("updateRefs", "enablePullRequestAutoMerge"),
+    "Repository": ("id", "nameWithOwner", "ref", "refs", "pullRequest", "pullRequests"),
     # tag look-ups: refs(refPrefix: "refs/tags/", orderBy: TAG_COMMIT_DATE), annotated tags
     "RefConnection": ("nodes", "pageInfo", "totalCount"),
     "Ref": ("name", "target", "compare"),
@@ -44,11 +46,39 @@ KEEP: dict[str, tuple[str, ...] | None] = {  # a type, and its fields kept (None
     "StatusState": None,
     "GitTimestamp": None,
     "DateTime": None,
+    # the open-PR listing of a pass, its scalar fields: mergeable decides pr.rebase
+    "PullRequestConnection": ("nodes", "pageInfo", "totalCount"),
+    "PullRequest": (
+        "number",
+        "url",
+        "title",
+        "body",
+        "headRefName",
+        "headRefOid",
+        "baseRefName",
+        "state",
+        "merged",
+        "mergeable",
+        "id",
+        "autoMergeRequest",
+        "mergeStateStatus",
+    ),
+    "MergeableState": None,
+    "PullRequestState": None,
+    "IssueOrder": None,
+    "IssueOrderField": None,
+    "URI": None,
     "UpdateRefsInput": None,
     "RefUpdate": None,
     "UpdateRefsPayload": None,
     "GitObjectID": None,
     "GitRefname": None,
+    # auto-merge: the mutation, and the pull request's side of it
+    "EnablePullRequestAutoMergeInput": None,
+    "EnablePullRequestAutoMergePayload": ("clientMutationId", "pullRequest"),
+    "PullRequestMergeMethod": None,
+    "MergeStateStatus": None,
+    "AutoMergeRequest": ("enabledAt", "mergeMethod", "commitHeadline", "commitBody"),
 }
 
 
