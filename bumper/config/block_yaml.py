@@ -158,6 +158,8 @@ def _nodes(text: str, events: Iterator[Any]) -> Any:
                 raise _Unsupported
             if len(stack) >= MAX_DEPTH:
                 raise _Unsupported
+            if stack and isinstance(stack[-1][0], BlockMap) and stack[-1][1] is None:
+                raise _Unsupported  # a mapping or list as a key (`? a: 1`)
             start = event.start_mark
             node: Any = BlockMap() if kind is MappingStartEvent else BlockSeq()
             node.lc.line, node.lc.col = start.line, start.column

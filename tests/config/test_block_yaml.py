@@ -122,6 +122,12 @@ def test_yaml_beyond_plain_blocks_is_left_to_ruamel(text):
     assert parse_block_yaml(text) is None
 
 
+@pytest.mark.parametrize("text", ["a: 1\n? b: 1\n: c\n", "a: 1\n? - b\n: c\n"])
+def test_a_mapping_or_list_as_a_key_is_left_to_ruamel(text):
+    assert parse_block_yaml(text) is None
+    assert parse_yaml(text, Report("bumper.yaml", Problems())) == (True, YAML().load(text))
+
+
 def test_hostile_nesting_is_left_to_ruamel():
     text = "".join(" " * i + f"k{i}:\n" for i in range(5000)) + " " * 5000 + "x: 1\n"
     assert parse_block_yaml(text) is None
