@@ -13,7 +13,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -375,6 +375,16 @@ def run(
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> InProcess:
+    return in_process(world, capsys, caplog, monkeypatch)
+
+
+def in_process(
+    world: World,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> InProcess:
+    """The in-process runner of ``world``, its logs captured down to debug."""
     # PyGithub gives its logger a handler on the stderr of its import time, which may be an
     # earlier test's closed capture; caplog sees its records either way.
     monkeypatch.setattr(logging.getLogger("github"), "handlers", [])
@@ -382,6 +392,33 @@ def run(
     for name in ("bumper", "github", "urllib3", "httpx"):
         caplog.set_level(logging.DEBUG, logger=name)
     return InProcess(world, capsys, caplog)
+
+
+def world_fixtures(
+    make: Callable[[Any, Path], World], world_name: str, run_name: str
+) -> tuple[Any, Any]:
+    """A module's own world fixture and its in-process runner, as ``world`` and ``run`` are
+    this suite's: ``pin_world, pin_run = world_fixtures(PinWorld, "pin_world", "pin_run")``."""
+
+    @pytest.fixture(name=world_name)
+    def a_world(
+        fault_sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> Iterator[World]:
+        monkeypatch.setenv(TOKEN_ENV, TOKEN)
+        w = make(fault_sandbox, tmp_path / "world")
+        yield w
+        w.close()
+
+    @pytest.fixture(name=run_name)
+    def a_run(
+        request: pytest.FixtureRequest,
+        capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> InProcess:
+        return in_process(request.getfixturevalue(world_name), capsys, caplog, monkeypatch)
+
+    return a_world, a_run
 
 
 def check_fault_met(
@@ -441,3 +478,64 @@ def sample(items: Sequence[Any], k: int, seed: str) -> list[Any]:
 
 def redact(text: str) -> str:
     return re.sub(re.escape(TOKEN), "<TOKEN>", text)
+
+
+# The helpers below import test_kill9 and test_concurrent_passes where they are called: those
+# modules import this one.
+
+
+def kill_points(writes: int, seed: str) -> list[Any]:
+    """A kill after each of a pass's ``writes`` API writes (ids after-write-N): CI kills at
+    two chosen by ``seed``, the rest are ``slow`` (``--full``)."""
+    points = range(1, writes + 1)
+    ci = sample(points, 2, seed)
+    return [
+        pytest.param(k, id=f"after-write-{k}", marks=() if k in ci else pytest.mark.slow)
+        for k in points
+    ]
+
+
+def makes_writes(world: World, run: InProcess, writes: int) -> None:
+    """A clean pass converges in exactly ``writes`` API writes: the kill points cover them all."""
+    from faults.test_kill9 import api_writes
+
+    world.sb.clear_requests()
+    done = run()
+    world.check_converged(done)
+    assert len(api_writes(world.sb)) == writes
+
+
+def converges_after_kill(world: World, run: InProcess, k: int) -> None:
+    """`kill -9` of a pass after its ``k``-th API write; then a clean pass converges and the
+    one after it has nothing left to write."""
+    from faults.test_kill9 import api_writes, kill_when, slow_writes
+
+    slow_writes(world.sb)
+    killed = kill_when(world, lambda sb: len(api_writes(sb)) >= k)
+    world.sb.clear_faults()
+    clean = run()
+    world.check_converged(clean)
+    world.check_no_token(killed, clean)
+    world.sb.clear_requests()
+    again = run()
+    assert {r["status"] for r in again.doc["results"]} == {"up-to-date"}, again.describe()
+    assert api_writes(world.sb) == []
+
+
+def races_to_one_pr_per_pin(world: World, run: InProcess) -> None:
+    """Two passes held together at their first GraphQL request: each tells the truth, both
+    name the same PR for each pin, and a clean pass after them converges."""
+    from faults.test_concurrent_passes import held_together, run_two_at_once
+
+    held_together(world, r"^/api/graphql$", "POST")
+    first, second = run_two_at_once(world)
+    for one in (first, second):
+        world.check_truthful(one)
+    numbers: dict[str, set[Any]] = {}
+    for one in (first, second):
+        for name, result in one.results.items():
+            if result["status"] != "failed":
+                numbers.setdefault(name, set()).add(result["pr"])
+    assert all(len(n) == 1 for n in numbers.values()), numbers
+    world.sb.clear_faults()
+    world.check_converged(run())

@@ -4,18 +4,25 @@ passes at once, still end with one PR per pin holding exactly the pin's change."
 
 from __future__ import annotations
 
-import logging
-import random
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from faults.conftest import BASE, TARGET, TOKEN, TOKEN_ENV, InProcess, Run, World
-from faults.test_concurrent_passes import held_together, run_two_at_once
-from faults.test_kill9 import api_writes, kill_when, slow_writes
+from faults.conftest import (
+    BASE,
+    TARGET,
+    TOKEN_ENV,
+    InProcess,
+    Run,
+    World,
+    converges_after_kill,
+    kill_points,
+    makes_writes,
+    races_to_one_pr_per_pin,
+    world_fixtures,
+)
 
 GO = "google.golang.org/grpc/cmd/protoc-gen-go-grpc@"
 FILES = ("Dockerfile", "scripts/install.sh", ".github/workflows/ci.yml")
@@ -23,8 +30,6 @@ SUBMODULE = "third_party/vendored"
 NAMES = ("protoc-gen-go-grpc", "vendored")
 # tree, commit, branch, PR, labels: for each of the two pins
 WRITES_IN_A_PASS = 10
-KILL_POINTS = list(range(1, WRITES_IN_A_PASS + 1))
-CI_KILL_POINTS = sorted(random.Random("pin kinds").sample(KILL_POINTS, 2))
 
 
 class PinWorld(World):
@@ -103,74 +108,21 @@ class PinWorld(World):
         self.check_no_token(run)
 
 
-@pytest.fixture
-def pin_world(
-    fault_sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[PinWorld]:
-    monkeypatch.setenv(TOKEN_ENV, TOKEN)
-    w = PinWorld(fault_sandbox, tmp_path / "world")
-    yield w
-    w.close()
-
-
-@pytest.fixture
-def pin_run(
-    pin_world: PinWorld,
-    capsys: pytest.CaptureFixture[str],
-    caplog: pytest.LogCaptureFixture,
-    monkeypatch: pytest.MonkeyPatch,
-) -> InProcess:
-    monkeypatch.setattr(logging.getLogger("github"), "handlers", [])
-    for name in ("bumper", "github", "urllib3", "httpx"):
-        caplog.set_level(logging.DEBUG, logger=name)
-    return InProcess(pin_world, capsys, caplog)
-
-
-def _points() -> list[Any]:
-    return [
-        pytest.param(
-            k, id=f"after-write-{k}", marks=() if k in CI_KILL_POINTS else pytest.mark.slow
-        )
-        for k in KILL_POINTS
-    ]
+pin_world, pin_run = world_fixtures(PinWorld, "pin_world", "pin_run")
 
 
 def test_a_clean_pass_makes_the_expected_writes(pin_world: PinWorld, pin_run: InProcess) -> None:
-    pin_world.sb.clear_requests()
-    done = pin_run()
-    pin_world.check_converged(done)
-    assert len(api_writes(pin_world.sb)) == WRITES_IN_A_PASS  # the kill points cover them all
+    makes_writes(pin_world, pin_run, WRITES_IN_A_PASS)
 
 
-@pytest.mark.parametrize("k", _points())
+@pytest.mark.parametrize("k", kill_points(WRITES_IN_A_PASS, "pin kinds"))
 def test_kill9_after_any_write_then_a_clean_pass_converges(
     pin_world: PinWorld, pin_run: InProcess, k: int
 ) -> None:
-    slow_writes(pin_world.sb)
-    killed = kill_when(pin_world, lambda sb: len(api_writes(sb)) >= k)
-    pin_world.sb.clear_faults()
-    clean = pin_run()
-    pin_world.check_converged(clean)
-    pin_world.check_no_token(killed, clean)
-    pin_world.sb.clear_requests()
-    again = pin_run()
-    assert {r["status"] for r in again.doc["results"]} == {"up-to-date"}, again.describe()
-    assert api_writes(pin_world.sb) == []
+    converges_after_kill(pin_world, pin_run, k)
 
 
 def test_two_passes_at_once_end_with_one_pr_per_pin(
     pin_world: PinWorld, pin_run: InProcess
 ) -> None:
-    held_together(pin_world, r"^/api/graphql$", "POST")
-    first, second = run_two_at_once(pin_world)
-    for one in (first, second):
-        pin_world.check_truthful(one)
-    numbers: dict[str, set[Any]] = {}
-    for one in (first, second):
-        for name, result in one.results.items():
-            if result["status"] != "failed":
-                numbers.setdefault(name, set()).add(result["pr"])
-    assert all(len(n) == 1 for n in numbers.values()), numbers
-    pin_world.sb.clear_faults()
-    clean = pin_run()
-    pin_world.check_converged(clean)
+    races_to_one_pr_per_pin(pin_world, pin_run)

@@ -5,9 +5,6 @@ release's change."""
 
 from __future__ import annotations
 
-import logging
-import random
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +12,22 @@ import httpx
 import pytest
 
 from bumper.sandbox.seed import tag_upstream
-from faults.conftest import BASE, TARGET, TOKEN, TOKEN_ENV, InProcess, Run, World
-from faults.test_concurrent_passes import held_together, run_two_at_once
-from faults.test_kill9 import api_writes, kill_when, slow_writes
+from faults.conftest import (
+    BASE,
+    TARGET,
+    TOKEN_ENV,
+    InProcess,
+    Run,
+    World,
+    converges_after_kill,
+    kill_points,
+    makes_writes,
+    races_to_one_pr_per_pin,
+    world_fixtures,
+)
 
 NAMES = ("GRPC_VERSION", "SPEECH_VERSION")
 WRITES_IN_A_PASS = 10  # tree, commit, branch, PR, labels: for each of the two pins
-KILL_POINTS = list(range(1, WRITES_IN_A_PASS + 1))
-CI_KILL_POINTS = sorted(random.Random("tag pins").sample(KILL_POINTS, 2))
 WHEEL = "grpcio @ https://example.invalid/grpcio-1.65.0-cp311-linux_x86_64.whl\n"
 
 
@@ -101,76 +106,24 @@ class TagWorld(World):
         self.check_no_token(run)
 
 
-@pytest.fixture
-def tag_world(
-    fault_sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[TagWorld]:
-    monkeypatch.setenv(TOKEN_ENV, TOKEN)
-    w = TagWorld(fault_sandbox, tmp_path / "world")
-    yield w
-    w.close()
-
-
-@pytest.fixture
-def tag_run(
-    tag_world: TagWorld,
-    capsys: pytest.CaptureFixture[str],
-    caplog: pytest.LogCaptureFixture,
-    monkeypatch: pytest.MonkeyPatch,
-) -> InProcess:
-    monkeypatch.setattr(logging.getLogger("github"), "handlers", [])
-    for name in ("bumper", "github", "urllib3", "httpx"):
-        caplog.set_level(logging.DEBUG, logger=name)
-    return InProcess(tag_world, capsys, caplog)
-
-
-def _points() -> list[Any]:
-    return [
-        pytest.param(
-            k, id=f"after-write-{k}", marks=() if k in CI_KILL_POINTS else pytest.mark.slow
-        )
-        for k in KILL_POINTS
-    ]
+tag_world, tag_run = world_fixtures(TagWorld, "tag_world", "tag_run")
 
 
 def test_a_clean_pass_makes_the_expected_writes(tag_world: TagWorld, tag_run: InProcess) -> None:
-    tag_world.sb.clear_requests()
-    done = tag_run()
-    tag_world.check_converged(done)
-    assert len(api_writes(tag_world.sb)) == WRITES_IN_A_PASS  # the kill points cover them all
+    makes_writes(tag_world, tag_run, WRITES_IN_A_PASS)
 
 
-@pytest.mark.parametrize("k", _points())
+@pytest.mark.parametrize("k", kill_points(WRITES_IN_A_PASS, "tag pins"))
 def test_kill9_after_any_write_then_a_clean_pass_converges(
     tag_world: TagWorld, tag_run: InProcess, k: int
 ) -> None:
-    slow_writes(tag_world.sb)
-    killed = kill_when(tag_world, lambda sb: len(api_writes(sb)) >= k)
-    tag_world.sb.clear_faults()
-    clean = tag_run()
-    tag_world.check_converged(clean)
-    tag_world.check_no_token(killed, clean)
-    tag_world.sb.clear_requests()
-    again = tag_run()
-    assert {r["status"] for r in again.doc["results"]} == {"up-to-date"}, again.describe()
-    assert api_writes(tag_world.sb) == []
+    converges_after_kill(tag_world, tag_run, k)
 
 
 def test_two_passes_at_once_end_with_one_pr_per_pin(
     tag_world: TagWorld, tag_run: InProcess
 ) -> None:
-    held_together(tag_world, r"^/api/graphql$", "POST")
-    first, second = run_two_at_once(tag_world)
-    for one in (first, second):
-        tag_world.check_truthful(one)
-    numbers: dict[str, set[Any]] = {}
-    for one in (first, second):
-        for name, result in one.results.items():
-            if result["status"] != "failed":
-                numbers.setdefault(name, set()).add(result["pr"])
-    assert all(len(n) == 1 for n in numbers.values()), numbers
-    tag_world.sb.clear_faults()
-    tag_world.check_converged(tag_run())
+    races_to_one_pr_per_pin(tag_world, tag_run)
 
 
 def test_a_failed_tag_look_up_writes_nothing_for_that_row(
