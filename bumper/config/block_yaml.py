@@ -1,35 +1,57 @@
-"""PURE: the plain block-style YAML most configs are written in, read without ruamel's scanner.
+"""PURE: the plain block-style YAML most configs are written in, read without ruamel.
 
 ruamel's round-trip loader costs ~0.4 ms per matrix row in pure Python: 0.4 s of a 1,000-pin
 pass that otherwise spends a fraction of that. Configs are nearly always block mappings and
-lists of ``key: value`` with plain or simply quoted scalars; this reads exactly that subset into
-nodes that answer like ruamel's BlockMap/BlockSeq (values and ``lc`` positions, without
-importing ruamel at all), and returns None for
-anything else (flow collections, anchors, tags, block or multi-line scalars, escapes, duplicate
-keys, tabs, numbers other than plain integers, dates, ...), which ruamel then reads, errors
-included. Whatever this accepts, ruamel reads the same: tests/config/test_block_yaml.py checks
-it against ruamel on the shipped configs and on generated ones.
+lists of ``key: value`` with plain or simply quoted scalars. libyaml (through PyYAML's C
+parser) scans and parses the text; this module only turns its events into nodes that answer
+like ruamel's CommentedMap/CommentedSeq (values and ``lc`` positions, without importing ruamel
+at all), and returns None for anything else (flow collections, anchors, tags, block or
+multi-line scalars, escapes, duplicate keys, tabs, numbers other than plain integers, dates,
+...), which ruamel then reads, errors included. Whatever this accepts, ruamel reads the same:
+tests/config/test_block_yaml.py checks it against ruamel on the shipped configs and on
+generated ones.
+
+Scalars are resolved here, never by PyYAML: PyYAML follows YAML 1.1 (``yes``/``on`` are
+booleans, ``0o17`` a string, ``1:20`` sexagesimal 80) while ruamel follows 1.2, so only words
+both versions read alike are resolved; every other word goes to ruamel.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
-_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*):(?: +|$)")
-# A plain scalar this reader resolves itself: no indicator first, no ": " or " #" inside
+import yaml
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
+
+# PyYAML built without libyaml has no CSafeLoader; its pure-Python parser would cost more than
+# it saves, so then ruamel reads everything.
+_LOADER: Any = getattr(yaml, "CSafeLoader", None)
+
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+# A plain word that is a string to YAML 1.1 and 1.2 alike: no number, sign or indicator first
 _PLAIN = re.compile(r"[A-Za-z_/$(.][^#:'\"\t]*?(?::[^ #:'\"\t][^#:'\"\t]*?)*")
 _INT = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")
-_SINGLE = re.compile(r"'((?:[^']|'')*)'")
-_DOUBLE = re.compile(r'"([^"\\]*)"')
-_COMMENT = re.compile(r"(?: +#.*)?")
 _NULL = frozenset({"~", "null", "Null", "NULL"})
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False}
 _BOOL["FALSE"] = False
 # Plain words some YAML readers take for booleans or numbers: leave them to ruamel.
 _AMBIGUOUS = re.compile(r"(?i:y|n|yes|no|on|off|\.inf|\.nan)\Z|\.[0-9]")
-# Characters YAML refuses or counts as line breaks (NEL, U+2028/9), a BOM: left to ruamel.
+# Characters YAML refuses or counts as line breaks (NEL, U+2028/9), a BOM: left to ruamel,
+# and so are tabs and CR: ruamel words tab indentation and counts lines at a lone CR.
 _ODD = re.compile("[^\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+# Real configs nest three or four levels; far deeper is hostile and ruamel's refusal words it.
+MAX_DEPTH = 64
 
 
 class Positions:
@@ -74,136 +96,128 @@ class _Unsupported(Exception):
     """The text uses YAML this reader leaves to ruamel."""
 
 
-class _Line:
-    __slots__ = ("col", "number", "text")
-
-    def __init__(self, number: int, col: int, text: str) -> None:
-        self.number, self.col, self.text = number, col, text
-
-
 def parse_block_yaml(text: str) -> Any:
     """The document as ruamel's round-trip loader would build it, or None when the text uses
     anything beyond plain block mappings, lists and simple scalars."""
-    if _ODD.search(text):
+    if _LOADER is None or _ODD.search(text):
         return None
-    lines = []
-    for number, raw in enumerate(text.split("\n")):
-        stripped = raw.lstrip(" ")
-        if not stripped or stripped.startswith("#"):
-            continue
-        if raw.rstrip(" ") in ("---", "...") or raw.startswith("%"):
-            return None
-        lines.append(_Line(number, len(raw) - len(stripped), stripped.rstrip(" ")))
-    if not lines:
-        return None
-    reader = _Reader(lines)
     try:
-        node = reader.node(0, lines[0].col)
-    except (_Unsupported, RecursionError):  # hostile nesting: ruamel's own refusal words it
+        node = _build(text)
+    except (_Unsupported, yaml.YAMLError):  # ruamel words the error, or reads what we do not
         return None
-    return node if reader.i == len(lines) and isinstance(node, BlockMap) else None
+    return node if isinstance(node, BlockMap) else None
 
 
-class _Reader:
-    def __init__(self, lines: list[_Line]) -> None:
-        self.lines = lines
-        self.i = 0
+def _build(text: str) -> Any:
+    loader = _LOADER(text)
+    try:
+        # get_event straight from C: yaml.parse wraps each event in a Python generator step
+        return _nodes(text, iter(loader.get_event, None))
+    finally:
+        loader.dispose()
 
-    def node(self, first_col: int, col: int) -> Any:
-        """The block node whose first line is lines[i], at column ``col``; ``first_col`` is
-        where that first line's content really starts (after a ``- `` it is not the indent)."""
-        line = self.lines[self.i]
-        if line.text == "-" or line.text.startswith("- "):
-            return self.sequence(col)
-        return self.mapping(col, first_col)
 
-    def sequence(self, col: int) -> BlockSeq:
-        seq = BlockSeq()
-        first = self.lines[self.i]
-        seq.lc.line, seq.lc.col = first.number, col
-        while self.i < len(self.lines):
-            line = self.lines[self.i]
-            if line.col != col or not (line.text == "-" or line.text.startswith("- ")):
-                break
-            rest = line.text[1:].lstrip(" ")
-            item_col = col + len(line.text) - len(rest)
-            index = len(seq)
-            if not rest:
-                self.i += 1
-                if self.i < len(self.lines) and self.lines[self.i].col > col:
-                    nested = self.lines[self.i]
-                    seq.lc.add_kv_line_col(index, [nested.number, nested.col])
-                    seq.append(self.node(nested.col, nested.col))
+def _nodes(text: str, events: Iterator[Any]) -> Any:
+    """Nodes from libyaml's events; the stack holds (container, pending key, key mark)."""
+    stack: list[list[Any]] = []
+    root: Any = None
+    documents = 0
+    lines: list[str] = []  # split once, on the first quoted scalar
+    keys: set[str] = set()  # keys already found plain, unambiguous words: a matrix repeats them
+    for event in events:
+        kind = type(event)
+        if kind is ScalarEvent:
+            if event.anchor is not None or event.tag is not None:
+                raise _Unsupported
+            start = event.start_mark
+            if start.line != event.end_mark.line:
+                raise _Unsupported  # a multi-line scalar: ruamel folds and places it
+            if not event.style:  # libyaml gives "" for plain, PyYAML None
+                if not stack or isinstance(stack[-1][0], BlockSeq) or stack[-1][1] is not None:
+                    value = _plain(event.value)
+                else:  # a mapping key
+                    key = event.value
+                    if key not in keys:
+                        if not _KEY.fullmatch(key) or key in _NULL or key in _BOOL:
+                            raise _Unsupported
+                        if _AMBIGUOUS.match(key):
+                            raise _Unsupported
+                        keys.add(key)
+                    if key in stack[-1][0]:
+                        raise _Unsupported  # a duplicate: ruamel words the error
+                    stack[-1][1], stack[-1][2] = key, start
                     continue
-                raise _Unsupported  # an empty item: a null whose position ruamel keeps oddly
-            if rest.startswith("- ") or rest == "-":
-                raise _Unsupported  # a list inside a list on one line
-            seq.lc.add_kv_line_col(index, [line.number, item_col])
-            if _KEY.match(rest):
-                # the item is a mapping whose first key shares the dash's line
-                self.lines[self.i] = _Line(line.number, item_col, rest)
-                seq.append(self.mapping(item_col, item_col))
+            elif stack and isinstance(stack[-1][0], BlockMap) and stack[-1][1] is None:
+                raise _Unsupported  # a quoted key
             else:
-                seq.append(_scalar(rest))
-                self.i += 1
-        self._check_dedent(col)
-        return seq
-
-    def mapping(self, col: int, first_col: int) -> BlockMap:
-        node = BlockMap()
-        first = self.lines[self.i]
-        node.lc.line, node.lc.col = first.number, first_col
-        while self.i < len(self.lines):
-            line = self.lines[self.i]
-            if line.col != col:
-                break
-            match = _KEY.match(line.text)
-            if match is None:
+                lines = lines or text.split("\n")
+                value = _quoted(lines[event.start_mark.line], event)
+            root = _attach(stack, value, start, root)
+        elif kind is MappingStartEvent or kind is SequenceStartEvent:
+            if event.anchor is not None or event.tag is not None or event.flow_style:
                 raise _Unsupported
-            key = match.group(1)
-            if key in node or key in _NULL or key in _BOOL or _AMBIGUOUS.match(key):
-                raise _Unsupported  # ruamel words the duplicate-key error
-            rest = line.text[match.end() :]
-            self.i += 1
-            if rest and not rest.startswith("#"):
-                value_col = col + match.end()
-                node.lc.add_kv_line_col(key, [line.number, col, line.number, value_col])
-                node[key] = _scalar(rest)
-                continue
-            if self.i < len(self.lines):
-                nested = self.lines[self.i]
-                dash = nested.text == "-" or nested.text.startswith("- ")
-                if nested.col > col or (nested.col == col and dash):
-                    node.lc.add_kv_line_col(key, [line.number, col, nested.number, nested.col])
-                    node[key] = self.node(nested.col, nested.col)
-                    continue
-            raise _Unsupported  # `key:` and nothing: a null ruamel positions oddly
-        self._check_dedent(col)
-        return node
-
-    def _check_dedent(self, col: int) -> None:
-        """A line between this block's column and its parent's belongs to neither."""
-        if self.i < len(self.lines) and self.lines[self.i].col > col:
+            if len(stack) >= MAX_DEPTH:
+                raise _Unsupported
+            if stack and isinstance(stack[-1][0], BlockMap) and stack[-1][1] is None:
+                raise _Unsupported  # a mapping or list as a key (`? a: 1`)
+            start = event.start_mark
+            node: Any = BlockMap() if kind is MappingStartEvent else BlockSeq()
+            node.lc.line, node.lc.col = start.line, start.column
+            root = _attach(stack, node, start, root)
+            stack.append([node, None, None])
+        elif kind is AliasEvent:
             raise _Unsupported
+        elif kind is MappingEndEvent or kind is SequenceEndEvent:
+            stack.pop()
+        elif kind is DocumentStartEvent:
+            documents += 1
+            if event.explicit or event.version or event.tags or documents > 1:
+                raise _Unsupported  # `---`, `%YAML`, several documents
+        elif kind is DocumentEndEvent and event.explicit:
+            raise _Unsupported  # `...`
+    return root
 
 
-def _scalar(text: str) -> Any:
-    """A one-line scalar (with any trailing comment) as ruamel's round-trip loader gives it."""
-    for pattern, value in ((_SINGLE, 1), (_DOUBLE, 1)):
-        match = pattern.match(text)
-        if match is not None:
-            if not _COMMENT.fullmatch(text, match.end()):
-                raise _Unsupported
-            inner = match.group(value)
-            return inner.replace("''", "'") if pattern is _SINGLE else inner
-    body, _, _ = text.partition(" #")
-    body = body.rstrip(" ")
-    if _INT.fullmatch(body):
-        return int(body)
-    if body in _NULL:
+def _attach(stack: list[list[Any]], value: Any, start: Any, root: Any) -> Any:
+    """Put `value` into the innermost open container at libyaml's mark; the root if none."""
+    if not stack:
+        return value
+    top = stack[-1]
+    container = top[0]
+    if isinstance(container, BlockSeq):
+        container.lc.add_kv_line_col(len(container), [start.line, start.column])
+        container.append(value)
+    else:
+        key, key_mark = top[1], top[2]
+        container.lc.add_kv_line_col(
+            key, [key_mark.line, key_mark.column, start.line, start.column]
+        )
+        container[key] = value
+        top[1] = None
+    return root
+
+
+def _plain(word: str) -> Any:
+    """A plain scalar as ruamel's YAML 1.2 round-trip loader resolves it."""
+    if _INT.fullmatch(word):
+        return int(word)
+    if word in _NULL:
         return None
-    if body in _BOOL:
-        return _BOOL[body]
-    if not _PLAIN.fullmatch(body) or _AMBIGUOUS.match(body) or body.endswith(":"):
+    if word in _BOOL:
+        return _BOOL[word]
+    # an empty value (`key:` or `-` alone) is a null ruamel positions oddly
+    if not _PLAIN.fullmatch(word) or _AMBIGUOUS.match(word) or word.endswith(":"):
         raise _Unsupported
-    return body
+    return word
+
+
+def _quoted(line: str, event: Any) -> str:
+    """A one-line quoted scalar without escapes (their handling is left to ruamel)."""
+    if event.style not in ("'", '"'):
+        raise _Unsupported  # a block scalar
+    inner = line[event.start_mark.column + 1 : event.end_mark.column - 1]
+    if event.style == '"' and "\\" in inner:
+        raise _Unsupported
+    if (inner.replace("''", "'") if event.style == "'" else inner) != event.value:
+        raise _Unsupported
+    return event.value

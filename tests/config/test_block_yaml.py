@@ -12,6 +12,8 @@ from ruamel.yaml import YAML
 
 from bumper.config.block_yaml import parse_block_yaml
 from bumper.config.load import parse_config
+from bumper.config.problems import Problems, Report
+from bumper.config.yaml import parse_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = [
@@ -120,6 +122,12 @@ def test_yaml_beyond_plain_blocks_is_left_to_ruamel(text):
     assert parse_block_yaml(text) is None
 
 
+@pytest.mark.parametrize("text", ["a: 1\n? b: 1\n: c\n", "a: 1\n? - b\n: c\n"])
+def test_a_mapping_or_list_as_a_key_is_left_to_ruamel(text):
+    assert parse_block_yaml(text) is None
+    assert parse_yaml(text, Report("bumper.yaml", Problems())) == (True, YAML().load(text))
+
+
 def test_hostile_nesting_is_left_to_ruamel():
     text = "".join(" " * i + f"k{i}:\n" for i in range(5000)) + " " * 5000 + "x: 1\n"
     assert parse_block_yaml(text) is None
@@ -204,3 +212,44 @@ def test_generated_block_yaml_reads_as_ruamel_reads_it(lines):
         assert parse_block_yaml(text) is None  # what ruamel refuses is left to it
         return
     _same_as_ruamel(text)
+
+
+# PyYAML resolves plain words by YAML 1.1, ruamel by 1.2: each of these reads differently
+# (1.1 value first), so the fast reader must hand it to ruamel rather than trust libyaml.
+_YAML_11_VS_12 = {
+    "yes": (True, "yes"),
+    "No": (False, "No"),
+    "on": (True, "on"),
+    "OFF": (False, "OFF"),
+    "0o17": ("0o17", 15),
+    "017": (15, 17),
+    "1:20": (80, "1:20"),
+    "1e3": ("1e3", 1000.0),
+}
+
+
+@pytest.mark.parametrize("word", sorted(_YAML_11_VS_12))
+def test_words_yaml_11_and_12_read_differently_are_read_as_ruamel_reads_them(word):
+    import yaml
+
+    yaml_11, yaml_12 = _YAML_11_VS_12[word]
+    assert yaml.safe_load(f"a: {word}\n")["a"] == yaml_11  # the difference is real
+    assert parse_block_yaml(f"a: {word}\nb: 1\n") is None
+    assert parse_block_yaml(f"{word}: x\nb: 1\n") is None  # as a key too
+    report = Report("bumper.yaml", Problems())
+    ok, node = parse_yaml(f"a: {word}\nb: 1\n", report)
+    assert ok and node["a"] == yaml_12 and isinstance(node["a"], type(yaml_12))
+
+
+def test_without_libyaml_everything_is_read_by_ruamel(monkeypatch):
+    import bumper.config.block_yaml as block_yaml
+
+    text = _matrix_config(3)
+    monkeypatch.setattr(block_yaml, "_LOADER", None)
+    assert parse_block_yaml(text) is None
+    assert parse_config(text, "bumper.yaml").matrix[2].variable == "LIB2_VERSION"
+
+
+def test_a_comment_between_a_dash_and_its_mapping_is_read_fast():
+    # beyond what the hand-written reader took; libyaml positions it as ruamel does
+    assert _same_as_ruamel("a:\n- # a comment\n\n  b:\n    c: ~\n  d: main\n")

@@ -118,3 +118,10 @@ def test_probes_merge_per_branch_and_leave_plain_pairs_out() -> None:
 
 def _fields() -> dict[str, object]:
     return {"repository": "up/lib", "variable": "LIB_VERSION", "branch": "main", "file": "Makefile"}
+
+
+def test_a_row_following_tags_is_never_gated_by_a_default() -> None:
+    entry = Entry(**{**_fields(), "min_age": "2d", "require_checks": True, "follow": "tags"})
+    assert not entry.gated
+    found = Head("up/lib", "main", sha(1))
+    assert choose(entry, found, NOW) is found
