@@ -40,6 +40,7 @@ from run import (  # noqa: E402
     _upstream_name,
     add_latency,
     build_world,
+    installed_like,
     run_child,
     write_config,
 )
@@ -170,6 +171,7 @@ def import_time_ms() -> float:
     """Import time (self-reported by python -X importtime) of the run-once path."""
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", "import bumper.cli, bumper.commands.run_once"],
+        env=installed_like(dict(os.environ)),
         capture_output=True,
         text=True,
         check=True,

@@ -160,12 +160,19 @@ class Child:
     stdout: str
 
 
+def installed_like(env: dict[str, str]) -> dict[str, str]:
+    """The environment without PYTHONDONTWRITEBYTECODE: an installed bumper loads its modules
+    from .pyc files (pip compiles them); with the variable set, every run would recompile them
+    all and the start-up figures would measure the compiler."""
+    return {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def run_child(args: list[str], env: dict[str, str]) -> Child:
     with tempfile.NamedTemporaryFile(suffix=".json") as figures_file:
         start_epoch, start = time.time(), time.monotonic()
         proc = subprocess.run(
             [sys.executable, str(HERE / "measure.py"), *args],
-            env={**env, "BENCH_RSS_FILE": figures_file.name},
+            env={**installed_like(env), "BENCH_RSS_FILE": figures_file.name},
             capture_output=True,
             text=True,
             check=False,
