@@ -185,15 +185,7 @@ def _plan_open(facts: Facts, pr: PullInfo) -> Action:
         if state != "CONFLICTING":
             kept = dataclasses.replace(facts, base=content.base or facts.base)
             if _text_stale(kept, pr, content.head):
-                return Action(
-                    Do.EDIT,
-                    2,
-                    f"PR #{pr.number} has {facts.upstream[:12]}; refreshed its title and body",
-                    branch_exists=True,
-                    pr=pr.number,
-                    head=content.head,
-                    built_on=content.base,
-                )
+                return _refresh(facts, pr, content.head, built_on=content.base)
             return Action(
                 Do.NOTHING,
                 4,
@@ -203,14 +195,7 @@ def _plan_open(facts: Facts, pr: PullInfo) -> Action:
             )
     if content.upstream == facts.upstream and content.base == facts.base:
         if _text_stale(facts, pr, content.head):
-            return Action(
-                Do.EDIT,
-                2,
-                f"PR #{pr.number} has {facts.upstream[:12]}; refreshed its title and body",
-                branch_exists=True,
-                pr=pr.number,
-                head=content.head,
-            )
+            return _refresh(facts, pr, content.head)
         return Action(Do.NOTHING, 2, f"PR #{pr.number} has {facts.upstream[:12]}", pr=pr.number)
     if content.upstream != facts.upstream:
         reason = f"{facts.pin[:12]} -> {facts.upstream[:12]}: updated PR #{pr.number}"
@@ -386,6 +371,20 @@ def _rewritten(
 
 def _parent(parents: tuple[str, ...]) -> str | None:
     return parents[0] if len(parents) == 1 else None
+
+
+def _refresh(facts: Facts, pr: PullInfo, head: str, built_on: str | None = None) -> Action:
+    """Rule 2: the branch already holds the upstream sha; only the PR's title and body are
+    stale (a template changed, or the base moved under a PR kept by pr.rebase: conflicted)."""
+    return Action(
+        Do.EDIT,
+        2,
+        f"PR #{pr.number} has {facts.upstream[:12]}; refreshed its title and body",
+        branch_exists=True,
+        pr=pr.number,
+        head=head,
+        built_on=built_on,
+    )
 
 
 def _text_stale(facts: Facts, pr: PullInfo, head: str) -> bool:
