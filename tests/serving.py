@@ -20,6 +20,11 @@ from typing import Any
 
 import httpx
 
+from bumper.config.settings import GitHubSettings
+from bumper.model import Entry
+from bumper.serve.state import State
+from bumper.serve.statuspage import Snapshot, entry_views
+
 SANDBOX_TOKEN = "sandbox-token"
 NEVER = "0 0 1 1 *"  # once a year: a schedule that does not fire during a test
 
@@ -184,3 +189,25 @@ def demo_matrix(held: dict[str, str] | None = None) -> str:
         if held and up.variable in held:
             lines.append(f"    hold: {json.dumps(held[up.variable])}")
     return "\n" + "\n".join(lines)
+
+
+def page_snapshot(entries: tuple[Entry, ...], state: State) -> Snapshot:
+    """What the status page renders for ``entries`` with ``state``'s results: one idle
+    daemon, no passes yet, so tests of the page need no daemon running."""
+    return Snapshot(
+        generated_at=time.time(),
+        target="acme/inference",
+        schedule="every 1 s",
+        next_pass_at=None,
+        pass_running=False,
+        ready=True,
+        not_ready=(),
+        config_path="bumper.yaml",
+        config_loaded_at=time.time(),
+        reload_error=None,
+        state_note=None,
+        rate_limit_remaining=None,
+        admin_enabled=False,
+        passes=(),
+        entries=entry_views(entries, state.entries(), GitHubSettings()),
+    )

@@ -22,14 +22,13 @@ from typing import Any
 
 import httpx
 import pytest
-from serving import NEVER, Daemons, Served, config_yaml, demo_matrix
+from serving import NEVER, Daemons, Served, config_yaml, demo_matrix, page_snapshot
 
-from bumper.config.settings import GitHubSettings
 from bumper.github.http import request_counts
 from bumper.logs import RedactingFilter, add_secret, redact, setup_logging
 from bumper.model import Entry, Result, Status
 from bumper.serve.state import State
-from bumper.serve.statuspage import Snapshot, entry_views, render_html
+from bumper.serve.statuspage import render_html
 
 
 @pytest.fixture
@@ -451,32 +450,12 @@ def test_request_counts_split_kind_and_status_and_count_the_unanswered() -> None
     }
 
 
-def _snapshot(entries: tuple[Entry, ...], state: State) -> Snapshot:
-    return Snapshot(
-        generated_at=time.time(),
-        target="acme/inference",
-        schedule="every 1 s",
-        next_pass_at=None,
-        pass_running=False,
-        ready=True,
-        not_ready=(),
-        config_path="bumper.yaml",
-        config_loaded_at=time.time(),
-        reload_error=None,
-        state_note=None,
-        rate_limit_remaining=None,
-        admin_enabled=False,
-        passes=(),
-        entries=entry_views(entries, state.entries(), GitHubSettings()),
-    )
-
-
 def test_status_page_shows_hostile_text_as_text() -> None:
     entry = Entry("evil/<repo>", "X_VERSION", "main", "Makefile", hold=None)
     state = State.open(None)
     message = '<script>alert(1)</script> "quoted" & more'
     state.record_result(Result(entry, Status.FAILED, message=message), time.time())
-    page = render_html(_snapshot((entry,), state))
+    page = render_html(page_snapshot((entry,), state))
     assert "<script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &quot;quoted&quot; &amp; more" in page
     state.close()
@@ -487,7 +466,7 @@ def test_status_page_links_only_to_web_urls() -> None:
     state = State.open(None)
     result = Result(entry, Status.BUMPED, "a" * 40, "b" * 40, pr=7, pr_url="javascript:alert(1)")
     state.record_result(result, time.time())
-    page = render_html(_snapshot((entry,), state))
+    page = render_html(page_snapshot((entry,), state))
     assert "javascript:" not in page
     assert "<span>#7</span>" in page
     assert 'href="https://github.com/acme/lib/commit/' + "a" * 40 in page

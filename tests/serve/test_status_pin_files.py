@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from test_daemon import _snapshot
+from serving import page_snapshot
 
 from bumper.model import Entry, PinBy, Result, Status
 from bumper.serve.state import State
@@ -17,7 +17,7 @@ def test_every_file_of_a_pin_is_listed() -> None:
     entry = Entry("acme/tool", "tool", "main", FILES[0], files=FILES, match="t@", by=PinBy.MATCH)
     state = State.open(None)
     state.record_result(Result(entry, Status.BUMPED, "a" * 40, "b" * 40, pr=3), time.time())
-    snap = _snapshot((entry,), state)
+    snap = page_snapshot((entry,), state)
     (row,) = status_json(snap)["entries"]
     assert (row["file"], row["files"]) == (FILES[0], list(FILES))
     assert ", ".join(FILES) in render_html(snap)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import time
 
-from bumper.config.settings import GitHubSettings
+from serving import page_snapshot
+
 from bumper.model import Entry, Result, Status
 from bumper.serve.state import State
-from bumper.serve.statuspage import Snapshot, entry_views, render_html, status_json
+from bumper.serve.statuspage import render_html, status_json
 
 DATED = Entry(
     "acme/lib",
@@ -20,32 +21,12 @@ DATED = Entry(
 )
 
 
-def _snapshot(entries: tuple[Entry, ...], state: State) -> Snapshot:
-    return Snapshot(
-        generated_at=time.time(),
-        target="acme/app",
-        schedule="every 1 s",
-        next_pass_at=None,
-        pass_running=False,
-        ready=True,
-        not_ready=(),
-        config_path="bumper.yaml",
-        config_loaded_at=time.time(),
-        reload_error=None,
-        state_note=None,
-        rate_limit_remaining=None,
-        admin_enabled=False,
-        passes=(),
-        entries=entry_views(entries, state.entries(), GitHubSettings()),
-    )
-
-
 def test_a_held_entry_shows_when_its_hold_lifts() -> None:
     state = State.open(None)
     state.record_result(
         Result(DATED, Status.HELD, message="hangs (held until 2999-12-31)"), time.time()
     )
-    snap = _snapshot((DATED,), state)
+    snap = page_snapshot((DATED,), state)
     page = render_html(snap)
     assert "hangs &lt;b&gt;in&lt;/b&gt; synthesis" in page
     assert "lifts by itself until 2999-12-31" in page
@@ -68,7 +49,7 @@ def test_a_hold_that_lifted_shows_the_passs_status_not_held() -> None:
         state = State.open(None)
         result = Result(entry, Status.BUMPED, "a" * 40, "b" * 40, "bumped; hold lifted", pr=3)
         state.record_result(result, time.time())
-        [shown] = status_json(_snapshot((entry,), state))["entries"]
+        [shown] = status_json(page_snapshot((entry,), state))["entries"]
         assert (shown["status"], shown["hold"], shown["hold_condition"]) == ("bumped", None, None)
         state.close()
 
@@ -76,7 +57,7 @@ def test_a_hold_that_lifted_shows_the_passs_status_not_held() -> None:
 def test_a_result_from_before_a_dated_hold_does_not_hide_it() -> None:
     state = State.open(None)
     state.record_result(Result(DATED, Status.BUMPED, "a" * 40, "b" * 40, pr=3), time.time())
-    [shown] = status_json(_snapshot((DATED,), state))["entries"]
+    [shown] = status_json(page_snapshot((DATED,), state))["entries"]
     assert (shown["status"], shown["hold_condition"]) == ("held", "until 2999-12-31")
     state.close()
 
@@ -85,6 +66,6 @@ def test_a_plain_hold_stays_held_whatever_was_recorded() -> None:
     plain = Entry("acme/lib", "LIB_VERSION", "main", "Makefile", hold="broken")
     state = State.open(None)
     state.record_result(Result(plain, Status.UP_TO_DATE, "a" * 40, "a" * 40), time.time())
-    [entry] = status_json(_snapshot((plain,), state))["entries"]
+    [entry] = status_json(page_snapshot((plain,), state))["entries"]
     assert (entry["status"], entry["hold"], entry["hold_condition"]) == ("held", "broken", None)
     state.close()
