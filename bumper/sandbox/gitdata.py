@@ -6,6 +6,7 @@ API reports and creates is exactly what `git clone` sees. Helpers take (store, f
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import zlib
@@ -346,12 +347,14 @@ class ObjectReader:
     def __init__(self, store: Store, full_name: str) -> None:
         self._store = store
         self._full_name = full_name
-        self._dir = store.repo_dir(full_name)
+        # a str, not a Path: a query reads hundreds of files here, and joining Paths cost more
+        # than reading them
+        self._dir = str(store.repo_dir(full_name))
         self._proc: subprocess.Popen[bytes] | None = None
         self._cache: dict[str, GitObject | None] = {}
         self._packed: dict[str, str] | None = None
         self._trees: dict[str, dict[str, tuple[str, str]]] = {}
-        self._files_backend = not (self._dir / "reftable").exists()
+        self._files_backend = not os.path.exists(os.path.join(self._dir, "reftable"))
 
     def get(self, name: str) -> GitObject | None:
         """The object ``name`` (a sha, ``refs/heads/x`` or ``rev:path``) names, or None."""
@@ -384,7 +387,8 @@ class ObjectReader:
         if "/." in name or ".." in name or name.endswith(".lock"):
             return False, None
         try:
-            text = (self._dir / name).read_text("ascii").strip()
+            with open(os.path.join(self._dir, name), "rb") as file:
+                text = file.read().decode("ascii").strip()
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             text = ""
         except (OSError, UnicodeDecodeError):
@@ -459,10 +463,11 @@ _PLAIN_REF = re.compile(r"\Arefs/(?:[A-Za-z0-9_.-]+/)+[A-Za-z0-9_.-]+\Z")
 _OBJECT_TYPES = frozenset({b"commit", b"tree", b"blob", b"tag"})
 
 
-def _loose_object(repo: Path, sha: str) -> GitObject | None:
+def _loose_object(repo: str | Path, sha: str) -> GitObject | None:
     """The loose object ``sha`` in ``repo``, or None when it is not stored loose."""
     try:
-        raw = zlib.decompress((repo / "objects" / sha[:2] / sha[2:]).read_bytes())
+        with open(os.path.join(repo, "objects", sha[:2], sha[2:]), "rb") as file:
+            raw = zlib.decompress(file.read())
     except (FileNotFoundError, NotADirectoryError, zlib.error):
         return None
     header, nul, data = raw.partition(b"\0")
@@ -472,10 +477,11 @@ def _loose_object(repo: Path, sha: str) -> GitObject | None:
     return GitObject(sha, kind.decode(), data)
 
 
-def _packed_refs(repo: Path) -> dict[str, str]:
+def _packed_refs(repo: str | Path) -> dict[str, str]:
     """Ref name -> sha from ``packed-refs`` (peeled ``^`` lines skipped)."""
     try:
-        text = (repo / "packed-refs").read_text("utf-8", "replace")
+        with open(os.path.join(repo, "packed-refs"), "rb") as file:
+            text = file.read().decode("utf-8", "replace")
     except FileNotFoundError:
         return {}
     refs = {}

@@ -17,6 +17,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from bumper.sandbox import automerge, rest_pulls
@@ -204,7 +205,7 @@ class GitObject(Node):
 
 
 class Commit(GitObject):
-    @property
+    @cached_property
     def info(self) -> g.CommitInfo:
         return g.parse_commit(self.obj.sha, self.obj.data)
 
@@ -662,13 +663,19 @@ class Repository(Node):
             for p in board.pulls.values()
             if (base is None or p.base_ref == base) and (head is None or p.head_ref == head)
         ]
-        views = read_views(
-            self.ctx.store,
-            tracker(self.ctx.store),
-            self.info,
-            board,
-            candidates,
-            self.ctx.branch_heads,
+        # bumper asks "any PR from this branch?" for every pin; mostly none is, and then
+        # there are no heads to read
+        views = (
+            read_views(
+                self.ctx.store,
+                tracker(self.ctx.store),
+                self.info,
+                board,
+                candidates,
+                self.ctx.branch_heads,
+            )
+            if candidates
+            else []
         )
         picked = [v for v in views if wanted is None or _pull_state(v).lower() in wanted]
         order = args.get("orderBy") or {}

@@ -70,6 +70,9 @@ class Store:
         self._repos: dict[str, RepoInfo] = {}  # lower-cased full name -> info
         self._renames: dict[str, str] = {}  # lower-cased old full name -> new full name
         self._next_id = 1
+        # repos() in id order, kept until a repository is created or renamed: every pull
+        # request listing maps ids to repositories, and a sandbox can hold thousands
+        self._by_id: list[RepoInfo] | None = None
         self._load()
 
     # -- index -----------------------------------------------------------
@@ -106,7 +109,10 @@ class Store:
         return full_name.lower() in self._repos
 
     def repos(self) -> list[RepoInfo]:
-        return sorted(self._repos.values(), key=lambda r: r.id)
+        found = self._by_id
+        if found is None:
+            found = self._by_id = sorted(self._repos.values(), key=lambda r: r.id)
+        return list(found)
 
     def redirect(self, full_name: str) -> str | None:
         """The current name of a repository that was renamed away from ``full_name``."""
@@ -159,6 +165,7 @@ class Store:
             self._run(["git", "config", "http.receivepack", "true"], cwd=path)
             self._run(["git", "config", "uploadpack.allowAnySHA1InWant", "true"], cwd=path)
             self._repos[full.lower()] = info
+            self._by_id = None
             self._renames.pop(full.lower(), None)
             self._save()
             if auto_init:
@@ -219,6 +226,7 @@ class Store:
             del self._repos[old.lower()]
             info.owner, info.name = new_owner, new_name
             self._repos[new.lower()] = info
+            self._by_id = None
             self._renames[old.lower()] = new
             self._renames.pop(new.lower(), None)
             self._save()
