@@ -3,6 +3,12 @@
 The server hands us a Request whose body is already de-chunked; we inflate a gzip body
 here (git compresses large fetch negotiations), run http-backend once per request and
 turn its CGI output into a Response. Reads are anonymous; pushing needs the token.
+
+One exception: a protocol v2 ``ls-refs`` (what a look-up of branch heads sends) is answered
+here from the refs on disk, byte for byte what ``git upload-pack`` answers. Starting
+http-backend and upload-pack for it cost more CPU than the rest of the request, on the
+cores the client shares. Whenever the request or the repository holds anything this does
+not read exactly as git does, git answers as before.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+from bumper.sandbox import gitdata
 from bumper.sandbox.http import Request, Response, error
 from bumper.sandbox.store import Store
 
@@ -108,7 +115,178 @@ def handle(store: Store, req: Request) -> Response:
         body = decode_body(req)
     except (OSError, EOFError, zlib.error):
         return error(400, "Malformed compressed request body")
+    if gp.rest == "/git-upload-pack":
+        answer = answer_ls_refs(store.repo_dir(info.full_name), req, body)
+        if answer is not None:
+            return answer
     return run_backend(store, req, f"/{info.owner}/{info.name}.git{gp.rest}", body)
+
+
+# -- ls-refs without git -------------------------------------------------------------
+
+UPLOAD_PACK_REQUEST = "application/x-git-upload-pack-request"
+# http-backend's headers on an upload-pack answer, in its order
+_RESULT_HEADERS = {
+    "Expires": "Fri, 01 Jan 1980 00:00:00 GMT",
+    "Pragma": "no-cache",
+    "Cache-Control": "no-cache, max-age=0, must-revalidate",
+    "Content-Type": "application/x-git-upload-pack-result",
+}
+_FLUSH, _DELIM = b"0000", b"0001"
+_MAX_PREFIXES = 1000  # git stops filtering at 65,536; long before that, let git answer
+
+
+@dataclass(frozen=True, slots=True)
+class LsRefs:
+    """The arguments of an ``ls-refs`` command."""
+
+    peel: bool = False
+    symrefs: bool = False
+    unborn: bool = False
+    prefixes: tuple[str, ...] = ()
+
+
+def _packets(data: bytes) -> list[bytes] | None:
+    """pkt-lines, a flush or delim as its 4 bytes, one trailing newline chomped as git's
+    server-side reader does; None for anything else (git would judge it)."""
+    found, pos = [], 0
+    while pos < len(data):
+        head = data[pos : pos + 4]
+        if len(head) < 4 or not all(c in b"0123456789abcdef" for c in head):
+            return None
+        size = int(head, 16)
+        if head in (_FLUSH, _DELIM):
+            found.append(head)
+            pos += 4
+            continue
+        if size <= 4 or pos + size > len(data):
+            return None
+        payload = data[pos + 4 : pos + size]
+        found.append(payload[:-1] if payload.endswith(b"\n") else payload)
+        pos += size
+    return found
+
+
+def parse_ls_refs(body: bytes) -> LsRefs | None:
+    """The ``ls-refs`` request ``body`` holds, if it is one answered here: the command, the
+    capabilities git clients send (agent, sha1), a delim, the arguments, a flush, nothing
+    after. None for anything else, which git answers (or refuses) itself."""
+    packets = _packets(body)
+    if not packets or packets[0] != b"command=ls-refs" or packets[-1] != _FLUSH:
+        return None
+    try:
+        delim = packets.index(_DELIM)
+    except ValueError:
+        return None
+    for capability in packets[1:delim]:
+        if not (capability.startswith(b"agent=") or capability == b"object-format=sha1"):
+            return None
+    peel = symrefs = unborn = False
+    prefixes: list[str] = []
+    for arg in packets[delim + 1 : -1]:
+        if arg == b"peel":
+            peel = True
+        elif arg == b"symrefs":
+            symrefs = True
+        elif arg == b"unborn":
+            unborn = True
+        elif arg.startswith(b"ref-prefix ") and len(prefixes) < _MAX_PREFIXES:
+            try:
+                prefixes.append(arg[len(b"ref-prefix ") :].decode("ascii"))
+            except UnicodeDecodeError:
+                return None
+        else:
+            return None  # another argument, a flush or delim inside, too many prefixes
+    return LsRefs(peel, symrefs, unborn, tuple(prefixes))
+
+
+# The settings a sandbox repository has (git init, then store.create_repo): none of them
+# changes what ls-refs lists. Any other (transfer.hideRefs, lsrefs.unborn, extensions...)
+# might, so git answers.
+_PLAIN_CONFIG = re.compile(
+    r"\A(?:core\.[a-z]+|http\.receivepack|uploadpack\.allowanysha1inwant|receive\.[a-z]+)\Z"
+)
+
+
+def _config_is_plain(repo: Path) -> bool:
+    try:
+        text = (repo / "config").read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    section = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line[0] in "#;":
+            continue
+        header = re.fullmatch(r"\[([A-Za-z0-9.-]+)\]", line)
+        if header is not None:
+            section = header[1].lower()
+            continue
+        key, eq, value = line.partition("=")
+        key = key.strip().lower()
+        if not eq or not section or not _PLAIN_CONFIG.match(f"{section}.{key}"):
+            return False
+        if section == "core" and key == "repositoryformatversion" and value.strip() != "0":
+            return False
+    return True
+
+
+def answer_ls_refs(repo: Path, req: Request, body: bytes) -> Response | None:
+    """upload-pack's answer to a protocol v2 ``ls-refs``, read from the repository's files;
+    None when git should answer (another command, a setting or ref this does not read)."""
+    if (
+        req.method != "POST"
+        or req.headers.get("git-protocol") != "version=2"
+        or req.headers.get("content-type") != UPLOAD_PACK_REQUEST
+        or req.query
+    ):
+        return None
+    ask = parse_ls_refs(body)
+    if ask is None or not _config_is_plain(repo):
+        return None
+    listed = ls_refs_lines(repo, ask)
+    if listed is None:
+        return None
+    out = b"".join(b"%04x" % (len(line) + 4) + line for line in listed) + _FLUSH
+    return Response(200, out, dict(_RESULT_HEADERS))
+
+
+def ls_refs_lines(repo: Path, ask: LsRefs) -> list[bytes] | None:
+    """The lines ``ls-refs`` sends, as git's ls-refs.c writes them: HEAD first (when a
+    prefix takes it), then every ref a prefix takes, by name. None when git must answer."""
+    refs = gitdata.read_refs(repo)
+    if refs is None:
+        return None
+
+    def wanted(name: str) -> bool:
+        return not ask.prefixes or any(name.startswith(p) for p in ask.prefixes)
+
+    def peeled(sha: str) -> str | None:
+        ok, target = gitdata.peel_loose(repo, sha)
+        if not ok:
+            raise LookupError(sha)
+        return f" peeled:{target}" if target else ""
+
+    lines = []
+    try:
+        if wanted("HEAD"):
+            if refs.head_target is not None:
+                sha = refs.refs.get(refs.head_target)
+                target = f" symref-target:{refs.head_target}" if ask.symrefs else ""
+                if sha is not None:
+                    lines.append(f"{sha} HEAD{target}{peeled(sha) if ask.peel else ''}")
+                elif ask.unborn and ask.symrefs:
+                    lines.append(f"unborn HEAD{target}")
+            elif refs.head_sha is not None:
+                sha = refs.head_sha
+                lines.append(f"{sha} HEAD{peeled(sha) if ask.peel else ''}")
+        for name, sha in refs.refs.items():
+            if not wanted(name):
+                continue
+            lines.append(f"{sha} {name}{peeled(sha) if ask.peel else ''}")
+    except LookupError:
+        return None
+    return [f"{line}\n".encode() for line in lines]
 
 
 def run_backend(store: Store, req: Request, path_info: str, body: bytes) -> Response:

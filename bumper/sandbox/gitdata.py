@@ -494,6 +494,149 @@ def _packed_refs(repo: str | Path) -> dict[str, str]:
     return refs
 
 
+# -- refs as git's files backend lists them ---------------------------------------------
+
+# Ref names read here: what the sandbox and git clients create. Anything else (git allows
+# more, and skips some) makes read_refs give up, and the caller asks git.
+_SAFE_REF = re.compile(
+    r"\Arefs/(?:[A-Za-z0-9_+-][A-Za-z0-9._+-]*/)*[A-Za-z0-9_+-][A-Za-z0-9._+-]*\Z"
+)
+
+
+def _safe_ref(name: str) -> bool:
+    return (
+        _SAFE_REF.match(name) is not None
+        and ".." not in name
+        and not name.endswith(".")
+        and ".lock/" not in name
+        and not name.endswith(".lock")
+    )
+
+
+_REF_FILE = re.compile(rb"\A[0-9a-f]{40}\n?\Z")
+_SYMREF_FILE = re.compile(rb"\Aref: (refs/[^\s]+)\n?\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Refs:
+    """A repository's refs read from disk: ``refs`` (name -> sha, in git's order: by name)
+    and what HEAD says: ``head_target`` (the branch it names) or ``head_sha`` (detached)."""
+
+    refs: dict[str, str]
+    head_target: str | None
+    head_sha: str | None
+
+
+def read_refs(repo: str | Path) -> Refs | None:
+    """Every ref under ``refs/``, loose ones over packed ones, as git lists them; None when
+    the repository holds anything this does not read exactly as git would (reftable, a
+    symbolic ref below refs/, a malformed file, a name outside _SAFE_REF)."""
+    repo = str(repo)
+    if os.path.exists(os.path.join(repo, "reftable")):
+        return None
+    packed = _packed_ref_lines(repo)
+    if packed is None:
+        return None
+    loose: dict[str, str] = {}
+    if not _scan_loose(repo, "refs", loose):
+        return None
+    merged = {**packed, **loose}
+    try:
+        with open(os.path.join(repo, "HEAD"), "rb") as file:
+            head = file.read()
+    except OSError:
+        return None
+    symref = _SYMREF_FILE.match(head)
+    if symref is not None:
+        target = symref[1].decode("ascii", "replace")
+        if not _safe_ref(target):
+            return None
+        return Refs(dict(sorted(merged.items())), target, None)
+    if _REF_FILE.match(head):
+        return Refs(dict(sorted(merged.items())), None, head[:40].decode())
+    return None
+
+
+def _scan_loose(repo: str, prefix: str, found: dict[str, str]) -> bool:
+    """Loose refs below ``repo/prefix`` into ``found``; False on anything unexpected."""
+    try:
+        entries = list(os.scandir(os.path.join(repo, prefix)))
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    for entry in entries:
+        # git skips these when it reads a refs directory: lock files and dot files
+        if entry.name.startswith(".") or entry.name.endswith(".lock"):
+            continue
+        name = f"{prefix}/{entry.name}"
+        if entry.is_symlink():
+            return False
+        if entry.is_dir():
+            if not _scan_loose(repo, name, found):
+                return False
+            continue
+        if not _safe_ref(name):
+            return False
+        try:
+            with open(entry.path, "rb") as file:
+                data = file.read()
+        except FileNotFoundError:  # deleted since the listing: gone, as for git
+            continue
+        except OSError:
+            return False
+        if not _REF_FILE.match(data):
+            return False  # a symbolic ref, or a file git reads its own way
+        found[name] = data[:40].decode()
+    return True
+
+
+def _packed_ref_lines(repo: str) -> dict[str, str] | None:
+    """``packed-refs`` as name -> sha; None when a line is not one git writes."""
+    try:
+        with open(os.path.join(repo, "packed-refs"), "rb") as file:
+            text = file.read().decode("ascii")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError):
+        return None
+    refs: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.startswith("#") or (line.startswith("^") and _SHA.match(line[1:])):
+            continue
+        sha, _, name = line.partition(" ")
+        if len(sha) != 40 or not _SHA.match(sha) or not _safe_ref(name):
+            return None
+        refs[name] = sha
+    return refs
+
+
+def peel_loose(repo: str | Path, sha: str) -> tuple[bool, str | None]:
+    """(True, what an annotated tag ``sha`` finally tags, or None for an object that is not a
+    tag), as git peels: the first object down the chain whose tag header does not say "tag".
+    (False, None) when an object on the way is not loose or not a tag git could read."""
+    obj = _loose_object(repo, sha)
+    for _ in range(16):
+        if obj is None:
+            return False, None
+        if obj.type != "tag":
+            return True, None
+        header = obj.data.split(b"\n\n", 1)[0].split(b"\n")
+        if (
+            len(header) < 2
+            or not header[0].startswith(b"object ")
+            or not header[1].startswith(b"type ")
+        ):
+            return False, None
+        target, kind = header[0][7:].decode("ascii", "replace"), header[1][5:]
+        if not _SHA.match(target) or kind not in _OBJECT_TYPES:
+            return False, None
+        if kind != b"tag":
+            return True, target
+        obj = _loose_object(repo, target)
+    return False, None
+
+
 def parse_tree(data: bytes) -> Iterator[tuple[str, str, str]]:
     """(mode, name, sha) for each entry of a raw tree object."""
     i = 0
