@@ -13,6 +13,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
 
@@ -92,6 +93,7 @@ def run(
     return proc.returncode, proc.stdout
 
 
+@lru_cache(maxsize=4096)  # pure, and commits share their seconds: a query prints hundreds
 def git_time(stamp: str) -> str:
     """Git's seconds since the epoch as GitHub prints dates: ISO 8601 in UTC with a Z."""
     return datetime.fromtimestamp(int(stamp), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -15,7 +15,7 @@ import binascii
 import json
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -1151,19 +1151,33 @@ def _object(
     ctx: Context, node: Node, selections: tuple[Selection, ...], path: list[Any]
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for sel in _fields(ctx, node, selections):
-        key = sel.key
-        if sel.name == "__typename":
-            out[key] = node.typename
-            continue
-        args = {k: _value(ctx, v) for k, v in sel.args.items()}
-        value = node.resolve(sel.name, args, sel, [*path, key])
-        completed = _complete(ctx, value, sel, [*path, key])
-        if key in out and isinstance(out[key], dict) and isinstance(completed, dict):
-            out[key].update(completed)  # the same field selected twice merges
+    for selection in selections:
+        # A plain field (no fragment, no directive) is nearly every selection of a query:
+        # it skips the fragment expansion.
+        if selection.__class__ is Field and not selection.directives:
+            fields: Iterable[Field] = (selection,)
         else:
-            out[key] = completed
+            fields = _fields(ctx, node, (selection,))
+        for sel in fields:
+            key = sel.alias or sel.name
+            if sel.name == "__typename":
+                out[key] = node.typename
+                continue
+            args = {k: _value(ctx, v) for k, v in sel.args.items()} if sel.args else {}
+            here = [*path, key]
+            value = node.resolve(sel.name, args, sel, here)
+            if value is None or (not sel.selections and value.__class__ in _SCALARS):
+                completed = value
+            else:
+                completed = _complete(ctx, value, sel, here)
+            if key in out and isinstance(out[key], dict) and isinstance(completed, dict):
+                out[key].update(completed)  # the same field selected twice merges
+            else:
+                out[key] = completed
     return out
+
+
+_SCALARS = frozenset({str, int, float, bool})
 
 
 def _complete(ctx: Context, value: Any, where: Field, path: list[Any]) -> Any:

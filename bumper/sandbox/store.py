@@ -97,7 +97,8 @@ class Store:
     # -- repositories ----------------------------------------------------
     def repo_dir(self, full_name: str) -> Path:
         info = self.info(full_name)
-        return self.root / "repos" / info.owner / f"{info.name}.git"
+        # one Path from a string: a query opens a hundred repositories, and each ``/`` costs
+        return Path(f"{self.root}/repos/{info.owner}/{info.name}.git")
 
     def info(self, full_name: str) -> RepoInfo:
         try:
