@@ -357,26 +357,36 @@ class _Parser:
                 return InlineFragment(None, self.selection_set(), directives, line, column)
             name = self.name()
             return FragmentSpread(name, self.directives(), line, column)
-        first = self.name()
-        if texts[self.i] == ":":
-            self.i += 1
+        # A field: a query is mostly these, so this path calls no helper it can do without.
+        first = texts[start]
+        if first[:1] not in _NAME_START:
+            raise self.fail("a name")
+        if texts[start + 1] == ":":
+            self.i = start + 2
             alias, name = first, self.name()
         else:
             alias, name = None, first
+            self.i = start + 1
         args = self.arguments() if texts[self.i] == "(" else {}
         directives = self.directives() if texts[self.i] == "@" else ()
         selections = self.selection_set() if texts[self.i] == "{" else ()
-        line, column = self.tokens.where(start)
-        return Field(name, alias, args, selections, directives, line, column)
+        line_starts = self.tokens.line_starts
+        pos = self.tokens.starts[start]
+        line = bisect_right(line_starts, pos)
+        return Field(
+            name, alias, args, selections, directives, line, pos - line_starts[line - 1] + 1
+        )
 
     def arguments(self, const: bool = False) -> dict[str, Any]:
         args: dict[str, Any] = {}
         if not self.skip("("):
             return args
-        while not self.skip(")"):
+        texts = self.texts
+        while texts[self.i] != ")":
             key = self.name()
             self.take(":")
             args[key] = self.value(const)
+        self.i += 1
         return args
 
     def directives(self) -> tuple[Directive, ...]:
