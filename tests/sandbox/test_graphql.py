@@ -442,3 +442,30 @@ def test_packed_and_loose_repositories_answer_alike(ask, repos):
     assert after["dev"] == before["data"]["repository"]["dev"]
     repos.git("up/one", "update-ref", "-d", "refs/heads/dev")  # a packed ref deleted
     assert ask(_PACKED_QUERY)["data"]["repository"]["dev"] is None
+
+
+@pytest.mark.parametrize(
+    ("source", "message", "line", "column"),
+    [
+        ("{\r\n  a(b: )\r\n}", "Parse error on ')' at [2, 8]: expected a value", 2, 8),
+        ("{\r  a\n\r\n  ~ }", "Unexpected character '~'", 4, 3),
+        ("{ a } # a comment, then\n  %", "Unexpected character '%'", 2, 3),
+        ('{ a(s: "\\q") ', "Bad escape \\q in string", 1, 8),  # found before the missing }
+        ('{ a(s: "open) }', "Unexpected character '\"'", 1, 8),
+        ("{ a(n: -) }", "Unexpected character '-'", 1, 8),
+    ],
+)
+def test_syntax_errors_name_what_and_where(source, message, line, column):
+    with pytest.raises(GraphQLSyntaxError) as caught:
+        parse(source)
+    assert (caught.value.message, caught.value.line, caught.value.column) == (
+        message,
+        line,
+        column,
+    )
+
+
+def test_a_string_holding_punctuation_is_a_value_not_a_token():
+    [field] = parse('{ a(s: "{", t: "...", u: "#x") { b } }').operations[0].selections
+    assert field.args == {"s": "{", "t": "...", "u": "#x"}
+    assert [sel.name for sel in field.selections] == ["b"]
