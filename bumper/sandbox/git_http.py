@@ -261,7 +261,7 @@ def ls_refs_lines(repo: Path, ask: LsRefs) -> list[bytes] | None:
     def wanted(name: str) -> bool:
         return not ask.prefixes or any(name.startswith(p) for p in ask.prefixes)
 
-    def peeled(sha: str) -> str | None:
+    def peeled(sha: str) -> str:
         ok, target = gitdata.peel_loose(repo, sha)
         if not ok:
             raise LookupError(sha)

@@ -355,6 +355,7 @@ class ObjectReader:
         self._proc: subprocess.Popen[bytes] | None = None
         self._cache: dict[str, GitObject | None] = {}
         self._packed: dict[str, str] | None = None
+        self._packed_readable = True
         self._trees: dict[str, dict[str, tuple[str, str]]] = {}
         self._files_backend = not os.path.exists(os.path.join(self._dir, "reftable"))
 
@@ -397,7 +398,11 @@ class ObjectReader:
             return False, None
         if not text:
             if self._packed is None:
-                self._packed = _packed_refs(self._dir)
+                read = _packed_refs(self._dir)
+                self._packed = {} if read is None else read
+                self._packed_readable = read is not None
+            if not self._packed_readable:
+                return False, None  # a packed-refs file not read as git would: ask git
             # Neither loose nor packed: git's look-up rules would try refs/refs/heads/x and
             # the like, which nothing in the sandbox creates, so the ref is missing.
             text = self._packed.get(name, "")
@@ -479,23 +484,6 @@ def _loose_object(repo: str | Path, sha: str) -> GitObject | None:
     return GitObject(sha, kind.decode(), data)
 
 
-def _packed_refs(repo: str | Path) -> dict[str, str]:
-    """Ref name -> sha from ``packed-refs`` (peeled ``^`` lines skipped)."""
-    try:
-        with open(os.path.join(repo, "packed-refs"), "rb") as file:
-            text = file.read().decode("utf-8", "replace")
-    except FileNotFoundError:
-        return {}
-    refs = {}
-    for line in text.splitlines():
-        if line[:1] in ("#", "^", ""):
-            continue
-        sha, _, name = line.partition(" ")
-        if _SHA.match(sha):
-            refs[name] = sha
-    return refs
-
-
 # -- refs as git's files backend lists them ---------------------------------------------
 
 # Ref names read here: what the sandbox and git clients create. Anything else (git allows
@@ -536,7 +524,7 @@ def read_refs(repo: str | Path) -> Refs | None:
     repo = str(repo)
     if os.path.exists(os.path.join(repo, "reftable")):
         return None
-    packed = _packed_ref_lines(repo)
+    packed = _packed_refs(repo)
     if packed is None:
         return None
     loose: dict[str, str] = {}
@@ -593,7 +581,7 @@ def _scan_loose(repo: str, prefix: str, found: dict[str, str]) -> bool:
     return True
 
 
-def _packed_ref_lines(repo: str) -> dict[str, str] | None:
+def _packed_refs(repo: str) -> dict[str, str] | None:
     """``packed-refs`` as name -> sha; None when a line is not one git writes."""
     try:
         with open(os.path.join(repo, "packed-refs"), "rb") as file:
