@@ -434,7 +434,7 @@ def parse(source: str) -> Document:
 
 # The request log reads a query's kind before the handler executes it: one parse for both.
 # Documents are never changed once parsed, so handing the same one out twice is safe.
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=4)
 def _parse(source: str) -> Document:
     return _Parser(source).document()
 
