@@ -487,13 +487,19 @@ class GitHubForge:
             self._repo_node_id = node_id
 
     def open_with_branch(self, branch: str, sha: str, title: str, body: str) -> Opened:
-        if self._fork:  # createPullRequest would need the fork's id beside the target's
+        repository = None
+        if not self._fork:  # createPullRequest would need the fork's id beside the target's
+            try:
+                repository = self._repository_id()
+            except ForgeError as exc:
+                # GraphQL cannot be read and nothing is written yet: REST can create a branch
+                log.info("opening the PR over REST: %s", exc)
+        if repository is None:
             if not self.create_branch(branch, sha):
                 return Opened(None, False, False)
             pr, created = self.create_pull(branch, title, body)
             return Opened(pr, created, True)
         what = f"open a PR from {branch}"
-        repository = self._repository_id()
         variables = {
             "ref": update_refs_input(repository, branch, NO_OID, sha),
             "pull": create_pull_input(repository, branch, self.base, title, body),
