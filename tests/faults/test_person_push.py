@@ -2,9 +2,9 @@
 
 Whatever that write is (a tree, a commit, the branch move with the PR edit, the branch
 creation with the PR opening), the person's commit must still be the branch head afterwards:
-every ref write is conditional on the head the pass planned from. The next pass leaves that branch to
-the person (rule 5), or carries their commit forward (rule 14), and converges for the
-others: one PR per pin, nothing lost.
+every ref write is conditional on the head the pass planned from. The next pass leaves that
+branch to the person (rule 5), or carries their commit forward (rule 14), and converges for
+the others: one PR per pin, nothing lost.
 
 The push is a sandbox hook (``POST /_sandbox/hooks``), fired just before the nth request
 that matches, so nothing here depends on timing. CI runs a few writes; ``--full`` all.
