@@ -325,3 +325,14 @@ def test_a_range_is_the_history_cut_at_the_old_commit(repo: Any, ask: Any) -> No
     assert found is not None and found.complete
     assert found.commits == ((new, "set f to 3"), (middle, "set f to 2"))
     assert range_from(answer["data"]["r0"], "f" * 40) is None  # not behind it: REST says
+
+
+def test_a_range_past_one_page_of_history_is_incomplete(repo: Any, ask: Any) -> None:
+    old = _commit(repo, "main", "0")
+    for n in range(1, 102):
+        _commit(repo, "main", str(n))
+    new = str(repo.ref("acme/app", "main"))
+    answer = ask(graphql_query([range_field("r0", "acme", "app", new)]))
+    found = range_from(answer["data"]["r0"], old)
+    assert found is not None and not found.complete and len(found.commits) == 100
+    assert found.commits[0] == (new, "set f to 101")
