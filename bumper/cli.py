@@ -16,6 +16,27 @@ from pathlib import Path
 # installed; bumper never runs it, so mark it unavailable and httpx keeps its stub instead.
 sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
+
+def _import_httpcore_sync_only() -> None:
+    """Import httpcore without its async back-ends (anyio, trio: ~80 ms when installed).
+
+    bumper only makes blocking requests. httpcore imports both libraries when it finds them,
+    to pick a lock for async code, so hide them for that one import and then unhide them: a
+    later ``import anyio`` works as usual, and httpcore's sync classes never touch them.
+    """
+    if "httpcore" in sys.modules:
+        return
+    hidden = [name for name in ("anyio", "trio") if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        import httpcore  # noqa: F401
+    finally:
+        for name in hidden:
+            if sys.modules.get(name) is None:
+                del sys.modules[name]
+
+
 from bumper import __version__  # noqa: E402
 from bumper.errors import BumperError, ConfigError  # noqa: E402
 from bumper.logs import redacted_output  # noqa: E402
@@ -117,6 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on bad arguments, 0 on --help
         return int(exc.code or 0)
+    if args.verb != "schema":
+        _import_httpcore_sync_only()
     # Every verb's output, errors and tracebacks included, passes through the redaction.
     with redacted_output():
         return _dispatch(args)

@@ -1,29 +1,37 @@
 """One pass: load, look up, then rewrite a checkout or publish pull requests.
 
 Each entry is isolated: a failure becomes that entry's Result and the pass goes on.
+
+What only the steps after the look-ups use (the pin files, a checkout's rewrite, the
+dashboard, the PR writes) is imported where it is used, so the first request leaves before
+those modules load; `_Prepare` loads them while the look-ups wait on the network.
 """
 
 from __future__ import annotations
 
 import datetime
+import importlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bumper import pinfiles
-from bumper.bump.checkout import read_pin_file, rewrite_checkout
-from bumper.bump.dashboard_sync import DashboardOutcome
-from bumper.bump.dashboard_sync import sync as sync_dashboard
+import httpx
+
 from bumper.bump.snapshot import TargetSnapshot, branches_to_read, read_pass, reads_target
 from bumper.config.problems import close_match
 from bumper.config.settings import Config
 from bumper.errors import BumperError, ConfigError, ForgeError, UpstreamError
-from bumper.github.forge import Forge
 from bumper.github.http import RequestCounter, new_client
 from bumper.model import Entry, Head, Result, Status
 from bumper.upstream import gates, lookup_heads
+
+if TYPE_CHECKING:
+    from bumper.bump.dashboard_sync import DashboardOutcome
+    from bumper.github.forge import Forge
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +57,50 @@ def _account(forge: Forge) -> str:
         return forge.account()
     except ForgeError:
         return ""
+
+
+# What the steps after the look-ups import: a rewrite of a checkout, or the PR writes
+_AFTER_LOOKUPS = {
+    True: ("bumper.bump.checkout", "bumper.pinfiles"),
+    False: ("bumper.bump.publish", "bumper.github.pygithub_forge", "bumper.bump.dashboard_sync"),
+}
+
+
+class _Prepare:
+    """Import the modules the writes need while the look-ups wait on the network.
+
+    Importing is CPU work the look-ups leave idle (each answer is a round trip away), so it
+    overlaps them instead of following them. It starts when the first request has left, never
+    before, and the pass waits for it before it writes; a module both
+    import meanwhile (a held row reads its pin file) waits on Python's import lock. A failing
+    import is left to the pass's own import, where it is reported as any other.
+    """
+
+    def __init__(self, checkout: bool) -> None:
+        self._names = _AFTER_LOOKUPS[checkout]
+        self._thread: threading.Thread | None = None
+
+    def watch(self, request: httpx.Request) -> None:
+        """An httpx request hook: start once the request's last byte is sent (httpcore's trace
+        events), so the first request never waits for these imports."""
+        if self._thread is None:
+            request.extensions.setdefault("trace", self._sent)
+
+    def _sent(self, event: str, _info: object) -> None:
+        if event == "http11.send_request_body.complete" and self._thread is None:
+            self._thread = threading.Thread(target=self._load, name="bumper-prepare", daemon=True)
+            self._thread.start()
+
+    def wait(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+
+    def _load(self) -> None:
+        for name in self._names:
+            try:
+                importlib.import_module(name)
+            except Exception:  # the pass's own import reports it
+                continue
 
 
 def select_entries(matrix: Sequence[Entry], only: Sequence[str]) -> list[Entry]:
@@ -104,6 +156,8 @@ def run_pass(
     diffs: list[str] = []
     dashboard: DashboardOutcome | None = None
     with new_client(timeout=config.lookup.timeout_seconds, counter=counter) as client:
+        prepared = _Prepare(checkout is not None)
+        client.event_hooks["request"].append(prepared.watch)
         state: TargetSnapshot | None = None
         asked = active + waiting
         if checkout is None and asked and token is not None and reads_target(config):
@@ -149,7 +203,10 @@ def run_pass(
                 reason = str(answer) if answer is not None else "no answer from upstream"
                 done(Result(entry, Status.FAILED, message=reason))
 
+        prepared.wait()
         if checkout is not None:
+            from bumper.bump.checkout import rewrite_checkout
+
             for result, diff in rewrite_checkout(
                 checkout, resolved, heads, dry_run=dry_run, should_stop=should_stop
             ):
@@ -175,6 +232,9 @@ def run_pass(
                 )
                 stopped = should_stop is not None and should_stop()
                 if config.dashboard is not None and not dry_run and not only and not stopped:
+                    from bumper.bump.dashboard_sync import DashboardOutcome
+                    from bumper.bump.dashboard_sync import sync as sync_dashboard
+
                     account = (state.account if state is not None else "") or _account(forge)
                     listed = [results[e] for e in entries if e in results]
                     dashboard = (
@@ -248,6 +308,9 @@ def _lift(entry: Entry, why: str | None, notes: dict[Entry, str]) -> Entry:
 def _pinned(entry: Entry, checkout: Path | None, state: TargetSnapshot | None) -> str | None:
     """The sha the entry's pin holds, where the pass read its file anyway (the checkout, or
     the target's snapshot); reading it is never worth a failure."""
+    from bumper import pinfiles
+    from bumper.bump.checkout import read_pin_file
+
     try:
         texts: dict[str, str] = {}
         for path in entry.paths:

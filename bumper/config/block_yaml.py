@@ -49,7 +49,10 @@ _BOOL["FALSE"] = False
 _AMBIGUOUS = re.compile(r"(?i:y|n|yes|no|on|off|\.inf|\.nan)\Z|\.[0-9]")
 # Characters YAML refuses or counts as line breaks (NEL, U+2028/9), a BOM: left to ruamel,
 # and so are tabs and CR: ruamel words tab indentation and counts lines at a lone CR.
-_ODD = re.compile("[^\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_ODD = "[^\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+# Compiling that class takes ~5 ms, a tenth of start-up: an ASCII text (every config seen so
+# far) is checked against its ASCII part, and the whole class is compiled only for the rest.
+_ODD_ASCII = re.compile("[^\n\x20-\x7e]")
 # Real configs nest three or four levels; far deeper is hostile and ruamel's refusal words it.
 MAX_DEPTH = 64
 
@@ -99,7 +102,7 @@ class _Unsupported(Exception):
 def parse_block_yaml(text: str) -> Any:
     """The document as ruamel's round-trip loader would build it, or None when the text uses
     anything beyond plain block mappings, lists and simple scalars."""
-    if _LOADER is None or _ODD.search(text):
+    if _LOADER is None or (_ODD_ASCII if text.isascii() else re.compile(_ODD)).search(text):
         return None
     try:
         node = _build(text)

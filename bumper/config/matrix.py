@@ -280,7 +280,10 @@ def with_gate_defaults(entry: Entry, gates: Any) -> Entry:
     checks = entry.require_checks if entry.require_checks is not None else gates.require_checks
     if duration_seconds(min_age or "0h") == 0:
         min_age = None  # `min_age: 0` switches a default off
-    return replace(entry, min_age=min_age, require_checks=True if checks else None)
+    require_checks = True if checks else None
+    if (min_age, require_checks) == (entry.min_age, entry.require_checks):
+        return entry
+    return replace(entry, min_age=min_age, require_checks=require_checks)
 
 
 def _files(

@@ -67,13 +67,15 @@ def find_tokens(doc: Any, report: Report) -> bool:
             continue
         seen.add(id(node))
         if isinstance(node, Mapping):
-            items = [(key, value, line_of_key(node, key)) for key, value in node.items()]
+            items: Any = node.items()
+            line_of: Any = line_of_key
         elif isinstance(node, list):
-            items = [(index, value, line_of_item(node, index)) for index, value in enumerate(node)]
+            items, line_of = enumerate(node), line_of_item
         else:
             continue
-        for key, value, line in items:
+        for key, value in items:
             if isinstance(key, str) and TOKEN_SHAPE.search(key):
+                line = line_of(node, key)
                 report.add(line, path, f"{LOOKS_LIKE_A_TOKEN} (a key here, not a value)")
                 found = True
                 continue  # its path would show it
@@ -82,7 +84,7 @@ def find_tokens(doc: Any, report: Report) -> bool:
             else:
                 here = f"{path}.{key}" if path else str(key)
             if isinstance(value, str) and TOKEN_SHAPE.search(value):
-                report.add(line, here, LOOKS_LIKE_A_TOKEN)
+                report.add(line_of(node, key), here, LOOKS_LIKE_A_TOKEN)
                 found = True
             elif isinstance(value, Mapping | list):
                 stack.append((value, here))

@@ -101,3 +101,23 @@ def test_ordinary_values_that_merely_mention_tokens_are_accepted(
 
     config = load_config(path, tmp_path)
     assert config.matrix[0].hold is not None
+
+
+@pytest.mark.parametrize(
+    "spelled",
+    [
+        # an escape spells a character of the token (\x51 is Q): the text never holds it
+        '"ghp_\\x517w8E9r0' + "Q7w8E9r0" * 3 + 'Tz12"',
+        '"ghp_\\u00517w8E9r0' + "Q7w8E9r0" * 3 + 'Tz12"',
+        # an escaped line break joins the token's halves without a space
+        '"ghp_Q7w8E9r0Q7w8\\\n  E9r0Q7w8E9r0Q7w8E9r0Tz12"',
+    ],
+    ids=["hex-escape", "unicode-escape", "escaped-line-break"],
+)
+def test_a_token_spelled_with_escapes_is_refused_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], spelled: str
+) -> None:
+    code, out, err = _run(tmp_path, capsys, f"pr:\n  body: {spelled}\nmatrix: []\n")
+    assert code == 2
+    assert "bumper.yaml:2: pr.body: looks like a token;" in err
+    assert TOKENS["classic"] not in out + err
