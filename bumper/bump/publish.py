@@ -143,7 +143,7 @@ def publish(
         modes={path: file.mode for path, file in files.items()},
         login=found.account or None,
         others=_others(open_pulls, config, owner, names, found),
-        ranges=_moved_ranges([entries[i] for i in active], heads, files),
+        moved=lambda: _moved_ranges([entries[i] for i in active], heads, files),
     )
     if state is not None and state.repository_id:
         forge.know_repository_id(state.repository_id)
@@ -342,7 +342,8 @@ class _Pass:
     login: str | None = None  # the login bumper writes as, once read
     _behind: dict[tuple[str, str], int] = field(default_factory=dict, init=False)
     others: tuple[PullInfo, ...] = ()  # open PRs from the target's other branches (rule 15)
-    ranges: tuple[tuple[str, str, str], ...] = ()  # (repository, pin, new) of moved pins
+    # (repository, pin, new) of the pins whose upstream moved, worked out when first needed
+    moved: Callable[[], tuple[tuple[str, str, str], ...]] = tuple
     _listed: Mapping[tuple[str, str, str], Comparison] | None = field(default=None, init=False)
     _patches: dict[int, list[tuple[str, str]]] = field(default_factory=dict, init=False)
 
@@ -888,7 +889,7 @@ class _Pass:
         key = (repository, old, new)
         if key in self._compared:
             return self._compared.pop(key)
-        if not keep and key in self.ranges:
+        if not keep:
             listed = self._ranges().get(key)
             if listed is not None:
                 return listed
@@ -907,13 +908,14 @@ class _Pass:
 
     def _ranges(self) -> Mapping[tuple[str, str, str], Comparison]:
         """The commit lists of every moved pin's range, read in one batched GraphQL query
-        per 50 the first time a PR body needs one (so a pass that writes no PR reads none);
-        a range it cannot give is compared on its own."""
+        per 50 the first time a PR body needs one (so a pass that writes no PR reads none,
+        and does not even work out which pins moved); a range it cannot give is compared on
+        its own."""
         if self._listed is None:
             self._listed = {}
             if self.token is not None:
                 self._listed = commit_ranges(
-                    self.ranges,
+                    self.moved(),
                     client=self.client,
                     github=self.config.github,
                     token=self.token,
