@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import math
 import os
 import re
 import signal
@@ -374,7 +375,18 @@ def _row_md(f: Figures) -> str:
     )
 
 
-def chart(rows: list[Figures], path: Path) -> bool:
+def lower_bounds(n: int, latency_ms: int) -> dict[str, dict[str, float]]:
+    """What no tool can beat, per phase: GraphQL reads of 100 pins each, and on the first pass
+    one write request per PR (a PR's writes batched into one GraphQL document); every request
+    a serial round trip of the added latency."""
+    reads = math.ceil(n / 100)
+    out = {}
+    for phase, requests in (("first", reads + n), ("nothing-changed", reads)):
+        out[phase] = {"api_requests": requests, "wall_s": requests * latency_ms / 1000}
+    return out
+
+
+def chart(rows: list[Figures], path: Path, latency_ms: int) -> bool:
     try:
         import matplotlib
 
@@ -396,6 +408,12 @@ def chart(rows: list[Figures], path: Path) -> bool:
                 if pts:
                     xs, ys = zip(*pts, strict=True)
                     ax.plot(xs, [max(y, 0.5) for y in ys], style, label=f"{tool}, {phase}")
+        sizes = sorted({r.n for r in rows})
+        for phase, color in (("first", "gray"), ("nothing-changed", "black")):
+            bound = [lower_bounds(n, latency_ms)[phase][field] for n in sizes]
+            ax.plot(
+                sizes, [max(y, 0.5) for y in bound], ":", color=color, label=f"lower bound, {phase}"
+            )
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("entries (N)")
@@ -445,7 +463,7 @@ def main() -> int:
             {"latency_ms": opts.latency_ms, "rows": [asdict(r) for r in rows], **extras}, indent=1
         )
     )
-    chart(rows, OUT / "chart.png")
+    chart(rows, OUT / "chart.png", opts.latency_ms)
     print("\n" + table)
     return 0
 

@@ -37,8 +37,8 @@ _TOKEN_PATTERNS = (
 )
 # A word each pattern's every match holds, lower-cased. Case-insensitive patterns are slow on
 # large texts (~15 ms each for a 1,000-pin pass's JSON output), and most texts hold none of
-# these words. Lower-casing finds every case-insensitive match only in ASCII text (`ſ` is an
-# `s` to the patterns and stays itself), so other text always gets every pattern.
+# these words. Lower-casing finds every case-insensitive match only in ASCII text (the long
+# s, U+017F, is an `s` to the patterns and stays itself), so other text gets every pattern.
 _NEEDS: tuple[tuple[str, ...], ...] = (
     ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
     ("authorization",),

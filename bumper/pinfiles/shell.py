@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from bumper.audit.scanners.lexer import commands
 from bumper.errors import PinError
 from bumper.pinfiles.spots import LineIndex, Spot, value_at
+from bumper.shell_lexer import commands
 
 _DECLARE = {"export", "local", "readonly", "declare", "typeset"}
 _PREFIXES = {"then", "do", "else", "elif", "if", "while", "until", "!", "{", "}", "time"}

@@ -12,9 +12,9 @@ from bumper.audit.repositories import go_module_repository, looks_like_url
 from bumper.audit.scanners.base import SHELLS, Hit, Lines, is_rev, plausible_commit_variable
 from bumper.audit.scanners.facts import Assign, Facts, GitUse, Remote
 from bumper.audit.scanners.gomod import GO_PSEUDO
-from bumper.audit.scanners.lexer import DEFAULT, Command, Word, commands, var_names
 from bumper.audit.scanners.urls import VCS_URL, archive_hits
 from bumper.model import is_sha
+from bumper.shell_lexer import DEFAULT, Command, Word, commands, var_names
 
 _ASSIGN_WORD = re.compile(r"\A([A-Za-z_][A-Za-z0-9_]*)(\+?)=(.*)\Z", re.S)
 _PREFIXES = {"then", "do", "else", "elif", "if", "while", "until", "!", "{", "}", "time"}

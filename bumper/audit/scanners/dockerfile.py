@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from bumper.audit.scanners.base import Hit, Lines
 from bumper.audit.scanners.commands import scan_shell_text, url_hits
 from bumper.audit.scanners.facts import Assign, Facts, resolve
-from bumper.audit.scanners.lexer import DEFAULT, Word
+from bumper.shell_lexer import DEFAULT, Word
 
 _DOCKER_INSTRUCTION = re.compile(r"[ \t]*([A-Za-z]+)\b")
 _DOCKER_FLAG = re.compile(r"[ \t]*--[\w-]+(?:=(?:\"[^\"]*\"|'[^']*'|\S+))?")

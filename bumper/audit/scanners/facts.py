@@ -21,8 +21,8 @@ from bumper.audit.scanners.base import (
     abbreviated_commit,
     plausible_commit_variable,
 )
-from bumper.audit.scanners.lexer import DEFAULT, var_names
 from bumper.model import is_sha
+from bumper.shell_lexer import DEFAULT, var_names
 
 _CHECKSUM_TOOL = re.compile(
     r"\b(?:sha\d*sum|shasum|md5sum|b2sum|cksum|openssl\s+dgst|checksum)\b", re.I
