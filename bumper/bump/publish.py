@@ -346,6 +346,8 @@ class _Pass:
     moved: Callable[[], tuple[tuple[str, str, str], ...]] = tuple
     _listed: Mapping[tuple[str, str, str], Comparison] | None = field(default=None, init=False)
     _patches: dict[int, list[tuple[str, str]]] = field(default_factory=dict, init=False)
+    # per entry, why its branch move was refused this pass (it is not tried again)
+    _refused: dict[tuple[str, str], str] = field(default_factory=dict, init=False)
 
     def adoptable(self, pr: PullInfo) -> bool:
         """Whether PR ``pr``, from bumper's branch but opened by another account, is an
@@ -462,6 +464,11 @@ class _Pass:
                 facts = dataclasses.replace(facts, mergeable=self.forge.mergeable(facts.pr.number))
             elif action.do is Do.LOOK_UP_RIVALS:
                 facts = dataclasses.replace(facts, rivals=self._rivals(facts))
+            elif entry.key in self._refused and (action.push or action.do is Do.CARRY):
+                # one branch write refused per pass: the branch is someone's now, and the
+                # next pass plans from what it holds
+                why, number = self._refused[entry.key], facts.pr.number if facts.pr else None
+                return Result(entry, Status.SKIPPED, facts.pin, facts.upstream, why, pr=number)
             else:
                 done = self._apply(action, facts, texts, head)
                 if isinstance(done, Result):
@@ -619,7 +626,16 @@ class _Pass:
                 self._candidate(facts, facts.pr, commit, written=True)
                 return result(message)
         except BranchMoved as exc:
-            return dataclasses.replace(result(str(exc)), status=Status.SKIPPED, message=str(exc))
+            if moving is None or not exc.head or facts.pr is None:
+                return dataclasses.replace(
+                    result(str(exc)), status=Status.SKIPPED, message=str(exc)
+                )
+            # The PR has its text back; what the branch holds now decides (another pass's
+            # commit for the same sha: its text is written again, which this edit had
+            # overwritten; a person's commit: left alone, no second write)
+            self._refused[entry.key] = str(exc)
+            pr_now = dataclasses.replace(facts.pr, head_sha=exc.head)
+            return dataclasses.replace(facts, pr=pr_now, branch_known=False, branch=None)
         message, pr = self._open(facts, commit, head, action.reason)
         self._candidate(facts, pr, commit, written=True)
         return result(message, pr)

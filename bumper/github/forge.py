@@ -18,7 +18,12 @@ MOVED = "the branch moved under this pass (someone pushed); left as it is"
 
 
 class BranchMoved(ForgeError):
-    """A conditional ref write found the branch elsewhere than planned: nothing was written."""
+    """A conditional ref write found the branch elsewhere than planned: nothing was written.
+    ``head``: where the branch is now, where the write read it ("" when it did not)."""
+
+    def __init__(self, message: str, head: str = "") -> None:
+        super().__init__(message)
+        self.head = head
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,8 +257,8 @@ class Forge(Protocol):
         body: str | None,
     ) -> None:
         """``move_branch`` and ``edit_pull`` of ``pr`` (what is not None), in one request
-        where GitHub allows it. BranchMoved when the branch was not at ``expected``: then the
-        PR says what it said before, as the branch does."""
+        where GitHub allows it. BranchMoved (with the branch's head) when the branch was not
+        at ``expected``: then the PR says what it said before."""
         ...
 
     def create_branch(self, name: str, sha: str) -> bool:

@@ -558,7 +558,7 @@ class GitHubForge:
                         body=None if body is None else pr.body,
                     )
                 if at != expected:
-                    raise BranchMoved(f"{what}: {MOVED}")
+                    raise BranchMoved(f"{what}: {MOVED}", "" if at == NO_OID else at)
                 raise ForgeError(f"{what}: {ref.message}")
         if not pull.done:
             self.edit_pull(pr.number, title=title, body=body)
