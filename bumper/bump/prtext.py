@@ -162,10 +162,12 @@ def render_body(
     release: str | None = None,
     release_url: str | None = None,
     note: str = "",
+    more: bool = False,
 ) -> str:
     """The PR body: the configured text, the change, the release and its notes (a row
     following tags), the compare link, the upstream commits in the range (newest first, at
-    most ``pr.max_commits_listed``) and the hidden marker.
+    most ``pr.max_commits_listed``; ``more``: the range is longer than ``ahead_by``, which
+    is then a lower bound) and the hidden marker.
 
     ``note`` says why this sha and not the branch head (a gate), or which hold lifted; it
     quotes a hold's reason, outside text, so it is shown inert."""
@@ -193,10 +195,11 @@ def render_body(
     if commits:
         shown = list(commits)[: max(pr.max_commits_listed, 0)]
         total = ahead_by if ahead_by is not None else len(commits)
-        lines = [f"Commits ({total}):", ""]
+        plus = "+" if more else ""
+        lines = [f"Commits ({total}{plus}):", ""]
         lines += [f"- {c.sha[:12]} {neutral(c.title)}" for c in shown]
-        if total > len(shown):
-            lines.append(f"- ... and {total - len(shown)} more")
+        if total > len(shown) or more:
+            lines.append(f"- ... and {total - len(shown)}{plus} more")
         parts.append("\n".join(lines))
     text = "\n\n".join(parts)
     head = SECTION_START + "\n"

@@ -37,6 +37,7 @@ from bumper.github.forge import (
 )
 from bumper.model import Entry, Head, PinBy, Result, Status, is_sha
 from bumper.upstream import Comparison, compare, compare_url
+from bumper.upstream.compare import commit_ranges
 from bumper.upstream.resolve import release_url
 from bumper.upstream.tags import already_past, target_value
 
@@ -142,7 +143,10 @@ def publish(
         modes={path: file.mode for path, file in files.items()},
         login=found.account or None,
         others=_others(open_pulls, config, owner, names, found),
+        moved=lambda: _moved_ranges([entries[i] for i in active], heads, files),
     )
+    if state is not None and state.repository_id:
+        forge.know_repository_id(state.repository_id)
     for i in active:
         if should_stop is not None and should_stop():
             break
@@ -244,6 +248,27 @@ def _others(
     )
 
 
+def _moved_ranges(
+    entries: Sequence[Entry], heads: Mapping[tuple[str, str], Head], files: Mapping[str, FileAtRef]
+) -> tuple[tuple[str, str, str], ...]:
+    """(repository, pin, new) of each entry whose upstream moved past its pin: the ranges a
+    PR body may list the commits of, read together the first time one is needed."""
+    found = []
+    for entry in entries:
+        head = heads.get((entry.repository, entry.branch))
+        texts = {path: files[path].text for path in entry.paths if path in files}
+        if head is None or any(texts.get(path) is None for path in entry.paths):
+            continue
+        try:
+            pin = pinfiles.value(entry, {path: str(text) for path, text in texts.items()})
+        except BumperError:
+            continue  # the entry fails on its own, with the reason
+        upstream = target_value(head, pin)
+        if pin != upstream and is_sha(pin) and is_sha(upstream):
+            found.append((head.moved_to or entry.repository, pin, upstream))
+    return tuple(found)
+
+
 def changes_pin_line(patch: str, entry: Entry, value: str) -> bool:
     """PURE: whether a unified diff ``patch`` of one of the entry's files removes the line
     that holds its pin: the line with ``value`` and, where the row names one, its variable or
@@ -317,7 +342,12 @@ class _Pass:
     login: str | None = None  # the login bumper writes as, once read
     _behind: dict[tuple[str, str], int] = field(default_factory=dict, init=False)
     others: tuple[PullInfo, ...] = ()  # open PRs from the target's other branches (rule 15)
+    # (repository, pin, new) of the pins whose upstream moved, worked out when first needed
+    moved: Callable[[], tuple[tuple[str, str, str], ...]] = tuple
+    _listed: Mapping[tuple[str, str, str], Comparison] | None = field(default=None, init=False)
     _patches: dict[int, list[tuple[str, str]]] = field(default_factory=dict, init=False)
+    # per entry, why its branch move was refused this pass (it is not tried again)
+    _refused: dict[tuple[str, str], str] = field(default_factory=dict, init=False)
 
     def adoptable(self, pr: PullInfo) -> bool:
         """Whether PR ``pr``, from bumper's branch but opened by another account, is an
@@ -434,12 +464,17 @@ class _Pass:
                 facts = dataclasses.replace(facts, mergeable=self.forge.mergeable(facts.pr.number))
             elif action.do is Do.LOOK_UP_RIVALS:
                 facts = dataclasses.replace(facts, rivals=self._rivals(facts))
+            elif entry.key in self._refused and (action.push or action.do is Do.CARRY):
+                # one branch write refused per pass: the branch is someone's now, and the
+                # next pass plans from what it holds
+                why, number = self._refused[entry.key], facts.pr.number if facts.pr else None
+                return Result(entry, Status.SKIPPED, facts.pin, facts.upstream, why, pr=number)
             else:
                 done = self._apply(action, facts, texts, head)
-                if done is not None:
+                if isinstance(done, Result):
                     return done
                 # the branch appeared meanwhile (another pass): look again
-                facts = dataclasses.replace(facts, branch_known=False, branch=None)
+                facts = done or dataclasses.replace(facts, branch_known=False, branch=None)
         raise ForgeError(f"branch {branch} kept changing under this pass; try again")
 
     def _with_change(self, facts: Facts, base_texts: Mapping[str, str]) -> Facts:
@@ -517,8 +552,9 @@ class _Pass:
     # -- doing it -------------------------------------------------------------------------
     def _apply(
         self, action: Action, facts: Facts, texts: Mapping[str, str], head: Head
-    ) -> Result | None:
-        """The entry's Result; None when the branch turned out to exist and needs a look."""
+    ) -> Result | Facts | None:
+        """The entry's Result; None when the branch turned out to exist and needs a look, or
+        the facts to plan again from (with the PR opened from that branch meanwhile)."""
         entry = facts.entry
         note = f"; moved to {head.moved_to}: update the matrix" if head.moved_to else ""
 
@@ -567,26 +603,42 @@ class _Pass:
         if undone is not None:
             return undone
         commit = action.head
-        if action.push:
-            commit = self._commit(facts, texts)
-            if action.branch_exists:
-                try:
+        moving: str | None = None  # the head the branch moves from, in the PR edit's request
+        try:
+            if action.push:
+                commit = self._commit(facts, texts)
+                if action.branch_exists and action.do is Do.UPDATE:
+                    moving = _planned_head(facts)
+                elif action.branch_exists:
                     self.forge.move_branch(facts.branch_name, commit, expected=_planned_head(facts))
-                except BranchMoved as exc:
-                    return dataclasses.replace(
-                        result(str(exc)), status=Status.SKIPPED, message=str(exc)
-                    )
-            elif not self.forge.create_branch(facts.branch_name, commit):
-                return None
-        assert commit is not None
-        if action.do is Do.UPDATE:
-            assert facts.pr is not None
-            message = self._edit(facts, facts.pr, commit, head, action.reason)
-            self._candidate(facts, facts.pr, commit, written=True)
-            return result(message)
-        message, opened = self._open(facts, commit, head, action.reason)
-        self._candidate(facts, opened, commit, written=True)
-        return result(message, opened)
+                elif action.do is Do.CREATE:
+                    opened = self._open_new(facts, commit, head, action.reason)
+                    if isinstance(opened, Facts):
+                        return opened
+                    self._candidate(facts, opened[1], commit, written=True)
+                    return result(*opened)
+                elif not self.forge.create_branch(facts.branch_name, commit):
+                    return None
+            assert commit is not None
+            if action.do is Do.UPDATE:
+                assert facts.pr is not None
+                message = self._edit(facts, facts.pr, commit, head, action.reason, moving=moving)
+                self._candidate(facts, facts.pr, commit, written=True)
+                return result(message)
+        except BranchMoved as exc:
+            if moving is None or not exc.head or facts.pr is None:
+                return dataclasses.replace(
+                    result(str(exc)), status=Status.SKIPPED, message=str(exc)
+                )
+            # The PR has its text back; what the branch holds now decides (another pass's
+            # commit for the same sha: its text is written again, which this edit had
+            # overwritten; a person's commit: left alone, no second write)
+            self._refused[entry.key] = str(exc)
+            pr_now = dataclasses.replace(facts.pr, head_sha=exc.head)
+            return dataclasses.replace(facts, pr=pr_now, branch_known=False, branch=None)
+        message, pr = self._open(facts, commit, head, action.reason)
+        self._candidate(facts, pr, commit, written=True)
+        return result(message, pr)
 
     def _tell(self, facts: Facts, number: int, why: str, tried: str | None = None) -> str:
         """Say on PR ``number``, once per upstream sha, that bumper left it alone; a comment
@@ -668,21 +720,55 @@ class _Pass:
         return result(self._edit(facts, pr, carried.pin_commit, head, action.reason))
 
     def _open(self, facts: Facts, commit: str, head: Head, reason: str) -> tuple[str, PullInfo]:
-        marker = self._marker(facts, commit)
-        body = self._body(facts, marker, head)
+        """A PR from the entry's branch, which holds ``commit`` already."""
+        body = self._body(facts, self._marker(facts, commit), head)
         pr, created = self.forge.create_pull(facts.branch_name, facts.title, body)
+        return self._opened(facts, pr, created, commit, head, reason, body)
+
+    def _open_new(
+        self, facts: Facts, commit: str, head: Head, reason: str
+    ) -> tuple[str, PullInfo] | Facts:
+        """The branch made at ``commit`` and its PR opened, in one request; the facts to plan
+        again from when the branch existed already (a crashed or racing pass, a person),
+        with the PR from it where one is open now: never a second PR for the pin."""
+        body = self._body(facts, self._marker(facts, commit), head)
+        opened = self.forge.open_with_branch(facts.branch_name, commit, facts.title, body)
+        if not opened.branch:
+            if opened.created:
+                self._count_opened()
+            again = dataclasses.replace(facts, branch_known=False, branch=None)
+            if opened.pr is None:
+                return again
+            marker = prtext.parse_marker(opened.pr.body)
+            return dataclasses.replace(again, pr=opened.pr, marker=marker)
+        assert opened.pr is not None
+        return self._opened(facts, opened.pr, opened.created, commit, head, reason, body)
+
+    def _opened(
+        self,
+        facts: Facts,
+        pr: PullInfo,
+        created: bool,
+        commit: str,
+        head: Head,
+        reason: str,
+        body: str,
+    ) -> tuple[str, PullInfo]:
         if created:
-            self.limits = dataclasses.replace(
-                self.limits,
-                open_now=self.limits.open_now + 1,
-                opened_this_pass=self.limits.opened_this_pass + 1,
-            )
+            self._count_opened()
             labels_note = self._label(pr.number, facts.labels)
             return reason.replace("{pr}", f"#{pr.number}") + labels_note, pr
         # Another pass (or a retried request) opened it first: make it say what we pushed.
         adopted = reason.replace("{pr}", f"#{pr.number}") + " (it was open already: adopted)"
         message = self._edit(facts, pr, commit, head, adopted, body)
         return message, pr
+
+    def _count_opened(self) -> None:
+        self.limits = dataclasses.replace(
+            self.limits,
+            open_now=self.limits.open_now + 1,
+            opened_this_pass=self.limits.opened_this_pass + 1,
+        )
 
     def _edit(
         self,
@@ -692,8 +778,12 @@ class _Pass:
         head: Head,
         reason: str,
         body: str | None = None,
+        *,
+        moving: str | None = None,
     ) -> str:
-        """Bring title, body and labels of ``pr`` up to date; write only what differs."""
+        """Bring title, body and labels of ``pr`` up to date; write only what differs.
+        ``moving``: the branch moves from that head to ``commit`` in the same request
+        (BranchMoved, and the PR unchanged, when it is no longer there)."""
         marker = self._marker(facts, commit)
         title = facts.title if pr.title != facts.title else None
         if prtext.parse_marker(pr.body) == marker:
@@ -702,7 +792,12 @@ class _Pass:
             body = body or self._body(facts, marker, head)  # the earlier bot's text goes
         else:
             body = prtext.keep_notes(pr.body, body or self._body(facts, marker, head))
-        self.forge.edit_pull(pr.number, title=title, body=body)
+        if moving is not None:
+            self.forge.move_and_edit(
+                facts.branch_name, commit, expected=moving, pr=pr, title=title, body=body
+            )
+        else:
+            self.forge.edit_pull(pr.number, title=title, body=body)
         missing = [label for label in facts.labels if label not in pr.labels]
         return reason + self._label(pr.number, missing)
 
@@ -810,6 +905,10 @@ class _Pass:
         key = (repository, old, new)
         if key in self._compared:
             return self._compared.pop(key)
+        if not keep:
+            listed = self._ranges().get(key)
+            if listed is not None:
+                return listed
         found = compare(
             repository,
             old,
@@ -822,6 +921,23 @@ class _Pass:
         if keep:
             self._compared[key] = found
         return found
+
+    def _ranges(self) -> Mapping[tuple[str, str, str], Comparison]:
+        """The commit lists of every moved pin's range, read in one batched GraphQL query
+        per 50 the first time a PR body needs one (so a pass that writes no PR reads none,
+        and does not even work out which pins moved); a range it cannot give is compared on
+        its own."""
+        if self._listed is None:
+            self._listed = {}
+            if self.token is not None:
+                self._listed = commit_ranges(
+                    self.moved(),
+                    client=self.client,
+                    github=self.config.github,
+                    token=self.token,
+                    limit=self.config.pr.max_commits_listed,
+                )
+        return self._listed
 
     def _contains_release(
         self, entry: Entry, head: Head, pin: str, upstream: str, pr: PullInfo | None
@@ -847,7 +963,7 @@ class _Pass:
         repository = head.moved_to or facts.entry.repository
         github = self.config.github
         comparison = self._compare(repository, facts.pin, facts.upstream, keep=False)
-        if comparison is not None:
+        if comparison is not None and comparison.complete:
             self._behind[facts.entry.key] = comparison.ahead_by
         return prtext.render_body(
             self.config.pr,
@@ -861,4 +977,5 @@ class _Pass:
             release=head.tag,
             release_url=release_url(repository, github, head.tag) if head.tag else None,
             note=head.note,
+            more=comparison is not None and not comparison.complete,
         )

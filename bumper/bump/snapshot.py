@@ -74,6 +74,7 @@ class TargetSnapshot:
     account: str = ""  # the login the token writes as ("" when not read)
     # per branch, (number, body) of its merged PRs (revert memory), where all were read
     merged: Mapping[str, tuple[tuple[int, str], ...]] = field(default_factory=dict)
+    repository_id: str = ""  # the target's GraphQL id, which its ref writes name it by
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,7 @@ class TargetRead:
     closed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     account: str = ""
     merged: Mapping[str, tuple[tuple[int, str], ...]] = field(default_factory=dict)
+    repository_id: str = ""
 
     @property
     def done(self) -> bool:
@@ -135,8 +137,11 @@ def target_field(read: TargetRead) -> str | None:
         parts += [branch_head(f"b{n}", name), closed_from(f"c{n}", name)]
         parts.append(merged_from(f"m{n}", name))
     owner, name = literal(read.owner), literal(read.name)
-    # the viewer rides the first query: which PRs and commits are bumper's (rules 5, 8, 10)
+    # the viewer rides the first query: which PRs and commits are bumper's (rules 5, 8, 10);
+    # and the repository's id, so writing a branch needs no read of its own
     viewer = f" {VIEWER}: viewer {{ login }}" if read.base is None else ""
+    if read.base is None:
+        parts.append("id")
     return f"{TARGET}: repository(owner: {owner}, name: {name}) {{ {' '.join(parts)} }}{viewer}"
 
 
@@ -154,6 +159,8 @@ def take_target(read: TargetRead, reply: GraphQLReply) -> TargetRead:
     viewer = reply.data.get(VIEWER)
     if isinstance(viewer, Mapping) and isinstance(viewer.get("login"), str):
         read = dataclasses.replace(read, account=viewer["login"])
+    if isinstance(repository.get("id"), str):
+        read = dataclasses.replace(read, repository_id=str(repository["id"]))
     try:
         read = _take_files(read, reply, repository)
         read = _take_pulls(read, reply, repository)
@@ -274,6 +281,7 @@ def snapshot(read: TargetRead) -> TargetSnapshot | None:
         dict(read.closed),
         read.account,
         dict(read.merged),
+        read.repository_id,
     )
 
 

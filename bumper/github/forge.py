@@ -18,7 +18,12 @@ MOVED = "the branch moved under this pass (someone pushed); left as it is"
 
 
 class BranchMoved(ForgeError):
-    """A conditional ref write found the branch elsewhere than planned: nothing was written."""
+    """A conditional ref write found the branch elsewhere than planned: nothing was written.
+    ``head``: where the branch is now, where the write read it ("" when it did not)."""
+
+    def __init__(self, message: str, head: str = "") -> None:
+        super().__init__(message)
+        self.head = head
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +155,18 @@ class BranchInfo:
     head: CommitInfo
 
 
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """What opening a PR together with its branch did. ``branch``: the branch now holds the
+    commit asked for (made, or made by an earlier attempt of the same request); False: it
+    existed at another commit and was left as it is. ``pr``: the PR from the branch, opened
+    now (``created``) or open already; None with ``branch`` False: nothing was written."""
+
+    pr: PullInfo | None
+    created: bool
+    branch: bool
+
+
 class Forge(Protocol):
     """Reads and writes one pass needs, against one target repository and base branch."""
 
@@ -217,6 +234,31 @@ class Forge(Protocol):
     def commit_files(self, base: BaseHead, changes: Sequence[FileChange], message: str) -> str:
         """One commit on ``base`` setting every one of ``changes`` (files and gitlinks
         alike); returns its sha. Nothing points at it yet."""
+        ...
+
+    def know_repository_id(self, node_id: str) -> None:
+        """The target repository's GraphQL id, as the pass read it (snapshot.py): the
+        branch writes name the repository by it, so it costs no read of its own."""
+        ...
+
+    def open_with_branch(self, branch: str, sha: str, title: str, body: str) -> Opened:
+        """Create ``branch`` at ``sha`` (only where it does not exist) and open a PR from it
+        into the base, in one request where GitHub allows it (see Opened)."""
+        ...
+
+    def move_and_edit(
+        self,
+        name: str,
+        sha: str,
+        *,
+        expected: str,
+        pr: PullInfo,
+        title: str | None,
+        body: str | None,
+    ) -> None:
+        """``move_branch`` and ``edit_pull`` of ``pr`` (what is not None), in one request
+        where GitHub allows it. BranchMoved (with the branch's head) when the branch was not
+        at ``expected``: then the PR says what it said before."""
         ...
 
     def create_branch(self, name: str, sha: str) -> bool:

@@ -431,6 +431,155 @@ def update_refs_done(answer: Any) -> tuple[bool, str]:
     return True, ""
 
 
+# -- a PR written in the same request as its branch ----------------------------------------
+
+# What bumper builds a PullInfo from when it opened the PR itself (the rest it knows).
+OPENED_FIELDS = "id number url headRefName headRefOid baseRefName title body state merged"
+# Mutations of one document run in order, each on its own: a refused ``ref`` does not stop
+# ``pull``. Both answers are read, so a PR written beside a refused branch write is known.
+OPEN_WITH_BRANCH = (
+    "mutation($ref: UpdateRefsInput!, $pull: CreatePullRequestInput!) {"
+    " ref: updateRefs(input: $ref) { clientMutationId }"
+    f" pull: createPullRequest(input: $pull) {{ pullRequest {{ {OPENED_FIELDS} }} }}"
+    " }"
+)
+EDIT_WITH_BRANCH = (
+    "mutation($ref: UpdateRefsInput!, $pull: UpdatePullRequestInput!) {"
+    " ref: updateRefs(input: $ref) { clientMutationId }"
+    " pull: updatePullRequest(input: $pull) { pullRequest { id title body } }"
+    " }"
+)
+EDIT_PULL = (
+    "mutation($pull: UpdatePullRequestInput!) {"
+    " pull: updatePullRequest(input: $pull) { pullRequest { id title body } }"
+    " }"
+)
+
+
+def create_pull_input(
+    repository_id: str, branch: str, base: str, title: str, body: str
+) -> dict[str, Any]:
+    """The ``createPullRequest`` input of a PR from ``branch`` of the same repository."""
+    return {
+        "repositoryId": repository_id,
+        "headRefName": branch,
+        "baseRefName": base,
+        "title": title,
+        "body": body,
+    }
+
+
+def update_pull_input(pull_id: str, title: str | None, body: str | None) -> dict[str, Any]:
+    """The ``updatePullRequest`` input setting what is not None of ``title`` and ``body``."""
+    given = {"title": title, "body": body}
+    return {"pullRequestId": pull_id, **{k: v for k, v in given.items() if v is not None}}
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """One answered mutation of a document: done, or why not (GitHub's error type and
+    message), and the payload when done."""
+
+    done: bool
+    payload: Mapping[str, Any] | None = None
+    kind: str = ""
+    message: str = ""
+
+
+def written(answer: Any, alias: str) -> Written:
+    """What an answer says of the mutation aliased ``alias``: an error naming its path, or
+    a null field, is a refusal; an answer that is not GraphQL at all says nothing (done
+    stays False, kind "ERROR")."""
+    if not isinstance(answer, Mapping):
+        return Written(False, kind="ERROR", message="unexpected answer")
+    for error in answer.get("errors") or []:
+        path = error.get("path") if isinstance(error, Mapping) else None
+        if not isinstance(path, list) or not path or path[0] == alias:
+            message = str(error.get("message") or "refused") if isinstance(error, Mapping) else ""
+            kind = str(error.get("type") or "ERROR") if isinstance(error, Mapping) else "ERROR"
+            return Written(False, kind=kind, message=message or "refused")
+    data = answer.get("data")
+    payload = data.get(alias) if isinstance(data, Mapping) else None
+    if not isinstance(payload, Mapping):
+        return Written(False, kind="ERROR", message="unexpected answer")
+    return Written(True, payload)
+
+
+def opened_pull(payload: Mapping[str, Any] | None, head_owner: str, head_repo: str) -> PullInfo:
+    """The PullInfo of a PR bumper just opened from its answered ``OPENED_FIELDS``;
+    ValueError when the answer is not one."""
+    node = payload.get("pullRequest") if isinstance(payload, Mapping) else None
+    if not isinstance(node, Mapping):
+        raise ValueError("no pull request in the answer")
+    number, head = node.get("number"), node.get("headRefOid")
+    if not isinstance(number, int) or isinstance(number, bool):
+        raise ValueError("number")
+    if not isinstance(head, str) or not is_sha(head):
+        raise ValueError("headRefOid")
+    try:
+        return PullInfo(
+            number=number,
+            url=str(node.get("url") or ""),
+            head_branch=str(node["headRefName"]),
+            head_owner=head_owner,
+            head_sha=head,
+            base=str(node["baseRefName"]),
+            title=str(node.get("title") or ""),
+            body=str(node.get("body") or ""),
+            state=_STATES[str(node["state"])],
+            merged=bool(node.get("merged")),
+            head_repo=head_repo,
+            node_id=str(node.get("id") or ""),
+        )
+    except (KeyError, TypeError):
+        raise ValueError("not a pull request") from None
+
+
+# -- the upstream commits a PR body lists ---------------------------------------------------
+
+RANGE_PAGE = 100  # commits read back from the new head: GitHub's page limit
+
+
+def range_field(alias: str, owner: str, name: str, new: str) -> str:
+    """A top-level field reading the newest commits reachable from ``new`` (newest first),
+    with the first line of each message."""
+    history = f"history(first: {RANGE_PAGE}) {{ nodes {{ oid messageHeadline }} }}"
+    target = f"object(oid: {literal(new)}) {{ ... on Commit {{ {history} }} }}"
+    return repository_field(owner, name, [target], alias)
+
+
+@dataclass(frozen=True, slots=True)
+class CommitRange:
+    """The commits ``new`` has that ``old`` lacks, as far as one page of history shows
+    them: ``complete`` when ``old`` was on the page (``commits`` are all of them), else
+    the range is longer than the page."""
+
+    commits: tuple[tuple[str, str], ...]  # (sha, title), newest first
+    complete: bool
+
+
+def range_from(node: Any, old: str) -> CommitRange | None:
+    """The range an answered ``range_field`` holds, cut at ``old``; None when it does not
+    say (no such commit, an error, ``old`` not behind ``new``)."""
+    found = node.get("object") if isinstance(node, Mapping) else None
+    history = found.get("history") if isinstance(found, Mapping) else None
+    nodes = history.get("nodes") if isinstance(history, Mapping) else None
+    if not isinstance(nodes, list):
+        return None
+    commits: list[tuple[str, str]] = []
+    for item in nodes:
+        sha = item.get("oid") if isinstance(item, Mapping) else None
+        title = item.get("messageHeadline") if isinstance(item, Mapping) else None
+        if not isinstance(sha, str) or not is_sha(sha) or not isinstance(title, str):
+            return None
+        if sha == old:
+            return CommitRange(tuple(commits), True)
+        commits.append((sha, title))
+    if len(nodes) < RANGE_PAGE:
+        return None  # the history ended without ``old``: not an ancestor, REST compare says
+    return CommitRange(tuple(commits), False)
+
+
 TAGS_PAGE = 100  # GitHub's largest page of refs
 TAG_TARGET = "__typename oid ... on Tag { target { __typename oid } }"
 

@@ -11,9 +11,14 @@ What is chosen on purpose here:
   exists" and is adopted. The one exception, a comment, is never made again blindly: the PR's
   comments are read for its hidden mark first (``comment_once``).
 - No clone: commits are built with the Git Data API (one tree with the file's text inline,
-  one commit on the base head), then a ref is created (REST, which refuses an existing ref)
-  or moved or deleted with GraphQL's ``updateRefs``, only if it is still at the head the pass
-  planned from: a person's push meanwhile is never erased.
+  one commit on the base head), then a ref is created, moved or deleted with GraphQL's
+  ``updateRefs``, only if it is still at the head the pass planned from (or, created, does
+  not exist): a person's push meanwhile is never erased. A new branch and its PR
+  (``createPullRequest``), or a moved branch and its PR's text (``updatePullRequest``), go
+  in one GraphQL document; its mutations run in order and each stands alone, so both
+  answers are read: a PR written beside a refused branch write is re-planned (opened) or
+  put back as it was (edited). Branches in a fork (``target.push_to``) keep REST's ref
+  creation and PR calls.
 - Base files are read in one GraphQL query per 100 files (contents API when GraphQL is not
   available, e.g. without a token).
 """
@@ -44,20 +49,27 @@ from bumper.github.forge import (
     FileAtRef,
     FileChange,
     IssueInfo,
+    Opened,
     PullInfo,
 )
 from bumper.github.graphql import (
+    EDIT_WITH_BRANCH,
     ENABLE_AUTO_MERGE,
     GRAPHQL_BATCH,
     NO_OID,
     NOTHING_PENDING,
+    OPEN_WITH_BRANCH,
     UPDATE_REFS,
     checks_query,
+    create_pull_input,
     files_from,
     files_query,
+    opened_pull,
     repository_id_query,
+    update_pull_input,
     update_refs_done,
     update_refs_input,
+    written,
 )
 from bumper.github.http import RequestCounter
 from bumper.model import is_sha
@@ -469,6 +481,103 @@ class GitHubForge:
             input={"message": message, "tree": _answered_sha(what, tree), "parents": [base.sha]},
         )
         return _answered_sha(what, commit)
+
+    def know_repository_id(self, node_id: str) -> None:
+        if not self._fork and self.push_repo == self.target and node_id:
+            self._repo_node_id = node_id
+
+    def open_with_branch(self, branch: str, sha: str, title: str, body: str) -> Opened:
+        repository = None
+        if not self._fork:  # createPullRequest would need the fork's id beside the target's
+            try:
+                repository = self._repository_id()
+            except ForgeError as exc:
+                # GraphQL cannot be read and nothing is written yet: REST can create a branch
+                log.info("opening the PR over REST: %s", exc)
+        if repository is None:
+            if not self.create_branch(branch, sha):
+                return Opened(None, False, False)
+            pr, created = self.create_pull(branch, title, body)
+            return Opened(pr, created, True)
+        what = f"open a PR from {branch}"
+        variables = {
+            "ref": update_refs_input(repository, branch, NO_OID, sha),
+            "pull": create_pull_input(repository, branch, self.base, title, body),
+        }
+        answer = self._graphql_write(what, OPEN_WITH_BRANCH, variables)
+        ref, pull = written(answer, "ref"), written(answer, "pull")
+        made = ref.done or self._branch_at(branch) == sha  # a retried request made it
+        if pull.done:
+            try:
+                pr = opened_pull(pull.payload, self._head_owner, self.push_repo)
+            except ValueError as exc:
+                raise ForgeError(f"{what}: unexpected answer ({exc})") from None
+            return Opened(pr, True, made)
+        if "already exists" in pull.message.lower():
+            found = self._pulls(what, {"state": "open", "head": f"{self._head_owner}:{branch}"})
+            if found:
+                return Opened(found[0], False, made)
+        if not made and not ref.done and ref.kind != "STALE_DATA":
+            raise ForgeError(f"{what}: {ref.message}")
+        if made:
+            # the branch is there and no PR: the next pass opens one from it
+            raise ForgeError(f"{what}: {pull.message}")
+        return Opened(None, False, False)
+
+    def move_and_edit(
+        self,
+        name: str,
+        sha: str,
+        *,
+        expected: str,
+        pr: PullInfo,
+        title: str | None,
+        body: str | None,
+    ) -> None:
+        if title is None and body is None:
+            return self.move_branch(name, sha, expected=expected)
+        if self._fork or not pr.node_id:
+            self.move_branch(name, sha, expected=expected)
+            return self.edit_pull(pr.number, title=title, body=body)
+        what = f"update branch {name} in {self.push_repo} and PR #{pr.number}"
+        variables = {
+            "ref": update_refs_input(self._repository_id(), name, expected, sha),
+            "pull": update_pull_input(pr.node_id, title, body),
+        }
+        answer = self._graphql_write(what, EDIT_WITH_BRANCH, variables)
+        ref, pull = written(answer, "ref"), written(answer, "pull")
+        if not ref.done:
+            at = self._branch_at(name)
+            if at != sha:  # not an earlier attempt of this very request: refused
+                if pull.done:
+                    # The edit ran although the move did not: the PR must not claim a commit
+                    # its branch lacks, so it gets its text back.
+                    self.edit_pull(
+                        pr.number,
+                        title=None if title is None else pr.title,
+                        body=None if body is None else pr.body,
+                    )
+                if at != expected:
+                    raise BranchMoved(f"{what}: {MOVED}", "" if at == NO_OID else at)
+                raise ForgeError(f"{what}: {ref.message}")
+        if not pull.done:
+            self.edit_pull(pr.number, title=title, body=body)
+        return None
+
+    def _graphql_write(self, what: str, document: str, variables: dict[str, Any]) -> Any:
+        answer = self._call(
+            what,
+            "POST",
+            self._requester.graphql_url,
+            input={"query": document, "variables": variables},
+        )
+        if not isinstance(answer, dict) or not ("data" in answer or "errors" in answer):
+            raise ForgeError(f"{what}: unexpected answer")
+        return answer
+
+    def _branch_at(self, name: str) -> str:
+        found = self.branch(name)
+        return found.head.sha if found is not None else NO_OID
 
     def create_branch(self, name: str, sha: str) -> bool:
         what = f"create branch {name} in {self.push_repo}"

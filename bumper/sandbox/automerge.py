@@ -57,7 +57,7 @@ def checks_state(store: Store, info: RepoInfo, branch: str, sha: str) -> str:
     return "clean"
 
 
-def _find(store: Store, pull_id: Any) -> tuple[RepoInfo, Board, Pull] | None:
+def pull_by_node_id(store: Store, pull_id: Any) -> tuple[RepoInfo, Board, Pull] | None:
     boards = tracker(store)
     for info in store.repos():
         board = boards.board(info.id)
@@ -77,7 +77,7 @@ def enable(store: Store, given: Any, login: str | None) -> PullView:
     if method not in METHODS:
         raise AutoMergeRefused("INVALID_ARGUMENTS", f"mergeMethod: {method!r} is not one")
     with store.lock:
-        found = _find(store, given.get("pullRequestId"))
+        found = pull_by_node_id(store, given.get("pullRequestId"))
         if found is None:
             raise AutoMergeRefused(
                 "NOT_FOUND",

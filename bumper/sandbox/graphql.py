@@ -22,7 +22,13 @@ from typing import Any
 
 from bumper.sandbox import automerge, rest_pulls
 from bumper.sandbox import gitdata as g
-from bumper.sandbox.gql_mutations import MutationError, error_entry, update_refs
+from bumper.sandbox.gql_mutations import (
+    MutationError,
+    create_pull_request,
+    error_entry,
+    update_pull_request,
+    update_refs,
+)
 from bumper.sandbox.gql_parse import (
     Directive,
     Document,
@@ -77,6 +83,7 @@ class Context:
     errors: list[dict[str, Any]] = field(default_factory=list)
     readers: dict[str, g.ObjectReader] = field(default_factory=dict)
     rate_status: RateStatus | None = None
+    login: str | None = None  # who asks: a mutation's pull request is theirs
     # branch heads per repository, read once per query however many aliases ask
     branch_heads: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -1092,6 +1099,32 @@ class Mutation(Node):
             return None
         return Plain(self.ctx, "UpdateRefsPayload", payload)
 
+    def f_createPullRequest(
+        self, args: dict[str, Any], where: Field, path: list[Any]
+    ) -> Plain | None:
+        return self._pull_payload("CreatePullRequestPayload", args, where, path, create=True)
+
+    def f_updatePullRequest(
+        self, args: dict[str, Any], where: Field, path: list[Any]
+    ) -> Plain | None:
+        return self._pull_payload("UpdatePullRequestPayload", args, where, path, create=False)
+
+    def _pull_payload(
+        self, kind: str, args: dict[str, Any], where: Field, path: list[Any], *, create: bool
+    ) -> Plain | None:
+        try:
+            if create:
+                view = create_pull_request(self.ctx.store, args, self.ctx.login)
+            else:
+                view = update_pull_request(self.ctx.store, args)
+        except MutationError as exc:
+            self.ctx.errors.append(error_entry(exc, where, path))
+            return None
+        given = args.get("input")
+        mutation_id = given.get("clientMutationId") if isinstance(given, dict) else None
+        values = {"clientMutationId": mutation_id, "pullRequest": PullRequest(self.ctx, view)}
+        return Plain(self.ctx, kind, values)
+
 
 def _required(args: dict[str, Any], name: str, kind: type, where: Field) -> Any:
     value = args.get(name)
@@ -1237,6 +1270,7 @@ def execute(
     variables: dict[str, Any],
     operation_name: str | None = None,
     rate_status: RateStatus | None = None,
+    login: str | None = None,
 ) -> dict[str, Any]:
     """The JSON answer to a GraphQL request, GitHub-shaped: ``data`` and/or ``errors``."""
     try:
@@ -1247,7 +1281,7 @@ def execute(
                 {"message": exc.message, "locations": [{"line": exc.line, "column": exc.column}]}
             ]
         }
-    ctx = Context(store, Urls(base_url), document, {}, rate_status=rate_status)
+    ctx = Context(store, Urls(base_url), document, {}, rate_status=rate_status, login=login)
     try:
         operation = _pick_operation(document, operation_name)
         if operation.kind not in ("query", "mutation"):
@@ -1314,5 +1348,6 @@ class GraphQLApi:
             variables,
             name if isinstance(name, str) else None,
             self.rate_status,
+            req.login,
         )
         return json_response(200, answer)

@@ -19,7 +19,7 @@ from bumper.sandbox.pulls import Board, Pull
 from bumper.sandbox.rest_git import network_repo
 from bumper.sandbox.routing import Call, Route, custom, fail, invalid, not_found, route
 from bumper.sandbox.shapes import USER, PullDetail, PullView
-from bumper.sandbox.store import BOT_EMAIL, BOT_NAME, Store
+from bumper.sandbox.store import BOT_EMAIL, BOT_NAME, RepoInfo, Store
 
 # -- reading -------------------------------------------------------------------------
 
@@ -138,6 +138,53 @@ def list_pulls(call: Call) -> Response:
     return json_response(200, items, call.link_header(len(picked)))
 
 
+class PullRefused(Exception):
+    """Opening a pull request refused: ``field`` names the input at fault (REST's
+    ``invalid``), or ``message`` says why (REST's ``custom``); GraphQL words it alike."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def open_pull(
+    store: Store,
+    board: Board,
+    info: RepoInfo,
+    head_repo: RepoInfo | None,
+    branch: str,
+    base: str,
+    **fields: Any,
+) -> Pull:
+    """Open a pull request of ``info`` from ``head_repo``'s ``branch`` into ``base``, as
+    GitHub checks it (REST and GraphQL alike); the caller holds the store's lock and saves
+    the board. ``fields``: title, body, user, draft, maintainer_can_modify."""
+    full = info.full_name
+    base_sha = store.ref(full, f"refs/heads/{base}")
+    if base_sha is None:
+        raise PullRefused(f"Base ref {base} is not a branch", "base")
+    head_sha = store.ref(head_repo.full_name, f"refs/heads/{branch}") if head_repo else None
+    if head_repo is None or head_sha is None:
+        raise PullRefused(f"Head sha can't be blank, Head ref {branch} must be a branch", "head")
+    if board.open_pull(head_repo.id, branch, base) is not None:
+        raise PullRefused(f"A pull request already exists for {head_repo.owner}:{branch}.")
+    g.fetch_objects(store, full, head_repo.full_name, head_sha)
+    if g.count(store, full, [f"{base_sha}..{head_sha}"]) == 0:
+        raise PullRefused(f"No commits between {base} and {branch}")
+    if fields.get("maintainer_can_modify") is None:
+        fields["maintainer_can_modify"] = head_repo != info
+    fields["maintainer_can_modify"] = bool(fields["maintainer_can_modify"])
+    return board.add_pull(
+        head_repo=head_repo.id,
+        head_ref=branch,
+        base_ref=base,
+        head_sha=head_sha,
+        base_sha=base_sha,
+        **fields,
+    )
+
+
 def create_pull(call: Call) -> Response:
     title = call.field("title", resource="PullRequest", required=True)
     head = call.field("head", resource="PullRequest", required=True)
@@ -149,36 +196,27 @@ def create_pull(call: Call) -> Response:
     if not sep:
         owner, branch = call.info.owner, head
     head_repo = network_repo(call, owner)
-    store, full = call.store, call.full
+    store = call.store
     with store.lock:
-        base_sha = store.ref(full, f"refs/heads/{base}")
-        if base_sha is None:
-            raise invalid("PullRequest", "base")
-        head_sha = store.ref(head_repo.full_name, f"refs/heads/{branch}") if head_repo else None
-        if head_repo is None or head_sha is None:
-            raise invalid("PullRequest", "head")
         board = _board(call)
-        if board.open_pull(head_repo.id, branch, base) is not None:
-            raise custom(
-                "PullRequest", f"A pull request already exists for {head_repo.owner}:{branch}."
+        try:
+            pull = open_pull(
+                store,
+                board,
+                call.info,
+                head_repo,
+                branch,
+                base,
+                title=title,
+                body=body,
+                user=call.req.login or USER,
+                draft=draft,
+                maintainer_can_modify=can_modify,
             )
-        g.fetch_objects(store, full, head_repo.full_name, head_sha)
-        if g.count(store, full, [f"{base_sha}..{head_sha}"]) == 0:
-            raise custom("PullRequest", f"No commits between {base} and {branch}")
-        pull = board.add_pull(
-            head_repo=head_repo.id,
-            head_ref=branch,
-            base_ref=base,
-            title=title,
-            body=body,
-            user=call.req.login or USER,
-            draft=draft,
-            maintainer_can_modify=bool(
-                can_modify if can_modify is not None else head_repo != call.info
-            ),
-            head_sha=head_sha,
-            base_sha=base_sha,
-        )
+        except PullRefused as exc:
+            if exc.field:
+                raise invalid("PullRequest", exc.field) from None
+            raise custom("PullRequest", exc.message) from None
         call.tracker.save(board)
         return _full_pull(call, board, pull, 201)
 

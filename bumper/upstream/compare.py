@@ -15,7 +15,13 @@ import httpx
 from bumper.config.settings import GitHubSettings, LookupSettings, Secret
 from bumper.errors import RemoteError, UpstreamError
 from bumper.github.api import api_json, graphql
-from bumper.github.graphql import commit_date_field, committed_at, graphql_query
+from bumper.github.graphql import (
+    commit_date_field,
+    committed_at,
+    graphql_query,
+    range_field,
+    range_from,
+)
 from bumper.github.http import RetryPolicy, Session
 from bumper.model import is_sha
 from bumper.upstream.resolve import resolve_upstream
@@ -25,6 +31,7 @@ log = logging.getLogger(__name__)
 # One quick retry and no waiting for a rate limit: a PR's text is not worth holding a pass.
 COMPARE_RETRIES = RetryPolicy(attempts=2, backoff_seconds=0.0, max_wait_seconds=0.0)
 DATES_PER_QUERY = 50
+RANGES_PER_QUERY = 50  # each reads a page of 100 commits
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +46,7 @@ class ComparedCommit:
 class Comparison:
     ahead_by: int  # commits in new that old lacks: how far behind the pin is
     commits: tuple[ComparedCommit, ...]  # newest first, at most the requested limit
+    complete: bool = True  # False: there are more than ahead_by (a page of history ended)
 
 
 def compare(
@@ -122,3 +130,48 @@ def commit_dates(
             if when is not None:
                 dates[key] = when
     return dates
+
+
+def commit_ranges(
+    ranges: Sequence[tuple[str, str, str]],
+    *,
+    client: httpx.Client,
+    github: GitHubSettings,
+    token: Secret,
+    limit: int = 20,
+) -> dict[tuple[str, str, str], Comparison]:
+    """For each (repository, old, new) on the configured GitHub, the commits ``new`` has
+    that ``old`` lacks, from one page of ``new``'s history per range in batched GraphQL
+    queries (a REST compare per range otherwise): ``complete`` False when the page ended
+    before ``old``. What cannot be read this way (not GitHub, an error, ``old`` not behind
+    ``new``) is left out, for the caller to compare as before."""
+    located: list[tuple[tuple[str, str, str], tuple[str, str]]] = []
+    for key in dict.fromkeys(ranges):
+        repository, old, new = key
+        if not (is_sha(old) and is_sha(new)) or old == new:
+            continue
+        try:
+            upstream = resolve_upstream(repository, github, allow_http=True)
+        except UpstreamError:
+            continue
+        if upstream.owner_name is not None:
+            located.append((key, upstream.owner_name))
+    session = Session(client, COMPARE_RETRIES, token.reveal())
+    found: dict[tuple[str, str, str], Comparison] = {}
+    for start in range(0, len(located), RANGES_PER_QUERY):
+        batch = located[start : start + RANGES_PER_QUERY]
+        fields = [
+            range_field(f"r{i}", owner, name, new)
+            for i, ((_, _, new), (owner, name)) in enumerate(batch)
+        ]
+        try:
+            data = graphql(session, github.graphql_url, graphql_query(fields), "commit lists")
+        except RemoteError as exc:
+            log.info("commit lists: %s", exc)
+            continue
+        for i, (key, _) in enumerate(batch):
+            cut = range_from(data.get(f"r{i}"), key[1])
+            if cut is not None:
+                commits = tuple(ComparedCommit(sha, title) for sha, title in cut.commits)
+                found[key] = Comparison(len(commits), commits[:limit], cut.complete)
+    return found

@@ -85,6 +85,22 @@ def test_body_lists_commits_newest_first_up_to_the_limit() -> None:
     assert "and 3 more" in body
 
 
+def test_a_range_longer_than_the_page_read_says_so() -> None:
+    """The commits come from one page of the new head's history: past it, the count is a
+    lower bound and the body says "100+", never a number it does not know."""
+    commits = [UpstreamCommit(f"{i:040x}", f"commit {i}") for i in range(100)]
+    body = render_body(
+        PrSettings(max_commits_listed=2),
+        ENTRY,
+        MARKER,
+        compare_url=None,
+        commits=commits,
+        ahead_by=100,
+        more=True,
+    )
+    assert "Commits (100+):" in body and "and 98+ more" in body
+
+
 def test_upstream_commit_titles_do_not_ping_people_or_close_issues() -> None:
     plain = "Fixes #12, thanks @alice <b>bold</b>"
     ticked = "Fixes #12 in `make`, thanks @alice <b>bold</b>"

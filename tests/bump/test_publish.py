@@ -286,8 +286,15 @@ def test_a_close_comment_whose_answer_broke_off_is_not_posted_twice(world: World
     assert world.store.ref(TARGET, "update/LIB_VERSION") is None
 
 
+def _rest_only(world: World) -> None:
+    """GraphQL reads down: the forge cannot name the repository for a GraphQL write, so it
+    creates the branch and opens the PR over REST, two requests a pass can die between."""
+    world.sb.add_fault(r"^/api/graphql$", None, 502, -1, graphql="query")
+
+
 def test_crash_between_branch_and_pr_adopts_branch(world: World) -> None:
     world.upstream_commit()
+    _rest_only(world)
     world.sb.add_fault(r"/repos/acme/app/pulls$", method="POST", status=422)
     crashed = one(world.run())
     assert crashed.status is Status.FAILED and "HTTP 422" in crashed.message
@@ -655,6 +662,7 @@ def test_a_persons_copy_of_bumpers_commit_is_a_persons(world: World) -> None:
 
 def test_a_branch_left_by_a_dead_pass_is_still_recognised_as_bumpers(world: World) -> None:
     world.upstream_commit()
+    _rest_only(world)
     world.sb.add_fault(r"/repos/acme/app/pulls$", method="POST", status=422)
     one(world.run())
     world.sb.clear_faults()

@@ -420,22 +420,23 @@ def _rest_reads(api: list[tuple[str, str]]) -> list[str]:
     return [path for method, path in api if method == "GET"]
 
 
-def test_opening_n_new_prs_costs_one_read_and_five_writes_each(sandbox: Any) -> None:
+def test_opening_n_new_prs_costs_two_reads_and_four_writes_each(sandbox: Any) -> None:
     world = Target(sandbox, 4)
     try:
         sandbox.clear_requests()
         report = world.run()
         api = world.api_requests()
+        kinds = [r.get("graphql") for r in sandbox.requests() if r["path"] == "/api/graphql"]
     finally:
         world.close()
     assert [r.status for r in report.results] == [Status.BUMPED] * 4
-    graphql = [r for r in api if r == ("POST", "/api/graphql")]
+    # heads, base, files, open PRs, PR branches, closed PRs, the repository's id; then the
+    # upstream commits of all four PR bodies; then each PR's branch and PR in one document
+    assert kinds == ["query", "query"] + ["mutation"] * 4
     rest = [r for r in api if r[1] != "/api/graphql"]
-    assert len(graphql) == 1  # heads, base, files, open PRs, PR branches, closed PRs
-    reads = _rest_reads(rest)
-    assert len(reads) == 4 and all("/repos/up/lib/compare/" in path for path in reads)
+    assert _rest_reads(rest) == []  # no compare per PR
     writes = [r for r in rest if r[0] in WRITES]
-    assert len(writes) == 4 * 5 and len(rest) == 4 * 6
+    assert len(writes) == 4 * 3 and len(rest) == 4 * 3  # tree, commit, labels
 
 
 def test_rules_6_and_8_hold_when_the_snapshot_says_what_the_branches_hold(small: Target) -> None:
@@ -465,13 +466,10 @@ def test_rules_6_and_8_hold_when_the_snapshot_says_what_the_branches_hold(small:
     kept = small.store.ref("acme/app", "update/LIB001_VERSION")
     # its head carries bumper's trailer: one read of what it changed proves it is bumper's
     # (the account rode the GraphQL query)
-    assert _rest_reads(api) == [
-        f"/api/v3/repos/acme/app/commits/{kept}",
-        f"/api/v3/repos/up/lib/compare/{small.old}...{small.new}",
-    ]
+    # (the PR body's commits come from one GraphQL query for the pass)
+    assert _rest_reads(api) == [f"/api/v3/repos/acme/app/commits/{kept}"]
     # the kept branch is opened as it is: no commit, no branch write
     assert sorted(method for method, path in api if path != "/api/graphql") == [
-        "GET",
         "GET",
         "POST",
         "POST",

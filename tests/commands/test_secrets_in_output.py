@@ -42,6 +42,10 @@ def test_run_once_never_prints_the_token_a_server_echoes(
 ) -> None:
     sb, config = world
     sb.add_fault(path=r"/pulls$", method="POST", times=-1, **ECHOES[echo])
+    # a new PR is opened in one GraphQL document with its branch
+    sb.add_fault(
+        path=r"^/api/graphql$", method="POST", times=-1, graphql="mutation", **ECHOES[echo]
+    )
     code = main(["run-once", "--config", str(config)] + (["--json"] if as_json else []))
     out, err = capsys.readouterr()
     assert code == 1

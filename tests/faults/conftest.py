@@ -38,16 +38,15 @@ PHASES = {
     "lookup": r"^/api/graphql$|^/up/[^/]+\.git/",
     # the same over git alone, GraphQL being down (see GRAPHQL_DOWN)
     "lookup_git": r"^/up/[^/]+\.git/",
-    # creating a branch (REST, refused when it exists)
-    "branch": r"^/api/v3/repos/[^/]+/[^/]+/git/refs",
-    # moving or deleting one: GraphQL updateRefs, conditional on the planned head
-    "ref_write": r"^/api/graphql$",
     "commit": r"^/api/v3/repos/[^/]+/[^/]+/git/(commits|trees|blobs)",
-    "pr_create": r"^/api/v3/repos/[^/]+/[^/]+/pulls$",
-    "pr_edit": r"^/api/v3/repos/[^/]+/[^/]+/pulls/\d+$",
+    # a branch and its PR in one GraphQL document: updateRefs (conditional on the planned
+    # head, or on no branch yet) with createPullRequest, or with updatePullRequest
+    "branch_and_pr": r"^/api/graphql$",
+    "labels": r"^/api/v3/repos/[^/]+/[^/]+/issues/\d+/labels$",
 }
-PHASE_METHOD = {"pr_create": "POST", "pr_edit": "PATCH"}
-PHASE_GRAPHQL = {"ref_write": "mutation"}  # the GraphQL operation a phase's requests carry
+PHASE_METHOD = {"labels": "POST"}
+# the GraphQL operation a phase's requests carry
+PHASE_GRAPHQL = {"branch_and_pr": "mutation"}
 GRAPHQL_DOWN = {"lookup_git"}  # phases tested with every GraphQL request answered 502
 
 # The phases of rule 7 (closing a superseded PR), in the world of test_close_faults.prepare:

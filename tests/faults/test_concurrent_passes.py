@@ -2,7 +2,8 @@
 
 Both are real `python -m bumper run-once` processes against one sandbox. The sandbox holds a
 request of each, at one phase, so both reach that phase together; CI races them at the start,
-``--full`` also at branch creation, at PR creation and at PR edits.
+at their first branch-and-PR document (two moves of one branch, each with its PR's edit:
+one is refused and puts the PR's text back); ``--full`` also at their first commit.
 """
 
 from __future__ import annotations
@@ -14,17 +15,18 @@ from typing import Any
 
 import pytest
 
-from faults.conftest import PHASE_METHOD, PHASES, InProcess, Run, World
+from faults.conftest import PHASE_GRAPHQL, PHASES, InProcess, Run, World
 from faults.test_fault_matrix import prepare
 
-# Where the two passes are held so they go on together: path regex, method.
-RACES = {
-    "start": (r"^/api/graphql$", "POST"),
-    "branch": (PHASES["branch"], "POST"),
-    "pr_create": (PHASES["pr_create"], PHASE_METHOD["pr_create"]),
-    "pr_edit": (PHASES["pr_edit"], PHASE_METHOD["pr_edit"]),
+# Where the two passes are held so they go on together: path regex, method, GraphQL operation.
+RACES: dict[str, tuple[str, str, str | None]] = {
+    "start": (r"^/api/graphql$", "POST", None),
+    # each pass's first write document: LIB_VERSION's branch move with its PR edit
+    "branch_and_pr": (PHASES["branch_and_pr"], "POST", PHASE_GRAPHQL["branch_and_pr"]),
+    # both passes' trees, so they reach TOOL_VERSION's branch and PR document together too
+    "commit": (PHASES["commit"], "POST", None),
 }
-CI_RACES = {"start"}
+CI_RACES = {"start", "branch_and_pr"}
 
 
 def run_two_at_once(world: World, config: Path | None = None, *extra: str) -> list[Run]:
@@ -36,10 +38,10 @@ def run_two_at_once(world: World, config: Path | None = None, *extra: str) -> li
     return runs
 
 
-def held_together(world: World, path: str, method: str) -> None:
+def held_together(world: World, path: str, method: str, graphql: str | None = None) -> None:
     """Hold the first two matching requests until both have arrived (at most 3 s)."""
     # A process starts in ~1 s on a busy machine: a 1.5 s hold lets the later one catch up.
-    world.sb.add_fault(path, method, None, 2, delay_ms=1500)
+    world.sb.add_fault(path, method, None, 2, delay_ms=1500, graphql=graphql)
 
 
 @pytest.mark.parametrize(
@@ -54,10 +56,13 @@ def test_two_passes_at_once_end_with_one_pr_per_pin(
     started = time.monotonic()
     first, second = run_two_at_once(world)
     assert time.monotonic() - started < 60
+    path, method, graphql = RACES[race]
     matching = [
         r
         for r in world.sb.requests()
-        if r["method"] == RACES[race][1] and re.search(RACES[race][0], r["path"])
+        if r["method"] == method
+        and re.search(path, r["path"])
+        and r.get("graphql") == (graphql or r.get("graphql"))
     ]
     assert len(matching) >= 2, "the race did not happen"
 

@@ -1,8 +1,9 @@
 """Every sandbox fault, at every phase of a pass; then a clean pass must converge.
 
 The world before the faulted pass: LIB_VERSION has an open PR that its upstream has since
-moved past (so the pass commits, moves a branch and edits a PR), TOOL_VERSION has moved and
-has no PR yet (so the pass commits, creates a branch and opens a PR), CORE_VERSION is current.
+moved past (so the pass commits, then moves the branch and edits the PR in one GraphQL
+document), TOOL_VERSION has moved and has no PR yet (so the pass commits, creates the branch
+and opens the PR in one GraphQL document, then labels it), CORE_VERSION is current.
 A fault hits one phase of that pass, either once (``once``: a blip a retry should absorb) or
 on every matching request until cleared (``always``: an outage).
 
@@ -129,10 +130,8 @@ NEEDS = {
     "lookup": {"LIB_VERSION", "TOOL_VERSION", "CORE_VERSION"},
     "lookup_git": {"LIB_VERSION", "TOOL_VERSION", "CORE_VERSION"},
     "commit": {"LIB_VERSION", "TOOL_VERSION"},
-    "branch": {"TOOL_VERSION"},
-    "ref_write": {"LIB_VERSION"},
-    "pr_create": {"TOOL_VERSION"},
-    "pr_edit": {"LIB_VERSION"},
+    "branch_and_pr": {"LIB_VERSION", "TOOL_VERSION"},
+    "labels": set(),  # a label the pass cannot set is a note on a PR that is open
 }
 # Garbled shas in a look-up answer must never reach a Makefile: that outage fails too.
 BREAKS_ALSO = {("garbage-sha", "lookup"), ("garbage-sha", "lookup_git"), ("garbage-sha", "commit")}
@@ -141,29 +140,27 @@ BREAKS_ALSO = {("garbage-sha", "lookup"), ("garbage-sha", "lookup_git"), ("garba
 # The CI sample: every kind at one or two phases, every phase and both modes, chosen for what
 # each kind is likeliest to break and to stay fast (an outage with Retry-After sleeps per retry).
 CI_SAMPLE = {
-    ("500", "branch", "once"),
+    ("500", "branch_and_pr", "once"),
     ("502", "commit", "once"),
     ("503", "lookup", "always"),
-    ("500", "pr_edit", "always"),
-    ("403-retry-after", "pr_edit", "once"),
-    ("429-retry-after", "pr_create", "once"),
+    ("500", "branch_and_pr", "always"),
+    ("403-retry-after", "branch_and_pr", "once"),
+    ("429-retry-after", "labels", "once"),
     ("403-no-retry-after", "lookup", "always"),
     ("429-no-retry-after", "commit", "once"),
-    ("rate-limit", "pr_edit", "always"),
-    ("html-200", "branch", "once"),
-    ("html-200", "pr_edit", "always"),
+    ("rate-limit", "branch_and_pr", "always"),
+    ("html-200", "labels", "once"),
+    ("html-200", "branch_and_pr", "always"),
     ("garbage-sha", "lookup", "always"),
-    ("garbage-sha", "pr_create", "always"),
+    ("garbage-sha", "branch_and_pr", "always"),
     ("latency", "lookup", "once"),
     ("drop", "lookup_git", "once"),
     ("html-200", "lookup_git", "always"),
-    ("drop", "pr_create", "once"),
-    ("drop", "branch", "once"),
-    ("500", "ref_write", "always"),
-    ("truncate", "ref_write", "once"),
-    ("garbage-sha", "ref_write", "once"),
-    ("truncate", "pr_create", "once"),
-    ("truncate", "pr_edit", "once"),
+    ("drop", "branch_and_pr", "once"),
+    ("drop", "labels", "always"),
+    ("truncate", "branch_and_pr", "once"),
+    ("garbage-sha", "labels", "once"),
+    ("truncate", "labels", "once"),
 }
 
 

@@ -30,9 +30,9 @@ from faults.test_fault_matrix import prepare
 
 WRITE_METHODS = ("POST", "PATCH", "PUT", "DELETE")
 DELAY_MS = 150
-# The faulted pass of prepare(): LIB_VERSION's update (tree, commit, ref, PR edit) and
-# TOOL_VERSION's new PR (tree, commit, ref, PR, labels).
-WRITES_IN_A_PASS = 9
+# The faulted pass of prepare(): LIB_VERSION's update (tree, commit, branch move + PR edit)
+# and TOOL_VERSION's new PR (tree, commit, branch + PR, labels).
+WRITES_IN_A_PASS = 7
 KILL_POINTS = list(range(1, WRITES_IN_A_PASS + 1))
 CI_KILL_POINTS = sorted(random.Random("kill -9").sample(KILL_POINTS, 2))
 
@@ -85,6 +85,7 @@ def kill_when(
 def slow_writes(sb: Any) -> None:
     for method in WRITE_METHODS:
         sb.fault_delay(r"^/api/v3/", DELAY_MS, method=method, times=-1)
+    sb.fault_delay(r"^/api/graphql$", DELAY_MS, method="POST", times=-1, graphql="mutation")
 
 
 def _points() -> list[Any]:

@@ -44,8 +44,11 @@ def test_a_redirect_to_another_host_on_a_write_fails_that_entry_only(
 ) -> None:
     for variable in ("LIB_VERSION", "TOOL_VERSION"):
         world.advance(variable)
-    location = f"{ELSEWHERE}/repos/{TARGET}/pulls?access_token=leak"
-    world.sb.add_fault(r"/pulls$", "POST", 301, times=1, headers={"Location": location})
+    # the branch and its PR are one GraphQL document (a mutation)
+    location = f"{ELSEWHERE}/api/graphql?access_token=leak"
+    world.sb.add_fault(
+        r"^/api/graphql$", "POST", 301, times=1, headers={"Location": location}, graphql="mutation"
+    )
     message = _only_lib_failed(world, run(), "open a PR from update/LIB_VERSION")
     assert "leak" not in message
     # what was written is what the report says: one PR, from TOOL_VERSION's branch

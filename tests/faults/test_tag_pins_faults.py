@@ -27,7 +27,8 @@ from faults.conftest import (
 )
 
 NAMES = ("GRPC_VERSION", "SPEECH_VERSION")
-WRITES_IN_A_PASS = 10  # tree, commit, branch, PR, labels: for each of the two pins
+# tree, commit, branch + PR (one GraphQL document), labels: for each of the two pins
+WRITES_IN_A_PASS = 8
 WHEEL = "grpcio @ https://example.invalid/grpcio-1.65.0-cp311-linux_x86_64.whl\n"
 
 

@@ -152,7 +152,7 @@ def test_a_pass_as_the_app_opens_the_pr_as_its_bot_with_an_installation_token(
     assert {r["auth"] for r in writes} == {"installation"}
     assert {(r["method"], r["path"].rsplit("/", 1)[-1]) for r in writes} >= {
         ("POST", "commits"),
-        ("POST", "pulls"),
+        ("POST", "graphql"),  # the branch and the PR, one GraphQL document
     }
     assert "token" not in {r["auth"] for r in log}  # the sandbox's own token never served
     # The pass reports every API request it made, the App's own included.
@@ -182,7 +182,8 @@ def test_a_token_near_its_expiry_is_renewed_mid_pass(
     assert renewals == [0, slow + 1]  # one token at the start, a fresh one after the slow answer
     # (the compare of the public upstream goes without credentials)
     assert {auth for _, _, auth in calls[slow + 2 :]} <= {"installation", "none"}
-    assert ("POST", f"/api/v3/repos/{TARGET}/pulls", "installation") in calls[slow + 2 :]
+    # the branch and its PR (one GraphQL document) go with the fresh token
+    assert ("POST", "/api/graphql", "installation") in calls[slow + 2 :]
     issued = world.sb.apps.issued()
     assert len(issued) == 2 and issued[1].expires_at > issued[0].expires_at
 

@@ -1,4 +1,5 @@
-"""The sandbox's GraphQL mutations (updateRefs) and hooks, as bumper's ref writes meet them.
+"""The sandbox's GraphQL mutations (updateRefs, createPullRequest, updatePullRequest) and
+hooks, as bumper's ref and PR writes meet them.
 
 The documents bumper sends and the sandbox's answers are checked against the subset of
 GitHub's published schema in schemas/github-graphql-subset.graphql (see its README).
@@ -14,12 +15,21 @@ import pytest
 from graphql import build_schema, graphql_sync, parse, validate
 
 from bumper.github.graphql import (
+    EDIT_WITH_BRANCH,
     NO_OID,
+    OPEN_WITH_BRANCH,
     UPDATE_REFS,
+    create_pull_input,
+    graphql_query,
+    range_field,
+    range_from,
     repository_id_query,
+    update_pull_input,
     update_refs_done,
     update_refs_input,
+    written,
 )
+from bumper.sandbox.shapes import USER
 
 SCHEMA = build_schema(
     (Path(__file__).parent / "schemas" / "github-graphql-subset.graphql").read_text()
@@ -52,8 +62,27 @@ def _commit(store: Any, branch: str, text: str) -> str:
 def _conforms(document: str, variables: dict[str, Any], data: dict[str, Any]) -> None:
     """The sandbox's ``data`` is what GitHub's schema lets that document answer: resolving
     the document over it (dicts resolve by key) gives it back, types and nulls checked."""
-    again = graphql_sync(SCHEMA, document, root_value=data, variable_values=variables)
+    again = graphql_sync(
+        SCHEMA,
+        document,
+        root_value=data,
+        variable_values=variables,
+        field_resolver=_by_key,
+        type_resolver=_commit_type,
+    )
     assert again.errors is None and again.data == data, again.errors
+
+
+def _by_key(source: Any, info: Any, **args: Any) -> Any:
+    """A field's value in the answer, under its alias (the answer's key) or its name."""
+    if isinstance(source, dict):
+        return source.get(info.path.key, source.get(info.field_name))
+    return None
+
+
+def _commit_type(value: Any, info: Any, abstract: Any) -> str:
+    """The GitObject an answered ``object`` is: every one these documents read is a Commit."""
+    return str(value.get("__typename", "Commit")) if isinstance(value, dict) else "Commit"
 
 
 def _repo_id(ask: Any) -> str:
@@ -63,7 +92,14 @@ def _repo_id(ask: Any) -> str:
 
 
 def test_bumpers_documents_are_valid_against_githubs_schema() -> None:
-    for text in (UPDATE_REFS, repository_id_query("acme", "app")):
+    ranges = graphql_query([range_field("r0", "up", "lib", "a" * 40)])
+    for text in (
+        UPDATE_REFS,
+        repository_id_query("acme", "app"),
+        OPEN_WITH_BRANCH,
+        EDIT_WITH_BRANCH,
+        ranges,
+    ):
         assert validate(SCHEMA, parse(text)) == []
 
 
@@ -167,3 +203,136 @@ def test_a_hook_pushes_right_before_the_nth_matching_request(
     assert listed["pushed"] == repo.ref("acme/app", "b") != first
     assert admin.delete("/_sandbox/hooks").json() == {"removed": 1}
     admin.close()
+
+
+def _rest_pulls(sandbox: Any) -> list[dict[str, Any]]:
+    listed = httpx.get(
+        f"{sandbox.api_url}/repos/acme/app/pulls",
+        headers={"Authorization": f"token {sandbox.token}"},
+        timeout=30,
+    )
+    return list(listed.json())
+
+
+def _open(ask: Any, repo_id: str, branch: str, sha: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    variables = {
+        "ref": update_refs_input(repo_id, branch, NO_OID, sha),
+        "pull": create_pull_input(repo_id, branch, "main", "Bump lib", "the body"),
+    }
+    return ask(OPEN_WITH_BRANCH, variables), variables
+
+
+def test_one_document_makes_the_branch_and_opens_its_pr(sandbox: Any, repo: Any, ask: Any) -> None:
+    sha = _commit(repo, "work", "1")
+    answer, variables = _open(ask, _repo_id(ask), "bumper/lib", sha)
+    assert "errors" not in answer, answer
+    _conforms(OPEN_WITH_BRANCH, variables, answer["data"])
+    pull = answer["data"]["pull"]["pullRequest"]
+    assert pull["headRefName"] == "bumper/lib" and pull["headRefOid"] == sha
+    assert pull["state"] == "OPEN" and pull["title"] == "Bump lib"
+    assert repo.ref("acme/app", "bumper/lib") == sha
+    (rest,) = _rest_pulls(sandbox)
+    assert rest["number"] == pull["number"] and rest["node_id"] == pull["id"]
+    assert rest["user"]["login"] == USER  # the token's account, as over REST
+    assert rest["body"] == "the body"
+
+
+def test_a_refused_branch_does_not_stop_the_pr_after_it(sandbox: Any, repo: Any, ask: Any) -> None:
+    """As on GitHub, the mutations of a document are not conditional on each other: with the
+    branch there already (another pass made it), its creation is refused but the PR opens
+    from what the branch holds; a second PR from it is refused."""
+    theirs = _commit(repo, "bumper/lib", "theirs")
+    mine = _commit(repo, "work", "mine")
+    repo_id = _repo_id(ask)
+    answer, variables = _open(ask, repo_id, "bumper/lib", mine)
+    _conforms(OPEN_WITH_BRANCH, variables, answer["data"])
+    assert answer["data"]["ref"] is None
+    (error,) = answer["errors"]
+    assert error["type"] == "STALE_DATA" and error["path"] == ["ref"]
+    assert written(answer, "ref").done is False and written(answer, "pull").done is True
+    assert answer["data"]["pull"]["pullRequest"]["headRefOid"] == theirs
+    assert repo.ref("acme/app", "bumper/lib") == theirs
+
+    again, _ = _open(ask, repo_id, "bumper/lib", mine)
+    assert again["data"] == {"ref": None, "pull": None}
+    refused = written(again, "pull")
+    assert refused.kind == "UNPROCESSABLE"
+    assert refused.message == "A pull request already exists for acme:bumper/lib."
+    assert len(_rest_pulls(sandbox)) == 1
+
+
+def test_a_pr_needs_its_head_branch(repo: Any, ask: Any) -> None:
+    variables = {"input": create_pull_input(_repo_id(ask), "nowhere", "main", "t", "b")}
+    document = (
+        "mutation($input: CreatePullRequestInput!) {"
+        " createPullRequest(input: $input) { pullRequest { number } } }"
+    )
+    answer = ask(document, variables)
+    assert answer["data"] == {"createPullRequest": None}
+    (error,) = answer["errors"]
+    assert error["type"] == "UNPROCESSABLE" and error["path"] == ["createPullRequest"]
+
+
+def test_the_pr_edit_runs_even_when_the_branch_move_is_refused(
+    sandbox: Any, repo: Any, ask: Any
+) -> None:
+    first = _commit(repo, "work", "1")
+    repo_id = _repo_id(ask)
+    opened, _ = _open(ask, repo_id, "bumper/lib", first)
+    pull = opened["data"]["pull"]["pullRequest"]
+    person = _commit(repo, "bumper/lib", "a person's push")
+    newer = _commit(repo, "work", "2")
+    variables = {
+        "ref": update_refs_input(repo_id, "bumper/lib", first, newer),  # no longer there
+        "pull": update_pull_input(pull["id"], None, "says newer"),
+    }
+    answer = ask(EDIT_WITH_BRANCH, variables)
+    _conforms(EDIT_WITH_BRANCH, variables, answer["data"])
+    assert written(answer, "ref").kind == "STALE_DATA"
+    assert answer["data"]["pull"]["pullRequest"] == {
+        "id": pull["id"],
+        "title": "Bump lib",
+        "body": "says newer",
+    }
+    assert repo.ref("acme/app", "bumper/lib") == person
+    (rest,) = _rest_pulls(sandbox)
+    assert rest["body"] == "says newer"
+
+
+def test_update_pull_request_refuses_what_it_cannot_do(repo: Any, ask: Any) -> None:
+    document = (
+        "mutation($input: UpdatePullRequestInput!) {"
+        " updatePullRequest(input: $input) { pullRequest { id } } }"
+    )
+    unknown = ask(document, {"input": update_pull_input("nope", "t", None)})
+    assert unknown["data"] == {"updatePullRequest": None}
+    assert unknown["errors"][0]["type"] == "NOT_FOUND"
+    sha = _commit(repo, "work", "1")
+    opened, _ = _open(ask, _repo_id(ask), "bumper/lib", sha)
+    pull_id = opened["data"]["pull"]["pullRequest"]["id"]
+    closing = ask(document, {"input": {"pullRequestId": pull_id, "state": "CLOSED"}})
+    assert closing["errors"][0]["type"] == "INVALID_ARGUMENTS"
+
+
+def test_a_range_is_the_history_cut_at_the_old_commit(repo: Any, ask: Any) -> None:
+    old = _commit(repo, "main", "1")
+    middle = _commit(repo, "main", "2")
+    new = _commit(repo, "main", "3")
+    query = graphql_query([range_field("r0", "acme", "app", new)])
+    answer = ask(query)
+    _conforms(query, {}, answer["data"])
+    found = range_from(answer["data"]["r0"], old)
+    assert found is not None and found.complete
+    assert found.commits == ((new, "set f to 3"), (middle, "set f to 2"))
+    assert range_from(answer["data"]["r0"], "f" * 40) is None  # not behind it: REST says
+
+
+def test_a_range_past_one_page_of_history_is_incomplete(repo: Any, ask: Any) -> None:
+    old = _commit(repo, "main", "0")
+    for n in range(1, 102):
+        _commit(repo, "main", str(n))
+    new = str(repo.ref("acme/app", "main"))
+    answer = ask(graphql_query([range_field("r0", "acme", "app", new)]))
+    found = range_from(answer["data"]["r0"], old)
+    assert found is not None and not found.complete and len(found.commits) == 100
+    assert found.commits[0] == (new, "set f to 101")

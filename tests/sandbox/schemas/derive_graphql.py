@@ -6,7 +6,9 @@ with its input and payload types, Query.repository with the Repository fields bu
 need; ``ref`` with ``Ref.compare`` and a branch's ``Commit.history`` with ``committedDate``
 and ``statusCheckRollup`` for gated look-ups; ``pullRequests`` with the scalar fields of the
 open-PR listing, ``mergeable`` among them; ``pullRequest`` and ``enablePullRequestAutoMerge``
-for auto-merge), and the scalars and enums they use. Works on the syntax tree, as the full
+for auto-merge; ``createPullRequest`` and ``updatePullRequest``, folded with the branch
+write; ``Repository.object`` and ``Commit.messageHeadline`` for the upstream commits a PR
+body lists), and the scalars and enums they use. Works on the syntax tree, as the full
 schema does not pass graphql-core's own checks (a field defined twice).
 
     python tests/sandbox/schemas/derive_graphql.py PATH/TO/schema.graphql
@@ -24,8 +26,13 @@ from graphql.language import DocumentNode, Node
 OUT = Path(__file__).with_name("github-graphql-subset.graphql")
 KEEP: dict[str, tuple[str, ...] | None] = {  # a type, and its fields kept (None: all)
     "Query": ("repository",),
-    "Mutation": ("updateRefs", "enablePullRequestAutoMerge"),
-    "Repository": ("id", "nameWithOwner", "ref", "refs", "pullRequest", "pullRequests"),
+    "Mutation": (
+        "updateRefs",
+        "enablePullRequestAutoMerge",
+        "createPullRequest",
+        "updatePullRequest",
+    ),
+    "Repository": ("id", "nameWithOwner", "ref", "refs", "pullRequest", "pullRequests", "object"),
     # tag look-ups: refs(refPrefix: "refs/tags/", orderBy: TAG_COMMIT_DATE), annotated tags
     "RefConnection": ("nodes", "pageInfo", "totalCount"),
     "Ref": ("name", "target", "compare"),
@@ -35,7 +42,7 @@ KEEP: dict[str, tuple[str, ...] | None] = {  # a type, and its fields kept (None
     "PageInfo": None,
     "GitObject": ("oid",),
     "Blob": ("oid",),
-    "Commit": ("oid", "committedDate", "history", "statusCheckRollup"),
+    "Commit": ("oid", "committedDate", "history", "statusCheckRollup", "messageHeadline"),
     "Tag": ("name", "oid", "target"),
     # gated look-ups: a branch's recent history with dates and check state, and compare
     "Comparison": ("status", "aheadBy", "behindBy"),
@@ -79,6 +86,12 @@ KEEP: dict[str, tuple[str, ...] | None] = {  # a type, and its fields kept (None
     "PullRequestMergeMethod": None,
     "MergeStateStatus": None,
     "AutoMergeRequest": ("enabledAt", "mergeMethod", "commitHeadline", "commitBody"),
+    # opening and updating a PR in the same document as its branch write (publish.py)
+    "CreatePullRequestInput": None,
+    "CreatePullRequestPayload": ("clientMutationId", "pullRequest"),
+    "UpdatePullRequestInput": None,
+    "UpdatePullRequestPayload": ("clientMutationId", "pullRequest"),
+    "PullRequestUpdateState": None,
 }
 
 
