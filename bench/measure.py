@@ -1,8 +1,9 @@
 """Run the bumper CLI, then write this process's figures to $BENCH_RSS_FILE as JSON.
 
 Figures: peak RSS (KiB, VmHWM: getrusage's ru_maxrss survives exec and so reports the
-spawning bench process's size whenever that was larger), its own CPU (user + sys, seconds; the sandbox's is not in it) and the
-wall-clock time of its first connect() (seen by an audit hook, before any byte is sent).
+spawning bench process's size whenever that was larger), its own CPU (user + sys, seconds;
+the sandbox's is not in it) and the wall-clock time of its first connect() (seen by an
+audit hook, before any byte is sent).
 """
 
 import json
@@ -22,7 +23,6 @@ def _hook(event: str, args: object) -> None:
 sys.addaudithook(_hook)
 
 from bumper.cli import main  # noqa: E402
-
 
 
 def _peak_rss_kb() -> int:
