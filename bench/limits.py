@@ -48,7 +48,7 @@ from run import (  # noqa: E402
 from bumper.sandbox.app import Sandbox  # noqa: E402
 from bumper.sandbox.seed import advance_upstream  # noqa: E402
 
-GIT_CONCURRENCY = 8  # bumper's default lookup.concurrency
+GIT_CONCURRENCY = 16  # bumper's default lookup.concurrency
 
 
 def _cpu_of_this_process_and_children() -> float:
