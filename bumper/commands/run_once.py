@@ -13,7 +13,7 @@ from bumper.bump.run import PassReport, run_pass
 from bumper.commands import count
 from bumper.config import load_config
 from bumper.config.settings import Config
-from bumper.github.http import KINDS, prepare_tls, request_counts
+from bumper.github.http import KINDS, request_counts
 from bumper.model import Entry, Result, Status
 from bumper.upstream import compare_url
 
@@ -29,7 +29,6 @@ _MARK = {
 
 
 def main(args: argparse.Namespace) -> int:
-    prepare_tls()  # built while the config is read
     config = load_config(args.config, args.checkout)
     report = _run(config, args)
     if args.json:

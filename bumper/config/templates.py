@@ -4,6 +4,7 @@ the branch template gives every pin a branch of its own.
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 from collections.abc import Mapping
@@ -69,11 +70,17 @@ def render_template(template: str, values: Mapping[str, str]) -> str:
     (check_template refuses them), so no template can build a text larger than itself and
     its values; an unknown placeholder is left as written."""
     out: list[str] = []
-    for literal, name, _, _ in string.Formatter().parse(template):
+    for literal, name in _pieces(template):
         out.append(literal)
         if name is not None:
             out.append(values.get(name, f"{{{name}}}"))
     return "".join(out)
+
+
+@functools.lru_cache(maxsize=64)
+def _pieces(template: str) -> tuple[tuple[str, str | None], ...]:
+    # A pass renders the same few templates for every pin: parse each once
+    return tuple((literal, name) for literal, name, _, _ in string.Formatter().parse(template))
 
 
 def sanitise_branch(raw: str) -> str:
@@ -104,7 +111,7 @@ def check_pr_branches(
         branch = sanitise_branch(raw)
         where = Location(report.filename, line) if line is not None else entry.source
         path = "pr.branch" if line is not None else f"pr.branch (default {template})"
-        problem = check_branch(raw) or check_branch(branch)
+        problem = check_branch(raw) or (check_branch(branch) if branch != raw else None)
         if problem:
             message = f"gives an invalid branch for {entry.variable}: {problem}"
             report.problems.add_at(where, path, message)

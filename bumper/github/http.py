@@ -13,13 +13,13 @@ import base64
 import email.utils
 import logging
 import math
+import os
 import re
 import ssl
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -115,39 +115,47 @@ def request_counts(requests: Mapping[str, int]) -> dict[tuple[str, str], int]:
     return out
 
 
-_prepared_tls: list[Future[ssl.SSLContext]] = []
+class DeferredTrustContext(ssl.SSLContext):
+    """httpx's default TLS context (certifi's CA store, or $SSL_CERT_FILE / $SSL_CERT_DIR as
+    httpx reads them), except that the store loads when the first TLS connection is made.
 
-
-def prepare_tls() -> None:
-    """Start building the next client's TLS context in a thread.
-
-    Loading the CA store is 20 to 40 ms of OpenSSL work that runs without the GIL, so it
-    overlaps what the caller does next (reading the config) instead of delaying the first
-    request. The next ``new_client`` takes the context; httpx builds it the same way itself.
+    Loading it is 40 to 60 ms of CPU, as much as reading a 1,000-row config: a pass that
+    speaks only plain http (a loopback sandbox, a git server on the local network) never
+    pays for it, and one that speaks TLS pays once, just before its first handshake.
     """
-    future: Future[ssl.SSLContext] = Future()
 
-    def build() -> None:
-        try:
-            future.set_result(httpx.create_ssl_context())
-        except BaseException as exc:  # the client's own build reports it
-            future.set_exception(exc)
+    _lock = threading.Lock()
+    _trusted = False
 
-    threading.Thread(target=build, name="bumper-tls", daemon=True).start()
-    _prepared_tls.append(future)
+    def trust(self) -> None:
+        """Load the CA store now (once; later calls return at once)."""
+        if self._trusted:
+            return
+        with self._lock:
+            if not self._trusted:
+                if os.environ.get("SSL_CERT_FILE"):
+                    self.load_verify_locations(cafile=os.environ["SSL_CERT_FILE"])
+                elif os.environ.get("SSL_CERT_DIR"):
+                    self.load_verify_locations(capath=os.environ["SSL_CERT_DIR"])
+                else:
+                    import certifi
+
+                    self.load_verify_locations(cafile=certifi.where())
+                self._trusted = True
+
+    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:
+        self.trust()
+        return super().wrap_socket(*args, **kwargs)
+
+    def wrap_bio(self, *args: Any, **kwargs: Any) -> ssl.SSLObject:
+        self.trust()
+        return super().wrap_bio(*args, **kwargs)
 
 
-def _tls_context() -> ssl.SSLContext | bool:
-    """The prepared TLS context, else True (httpx builds its default one)."""
-    while True:
-        try:
-            future = _prepared_tls.pop()
-        except IndexError:
-            return True
-        try:
-            return future.result()
-        except Exception:  # httpx builds its own, and reports the problem
-            continue
+def tls_context() -> DeferredTrustContext:
+    """A verifying client context (hostnames checked, certificates required), its CA store
+    not loaded yet."""
+    return DeferredTrustContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 def new_client(
@@ -166,7 +174,7 @@ def new_client(
         hooks = {"request": [on_request], "response": [on_response]}
     return httpx.Client(
         timeout=httpx.Timeout(timeout),
-        verify=_tls_context(),
+        verify=tls_context(),
         follow_redirects=False,
         headers={"User-Agent": user_agent},
         event_hooks=hooks,
