@@ -1,50 +1,44 @@
-"""Run the bumper CLI, then write this process's figures to $BENCH_RSS_FILE as JSON.
+"""Run the bumper command in a child process, then write its figures to $BENCH_RSS_FILE as JSON.
 
-Figures: peak RSS (KiB, VmHWM: getrusage's ru_maxrss survives exec and so reports the
-spawning bench process's size whenever that was larger), its own CPU (user + sys, seconds;
-the sandbox's is not in it) and the wall-clock time of its first connect() (seen by an
-audit hook, before any byte is sent).
+Figures, of the child's whole life, exit included (the kernel's accounting, os.wait4): peak
+RSS (KiB), CPU (user + sys, seconds; the sandbox's is not in it), and the wall-clock time of
+its first connect() (seen by an audit hook, before any byte is sent). This process forks
+before importing bumper, so the child's peak starts from a bare interpreter's.
 """
 
 import json
 import os
-import resource
 import sys
 import time
 
-first_connect: list[float] = []
+first_connect_r, first_connect_w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.close(first_connect_r)
+    sent: list[bool] = []
 
+    def _hook(event: str, args: object) -> None:
+        if event == "socket.connect" and not sent:
+            sent.append(True)
+            os.write(first_connect_w, repr(time.time()).encode())
+            os.close(first_connect_w)
 
-def _hook(event: str, args: object) -> None:
-    if event == "socket.connect" and not first_connect:
-        first_connect.append(time.time())
+    sys.addaudithook(_hook)
+    from bumper.cli import run
 
+    run(sys.argv[1:])
 
-sys.addaudithook(_hook)
-
-from bumper.cli import main  # noqa: E402
-
-
-def _peak_rss_kb() -> int:
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
-code = main(sys.argv[1:])
-usage = resource.getrusage(resource.RUSAGE_SELF)
+os.close(first_connect_w)
+_, status, usage = os.wait4(pid, 0)
+with os.fdopen(first_connect_r, "rb") as pipe:
+    connect = pipe.read().decode()
 with open(os.environ["BENCH_RSS_FILE"], "w") as f:
     json.dump(
         {
-            "rss_kb": _peak_rss_kb(),
+            "rss_kb": usage.ru_maxrss,
             "cpu_s": usage.ru_utime + usage.ru_stime,
-            "first_connect": first_connect[0] if first_connect else None,
+            "first_connect": float(connect) if connect else None,
         },
         f,
     )
-sys.exit(code)
+sys.exit(os.waitstatus_to_exitcode(status))

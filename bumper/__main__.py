@@ -1,5 +1,3 @@
-import sys
+from bumper.cli import run
 
-from bumper.cli import main
-
-sys.exit(main())
+run()

@@ -7,10 +7,14 @@ Exit codes: 0 all good, 1 some entry failed (or audit --strict found problems),
 from __future__ import annotations
 
 import argparse
+import gc
+import logging
+import os
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 # httpx imports its command-line client (click, rich, pygments: ~45 ms) when they happen to be
 # installed; bumper never runs it, so mark it unavailable and httpx keeps its stub instead.
@@ -133,6 +137,26 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def run(argv: Sequence[str] | None = None) -> NoReturn:
+    """The `bumper` command (and `python -m bumper`): main(), then leave the process at once.
+
+    A pass allocates about a million short-lived objects and few cycles, so collecting the
+    young ones every 700 allocations (Python's default) is ~4% of its CPU; freeing every
+    object and module at exit is another ~2% and changes nothing outside the process. mypy
+    makes the same two choices. What was written is flushed first, and a failed flush of
+    stdout (a closed pipe) exits 120 as Python's own exit does.
+    """
+    gc.set_threshold(200_000, 30, 30)
+    code = main(argv)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            code = code or 120
+    logging.shutdown()
+    os._exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
@@ -180,6 +204,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # the reader went away (`bumper run-once --json | head`): not a bug, and not worth a
+        # traceback; what is still buffered goes nowhere instead of failing again at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
     except Exception:
         traceback.print_exc()
         print("bumper: this is a bug; please report it with the traceback above", file=sys.stderr)
@@ -188,4 +217,4 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

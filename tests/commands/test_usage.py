@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -150,3 +151,28 @@ def test_held_rows_in_json_carry_the_sha_they_are_held_at_when_opening_prs(
     (held,) = [r for r in doc["results"] if r["status"] == "held"]
     assert code == 0 and held["variable"] == "WHISPER_CPP_VERSION"
     assert pinned is not None and f"WHISPER_CPP_VERSION?={held['old']}" in pinned.decode()
+
+
+def test_what_bumper_prints_reaches_a_pipe_whole_though_it_exits_without_teardown() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bumper", "schema"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0
+    assert json.loads(done.stdout)["$schema"].startswith("https://json-schema.org/")
+
+
+def test_a_reader_that_went_away_is_not_reported_as_a_bug() -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # `bumper schema | head -c0`: every write fails with EPIPE
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "bumper", "schema"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 1
+    assert "bug" not in done.stderr and "Traceback" not in done.stderr
