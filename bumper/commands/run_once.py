@@ -32,7 +32,7 @@ def main(args: argparse.Namespace) -> int:
     config = load_config(args.config, args.checkout)
     report = _run(config, args)
     if args.json:
-        print(json.dumps(report_json(report), indent=2))
+        sys.stdout.write(json_document(report_json(report)))
     else:
         for diff in report.diffs:
             sys.stdout.write(diff)
@@ -135,6 +135,17 @@ def report_json(report: PassReport) -> dict[str, Any]:
             "problem": report.dashboard.problem,
         },
     }
+
+
+def json_document(document: dict[str, Any]) -> str:
+    """The --json document with each result on a line of its own: readable in a file and a
+    diff, and written by json's C encoder (``indent`` takes its pure-Python one, 2.5x slower:
+    1% of a 1,000-pin pass)."""
+    rest = {k: v for k, v in document.items() if k != "results"}
+    lines = [json.dumps(result) for result in document["results"]]
+    results = "[\n  " + ",\n  ".join(lines) + "\n]" if lines else "[]"
+    tail = "".join(f",\n{json.dumps(k)}: {json.dumps(v)}" for k, v in rest.items())
+    return f'{{"results": {results}{tail}\n}}\n'
 
 
 def dashboard_line(report: PassReport) -> str | None:

@@ -86,6 +86,25 @@ def test_bumps_each_pin_and_nothing_else(
     assert {r["status"] for r in doc["results"]} == {"up-to-date"}
 
 
+def test_json_puts_each_result_on_a_line_of_its_own(
+    sandbox: Any, tmp_path: Path, checkout: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _upstream(sandbox, "ggml-org/llama.cpp")
+    _upstream(sandbox, "ggml-org/whisper.cpp")
+    config = _write_config(
+        tmp_path,
+        sandbox,
+        _entry("ggml-org/llama.cpp", "LLAMA_VERSION", "backend/cpp/llama/Makefile")
+        + _entry("ggml-org/whisper.cpp", "WHISPER_CPP_VERSION", "backend/go/whisper/Makefile"),
+    )
+    written = main(["run-once", "--config", str(config), "--checkout", str(checkout), "--json"])
+    lines = capsys.readouterr().out.splitlines()
+    assert written == 0
+    results = [json.loads(line.strip().rstrip(",")) for line in lines if '"variable"' in line]
+    assert [r["variable"] for r in results] == ["LLAMA_VERSION", "WHISPER_CPP_VERSION"]
+    assert json.loads("\n".join(lines))["results"] == results
+
+
 def test_one_broken_entry_never_stops_the_others(
     sandbox: Any, tmp_path: Path, checkout: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
