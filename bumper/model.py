@@ -165,6 +165,8 @@ class Entry:
     def paths(self) -> tuple[str, ...]:
         """Every file the pin lives in, `file` first, then `also`'s: the one PR changes all."""
         own = self.pin_paths
+        if not self.also:
+            return own
         return own + tuple(dict.fromkeys(a.file for a in self.also if a.file not in own))
 
     @property

@@ -285,7 +285,7 @@ def _scan(text: str) -> _Scan:
             continue
         if in_rule and text.startswith("\t", start):
             continue
-        hash_ = _COMMENT.search(text, start, end)
+        hash_ = _COMMENT.search(text, start, end) if text.find("#", start, end) >= 0 else None
         code_end = hash_.end() - 1 if hash_ else end
         if hash_:
             comments.append((code_end + 1, end))
@@ -344,6 +344,14 @@ def _logical_lines(text: str) -> Iterator[tuple[int, int, int, int]]:
     Ends exclude the line ending; a CR before LF counts as part of the ending.
     """
     pos, line, size = 0, 1, len(text)
+    if "\\" not in text:  # no line can be continued: one physical line each
+        while pos < size:
+            newline = text.find("\n", pos)
+            end = size if newline < 0 else newline
+            own = end - 1 if end > pos and text[end - 1] == "\r" else end
+            yield pos, own, own, line
+            pos, line = end + 1, line + 1
+        return
     while pos < size:
         start, first_end, count = pos, -1, 0
         while True:

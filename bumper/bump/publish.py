@@ -17,7 +17,6 @@ import httpx
 
 from bumper import pinfiles
 from bumper.bump import automerge, prtext, reverts
-from bumper.bump.carry import NotReplayed, carry_forward
 from bumper.bump.planner import Action, Do, Facts, Limits, plan, would
 from bumper.bump.prtext import Marker, UpstreamCommit
 from bumper.bump.snapshot import TargetSnapshot
@@ -385,9 +384,12 @@ class _Pass:
     def with_behind(self, result: Result) -> Result:
         """The result with how many upstream commits the base's pin lags, where known."""
         if result.old is not None and result.old == result.new:
-            return dataclasses.replace(result, behind=0)
-        behind = self._behind.get(result.entry.key)
-        return result if behind is None else dataclasses.replace(result, behind=behind)
+            behind: int | None = 0
+        else:
+            behind = self._behind.get(result.entry.key)
+        if behind is None or behind == result.behind:
+            return result
+        return dataclasses.replace(result, behind=behind)
 
     # -- one entry ------------------------------------------------------------------------
     def entry(
@@ -691,6 +693,9 @@ class _Pass:
             # an App's installation token may not read /user
             raise ForgeError(f"carrying commits needs a committer: set pr.author ({exc})") from None
         name, _, email = identity.partition(" <")
+        # git in a scratch clone: loaded by the few passes that carry commits, not by all
+        from bumper.bump.carry import NotReplayed, carry_forward
+
         try:
             carried = carry_forward(
                 base_url=base_url,

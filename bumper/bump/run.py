@@ -290,7 +290,7 @@ def _gated(
     if note:
         notes[entry] = note
     if known is None:
-        return replace(chosen, note=note)
+        return chosen if chosen.note == note else replace(chosen, note=note)
     if note and note not in known.note:
         return replace(known, note=f"{known.note}; {note}" if known.note else note)
     return known

@@ -41,8 +41,7 @@ _OWN_READERS = ("shell", "dockerfile", "cmake")  # the kinds not read as Makefil
 
 def kind_of(path: str, text: str = "") -> str | None:
     """Which reader knows a `variable` in ``path``: makefile, shell, dockerfile, cmake."""
-    name = PurePosixPath(path).name
-    lower = name.lower()
+    lower = path.rpartition("/")[2].lower()  # matrix paths are POSIX, normalised
     if lower in ("makefile", "gnumakefile") or lower.endswith((".mk", ".make")):
         return "makefile"
     if re.match(r"(?:gnu)?makefile[-.]", lower) and not lower.endswith(
