@@ -11,7 +11,8 @@ Measured per scenario (bumper runs as a child process, the sandbox in this one):
   `lookup.concurrency` in flight: ceil(repositories / concurrency));
 - when the first request left, counted from spawning the process;
 - peak RSS; and the import time of the run-once path (python -X importtime).
-Wall figures on a shared machine are noisy; CPU, requests and memory are not.
+Each figure of the nothing-changed scenarios is the median of --runs passes (5): on a shared
+machine CPU and wall drift by a quarter from run to run; requests and memory do not.
 Writes bench/out/limits.{json,md}.
 """
 
@@ -23,6 +24,7 @@ import math
 import os
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -55,6 +57,20 @@ def _cpu_of_this_process_and_children() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _median_of(runs: int, sb: Sandbox, args: list[str], env: dict[str, str]) -> dict[str, Any]:
+    """Each figure's median over ``runs`` passes (a shared machine's CPU speed drifts by a
+    quarter from one run to the next); requests must be the same every time."""
+    got = [_measured(sb, args, env) for _ in range(runs)]
+    counts = {(g["requests"], g["graphql"], g["rest"], g["git"]) for g in got}
+    assert len(counts) == 1, f"passes over the same state sent different requests: {counts}"
+    out = dict(got[-1])
+    for key in ("wall_s", "bumper_cpu_s", "sandbox_cpu_s", "first_request_s", "peak_rss_mb"):
+        values = [g[key] for g in got if g[key] is not None]
+        out[key] = round(statistics.median(values), 3) if values else None
+    out["runs"] = runs
+    return out
 
 
 def _measured(sb: Sandbox, args: list[str], env: dict[str, str]) -> dict[str, Any]:
@@ -90,7 +106,7 @@ def _pinned_world(sb: Sandbox, n: int) -> list[dict[str, str]]:
         run.advance_upstream = moved  # type: ignore[assignment]
 
 
-def github_nothing_changed(n: int, latency_ms: int, tmp: Path) -> dict[str, Any]:
+def github_nothing_changed(n: int, latency_ms: int, tmp: Path, runs: int) -> dict[str, Any]:
     with Sandbox() as sb:
         entries = _pinned_world(sb, n)
         config = tmp / f"limits-github-{n}.yaml"
@@ -98,7 +114,7 @@ def github_nothing_changed(n: int, latency_ms: int, tmp: Path) -> dict[str, Any]
         add_latency(sb, latency_ms)
         env = {**os.environ, TOKEN_ENV: sb.token}
         _measured(sb, ["run-once", "--config", str(config), "--json"], env)  # warm the cache
-        got = _measured(sb, ["run-once", "--config", str(config), "--json"], env)
+        got = _median_of(runs, sb, ["run-once", "--config", str(config), "--json"], env)
     reads = math.ceil(n / 100)
     return {
         "scenario": f"nothing changed, {n} GitHub pins, token",
@@ -113,7 +129,7 @@ def github_nothing_changed(n: int, latency_ms: int, tmp: Path) -> dict[str, Any]
     }
 
 
-def git_nothing_changed(n: int, latency_ms: int, tmp: Path) -> dict[str, Any]:
+def git_nothing_changed(n: int, latency_ms: int, tmp: Path, runs: int) -> dict[str, Any]:
     with Sandbox() as sb:
         entries = _pinned_world(sb, n)
         config = tmp / f"limits-git-{n}.yaml"
@@ -127,7 +143,7 @@ def git_nothing_changed(n: int, latency_ms: int, tmp: Path) -> dict[str, Any]:
         add_latency(sb, latency_ms)
         env = {k: v for k, v in os.environ.items() if k != TOKEN_ENV}
         args = ["run-once", "--config", str(config), "--checkout", str(checkout), "--json"]
-        got = _measured(sb, args, env)
+        got = _median_of(runs, sb, args, env)
     trips = math.ceil(n / GIT_CONCURRENCY)
     return {
         "scenario": f"nothing changed, {n} plain git pins, no token, --checkout",
@@ -212,7 +228,8 @@ def report(
     rows: list[dict[str, Any]], imports_ms: float, latency_ms: int, python_start: float
 ) -> str:
     lines = [
-        f"latency per request: {latency_ms} ms; wall figures are noisy on a shared machine",
+        f"latency per request: {latency_ms} ms; nothing-changed figures are medians of "
+        f"{next((r['runs'] for r in rows if 'runs' in r), 1)} passes (a shared machine drifts)",
         "",
         "| scenario | requests | bumper CPU s | sandbox CPU s | wall s | first request s "
         "| peak RSS MB |",
@@ -256,15 +273,16 @@ def main() -> int:
     parser.add_argument("--git-pins", type=int, default=100)
     parser.add_argument("--prs", type=int, default=10)
     parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=5, help="passes per figure (medians)")
     opts = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="bumper-limits-") as tmp_name:
         tmp = Path(tmp_name)
         if opts.github_pins:
-            rows.append(github_nothing_changed(opts.github_pins, opts.latency_ms, tmp))
+            rows.append(github_nothing_changed(opts.github_pins, opts.latency_ms, tmp, opts.runs))
         if opts.git_pins:
-            rows.append(git_nothing_changed(opts.git_pins, opts.latency_ms, tmp))
+            rows.append(git_nothing_changed(opts.git_pins, opts.latency_ms, tmp, opts.runs))
         if opts.prs:
             rows.append(writes_per_pr(opts.prs, opts.latency_ms, tmp))
     for r in rows:
