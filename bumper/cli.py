@@ -144,7 +144,8 @@ def run(argv: Sequence[str] | None = None) -> NoReturn:
     young ones every 700 allocations (Python's default) is ~4% of its CPU; freeing every
     object and module at exit is another ~2% and changes nothing outside the process. mypy
     makes the same two choices. What was written is flushed first, and a failed flush of
-    stdout (a closed pipe) exits 120 as Python's own exit does.
+    stdout (a closed pipe) exits 120 as Python's own exit does. Under a profiler or a
+    coverage tracer the exit is Python's own, so they can write what they measured.
     """
     gc.set_threshold(200_000, 30, 30)
     code = main(argv)
@@ -154,6 +155,8 @@ def run(argv: Sequence[str] | None = None) -> NoReturn:
         except (OSError, ValueError):
             code = code or 120
     logging.shutdown()
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+        sys.exit(code)  # a profiler or coverage writes its figures at exit: let it
     os._exit(code)
 
 

@@ -176,3 +176,15 @@ def test_a_reader_that_went_away_is_not_reported_as_a_bug() -> None:
         os.close(write_end)
     assert done.returncode == 1
     assert "bug" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_profiler_still_gets_to_write_its_figures(tmp_path: Path) -> None:
+    figures = tmp_path / "bumper.prof"
+    done = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(figures), "-m", "bumper", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (0, f"bumper {__version__}\n")
+    assert figures.stat().st_size > 0
