@@ -10,7 +10,8 @@ Measured per scenario (bumper runs as a child process, the sandbox in this one):
 - wall time, against round trips x latency (serial look-ups: ceil(N/100) round trips; git at
   `lookup.concurrency` in flight: ceil(repositories / concurrency));
 - when the first request left, counted from spawning the process;
-- peak RSS; and the import time of the run-once path (python -X importtime).
+- peak RSS; and the import time of the run-once path (python -X importtime);
+- the audit's wall time on bench/audit.py's 3,600-file tree (its target: 0.3 s).
 Each figure of the nothing-changed scenarios is the median of --runs passes (5): on a shared
 machine CPU and wall drift by a quarter from run to run; requests and memory do not.
 Writes bench/out/limits.{json,md}.
@@ -188,6 +189,32 @@ def writes_per_pr(n: int, latency_ms: int, tmp: Path) -> dict[str, Any]:
     }
 
 
+def audit_figures(files: int, runs: int, tmp: Path) -> dict[str, Any]:
+    """`bumper audit --no-lookup` of bench/audit.py's C/C++-shaped tree (its target: 0.3 s
+    wall), beside a bare interpreter start."""
+    import audit
+
+    tree = tmp / "audit-tree"
+    count = audit.build_tree(tree, files)
+    config = tmp / "audit.yaml"
+    config.write_text("matrix: []\n")
+    env = installed_like(dict(os.environ))
+    command = [sys.executable, "-m", "bumper", "audit", "--config", str(config)]
+    command += ["--checkout", str(tree), "--no-lookup", "--format", "json"]
+    audit.timed(command, env)  # warm-up: bytecode, the OS's file cache
+    wall, cpu, _, _, peak = audit.figures_of(runs, command, env)
+    bare, _, _, _, _ = audit.figures_of(runs, [sys.executable, "-c", "pass"], env)
+    return {
+        "scenario": f"bumper audit --no-lookup of a {count}-file C/C++ tree",
+        "audit_wall_s": round(wall, 3),
+        "audit_cpu_s": round(cpu, 3),
+        "audit_peak_rss_mb": round(peak, 1),
+        "bound_wall_s": round(bare, 3),
+        "target_wall_s": 0.3,
+        "runs": runs,
+    }
+
+
 def import_time_ms() -> float:
     """Import time (self-reported by python -X importtime) of the run-once path."""
     proc = subprocess.run(
@@ -258,6 +285,15 @@ def report(
                 f"bodies' commit lists): {r['open_reads_per_pass']} opening, "
                 f"{r['update_reads_per_pass']} updating (bound {r['bound_reads_per_pass']})",
             ]
+    for r in rows:
+        if "audit_wall_s" in r:
+            lines += [
+                "",
+                f"{r['scenario']}: wall {r['audit_wall_s']} s [target <= {r['target_wall_s']}] "
+                f"(bound: a bare `python -c pass`, {r['bound_wall_s']} s), CPU "
+                f"{r['audit_cpu_s']} s, peak RSS {r['audit_peak_rss_mb']} MB; medians of "
+                f"{r['runs']} runs",
+            ]
     lines += [
         "",
         f"import time of the run-once path: {imports_ms} ms (python -X importtime); "
@@ -274,6 +310,7 @@ def main() -> int:
     parser.add_argument("--prs", type=int, default=10)
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--runs", type=int, default=5, help="passes per figure (medians)")
+    parser.add_argument("--audit-files", type=int, default=3600, help="0: no audit figure")
     opts = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     rows: list[dict[str, Any]] = []
@@ -285,6 +322,8 @@ def main() -> int:
             rows.append(git_nothing_changed(opts.git_pins, opts.latency_ms, tmp, opts.runs))
         if opts.prs:
             rows.append(writes_per_pr(opts.prs, opts.latency_ms, tmp))
+        if opts.audit_files:
+            rows.append(audit_figures(opts.audit_files, max(opts.runs, 5), tmp))
     for r in rows:
         r.pop("stdout", None)
     python_start = python_start_s()
