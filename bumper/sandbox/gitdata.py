@@ -10,12 +10,13 @@ import os
 import re
 import subprocess
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 
 from bumper.sandbox.store import BOT_EMAIL, BOT_NAME, GitError, Store
 
@@ -69,6 +70,28 @@ class GitObject:
 
 
 # -- running git ---------------------------------------------------------------
+
+
+T = TypeVar("T")
+_OBJECT_NAME = re.compile(r"[0-9a-f]{40}(?:\.\.[0-9a-f]{40})?")
+
+
+def pure(
+    store: Store, full_name: str, question: str, names: Sequence[str], compute: Callable[[], T]
+) -> T:
+    """``compute()``, remembered when ``names`` are commits by their full sha: what git
+    answers about given objects (a merge base, a merge's tree, a range's commits) never
+    changes, since objects are never rewritten. Every pull request listing asks it of each
+    open PR (its mergeability, its commits): 1,000 open PRs were 3,000 git processes a query.
+    """
+    if not all(_OBJECT_NAME.fullmatch(name) for name in names):
+        return compute()
+    memo = (store.info(full_name).id, question, *names)
+    try:
+        return store.pure_answers[memo]  # type: ignore[return-value]
+    except KeyError:
+        answer = store.pure_answers[memo] = compute()
+        return answer
 
 
 def run(
@@ -181,6 +204,24 @@ def log(
     reverse: bool = False,
 ) -> list[CommitInfo]:
     """Commits reachable from ``revs`` (``a..b`` ranges welcome), newest first, in one git call."""
+    if path is None and not skip and limit is None:
+        question = "log --reverse" if reverse else "log"
+        return list(
+            pure(store, full_name, question, revs, lambda: _log(store, full_name, revs, reverse))
+        )
+    return _log(store, full_name, revs, path=path, skip=skip, limit=limit, reverse=reverse)
+
+
+def _log(
+    store: Store,
+    full_name: str,
+    revs: list[str],
+    reverse: bool,
+    *,
+    path: str | None = None,
+    skip: int = 0,
+    limit: int | None = None,
+) -> list[CommitInfo]:
     args = ["log", f"--format={_LOG_FORMAT}", f"--skip={skip}"]
     if limit is not None:
         args.append(f"--max-count={limit}")
@@ -253,8 +294,11 @@ def is_empty(store: Store, full_name: str) -> bool:
 
 
 def merge_base(store: Store, full_name: str, a: str, b: str) -> str | None:
-    code, out = run(store, full_name, "merge-base", a, b, ok=(0, 1))
-    return out.decode().strip() if code == 0 else None
+    def compute() -> str | None:
+        code, out = run(store, full_name, "merge-base", a, b, ok=(0, 1))
+        return out.decode().strip() if code == 0 else None
+
+    return pure(store, full_name, "merge-base", (a, b), compute)
 
 
 def is_ancestor(store: Store, full_name: str, ancestor: str, descendant: str) -> bool:
@@ -752,10 +796,14 @@ def commit_tree(
 
 def merge_tree(store: Store, full_name: str, ours: str, theirs: str) -> str | None:
     """The tree of merging ``theirs`` into ``ours``, or None when they conflict."""
-    code, out = run(
-        store, full_name, "merge-tree", "--write-tree", "--no-messages", ours, theirs, ok=(0, 1)
-    )
-    return out.decode().split("\n", 1)[0].strip() if code == 0 else None
+
+    def compute() -> str | None:
+        code, out = run(
+            store, full_name, "merge-tree", "--write-tree", "--no-messages", ours, theirs, ok=(0, 1)
+        )
+        return out.decode().split("\n", 1)[0].strip() if code == 0 else None
+
+    return pure(store, full_name, "merge-tree", (ours, theirs), compute)
 
 
 def update_ref(store: Store, full_name: str, ref: str, new: str, old: str | None) -> bool:

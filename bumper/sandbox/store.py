@@ -73,6 +73,9 @@ class Store:
         # repos() in id order, kept until a repository is created or renamed: every pull
         # request listing maps ids to repositories, and a sandbox can hold thousands
         self._by_id: list[RepoInfo] | None = None
+        # answers of git that depend on objects alone (gitdata.pure): by repository id, which
+        # a rename keeps, as it keeps the objects
+        self.pure_answers: dict[tuple[object, ...], object] = {}
         self._load()
 
     # -- index -----------------------------------------------------------
