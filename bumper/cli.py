@@ -7,6 +7,7 @@ Exit codes: 0 all good, 1 some entry failed (or audit --strict found problems),
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import logging
 import os
@@ -210,7 +211,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     except BrokenPipeError:
         # the reader went away (`bumper run-once --json | head`): not a bug, and not worth a
         # traceback; what is still buffered goes nowhere instead of failing again at exit
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # no file under it
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.__stdout__.fileno())  # type: ignore[union-attr]
         return EXIT_FAILED
     except Exception:
         traceback.print_exc()
