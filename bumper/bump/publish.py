@@ -420,7 +420,7 @@ class _Pass:
                 return Result(entry, Status.UP_TO_DATE, pin, pin, past)
             upstream = pin  # never a downgrade: an open PR for an older release is stale (rule 7)
         # What the snapshot knows goes in at once: Facts has some thirty fields, and each
-        # dataclasses.replace costs as much as building it (1,000 pins: ~40 ms a field)
+        # dataclasses.replace costs as much as building it (~15 ms per replace over 1,000 pins)
         known = self.state is not None and branch in self.state.branches
         closed = self.state.closed.get(branch) if self.state is not None else None
         facts = Facts(
