@@ -421,7 +421,7 @@ class _Pass:
             upstream = pin  # never a downgrade: an open PR for an older release is stale (rule 7)
         # What the snapshot knows goes in at once: Facts has some thirty fields, and each
         # dataclasses.replace costs as much as building it (~15 ms per replace over 1,000 pins)
-        known = self.state is not None and branch in self.state.branches
+        branches = self.state.branches if self.state is not None else {}
         closed = self.state.closed.get(branch) if self.state is not None else None
         facts = Facts(
             entry=entry,
@@ -442,8 +442,8 @@ class _Pass:
             adopted=adopted,
             rivals=None if self.others else (),
             gitlinks=frozenset(p for p in entry.paths if files[p].mode == GITLINK),
-            branch_known=known,
-            branch=self.state.branches[branch] if self.state is not None and known else None,
+            branch_known=branch in branches,
+            branch=branches.get(branch),
             closed_unmerged=None if closed is None else _unmerged_shas(entry, closed),
         )
         if self.state is not None and branch in self.state.merged:
