@@ -399,7 +399,7 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         graphql = operation_kind(req.body) if req.path == "/api/graphql" else None
         sandbox.hooks.before(req.method, req.path, graphql)
         fault = sandbox.faults.take(req.method, req.path, graphql)
-        if fault is not None and fault.delay_ms:
+        if fault is not None and fault.delay_ms and fault.kind != "late":
             time.sleep(fault.delay_ms / 1000)
         if fault is not None and fault.kind == "drop":
             self.close_connection = True
@@ -431,6 +431,8 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         self.server.sandbox.log.add(
             method or self.command, path, response.status, body_size, _ms(started), auth, graphql
         )
+        if fault is not None and fault.kind == "late":
+            time.sleep(fault.delay_ms / 1000)
         self._send(data, hang_up=truncate)
 
     def _drop(self) -> None:
@@ -750,6 +752,20 @@ class Sandbox:
     ) -> int:
         """Answer normally, ``delay_ms`` late."""
         return self.add_fault(path, method, None, times, delay_ms=delay_ms, graphql=graphql)
+
+    def fault_late(
+        self,
+        path: str,
+        delay_ms: int,
+        *,
+        method: str | None = None,
+        times: int = 1,
+        graphql: str | None = None,
+    ) -> int:
+        """Do what the request asks, then answer ``delay_ms`` late (see faults.py)."""
+        return self.add_fault(
+            path, method, None, times, delay_ms=delay_ms, kind="late", graphql=graphql
+        )
 
     def rename(self, old: str, new: str) -> None:
         """Rename a repository; the old name then redirects (git) and answers 301 (API)."""

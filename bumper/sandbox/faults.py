@@ -14,6 +14,8 @@ added wins. What a matching fault does:
   with the full Content-Length announced.
 - ``kind="garbage_sha"``: answer normally but replace every 40-hex run in the body with
   40 non-hex letters (same length, so git pkt-lines stay well-formed).
+- ``kind="late"``: do what the request asks (a write is applied and logged), then wait
+  ``delay_ms`` before answering: a client killed meanwhile never hears of its write.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-KINDS = (None, "drop", "truncate", "garbage_sha")
+KINDS = (None, "drop", "truncate", "garbage_sha", "late")
 GRAPHQL_OPERATIONS = (None, "query", "mutation")
 # A pkt-line's 4-hex length sits right before its sha, so a sha ends a hex run of 40 or more.
 _HEX_RUN = re.compile(rb"[0-9a-f]{40,}")

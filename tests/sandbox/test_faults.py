@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 
 import httpx
@@ -86,6 +87,25 @@ def test_garbage_sha_keeps_the_shape_but_no_sha_survives(sandbox, client, repo):
     assert len(garbled.content) == len(clean.content)
     assert repo.encode() in clean.content
     assert re.search(rb"[0-9a-f]{40}", garbled.content) is None
+
+
+def test_late_applies_the_write_and_logs_it_before_it_answers(sandbox, client, repo):
+    sandbox.fault_late(r"/git/refs$", 400, method="POST")
+    headers = {"Authorization": f"token {sandbox.token}"}
+    body = {"ref": "refs/heads/late", "sha": repo}
+    seen: list[tuple[str | None, int]] = []
+
+    def watch() -> None:  # while the answer is held: the branch exists and the write is logged
+        time.sleep(0.2)
+        seen.append((sandbox.store.ref("o/r", "refs/heads/late"), len(sandbox.requests())))
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    started = time.monotonic()
+    reply = client.post(f"{sandbox.api_url}/repos/o/r/git/refs", json=body, headers=headers)
+    watcher.join()
+    assert reply.status_code == 201 and time.monotonic() - started >= 0.4
+    assert seen == [(repo, 1)]
 
 
 def test_first_added_fault_wins_and_later_ones_wait(sandbox, client):
