@@ -749,22 +749,13 @@ class Sandbox:
         method: str | None = None,
         times: int = 1,
         graphql: str | None = None,
+        after: bool = False,
     ) -> int:
-        """Answer normally, ``delay_ms`` late."""
-        return self.add_fault(path, method, None, times, delay_ms=delay_ms, graphql=graphql)
-
-    def fault_late(
-        self,
-        path: str,
-        delay_ms: int,
-        *,
-        method: str | None = None,
-        times: int = 1,
-        graphql: str | None = None,
-    ) -> int:
-        """Do what the request asks, then answer ``delay_ms`` late (see faults.py)."""
+        """Answer normally, ``delay_ms`` late; ``after``: wait once the request is done and
+        logged, not before (faults.py's ``late``)."""
+        kind = "late" if after else None
         return self.add_fault(
-            path, method, None, times, delay_ms=delay_ms, kind="late", graphql=graphql
+            path, method, None, times, delay_ms=delay_ms, kind=kind, graphql=graphql
         )
 
     def rename(self, old: str, new: str) -> None:

@@ -80,8 +80,8 @@ def test_kill9_after_any_write_of_a_carry_then_a_clean_pass_converges(
 ) -> None:
     pushed = _prepare(world, run)
     for method in WRITE_METHODS:
-        world.sb.fault_late(r"^/api/v3/", DELAY_MS, method=method, times=-1)
-    world.sb.fault_late(r"/git-receive-pack$", DELAY_MS, method="POST", times=-1)
+        world.sb.fault_delay(r"^/api/v3/", DELAY_MS, method=method, times=-1, after=True)
+    world.sb.fault_delay(r"/git-receive-pack$", DELAY_MS, method="POST", times=-1, after=True)
     killed = kill_when(world, lambda sb: len(_carry_writes(sb)) >= k, "--only", "LIB_VERSION")
     world.sb.clear_faults()
     world.check_no_token(killed)

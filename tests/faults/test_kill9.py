@@ -86,8 +86,10 @@ def slow_writes(sb: Any) -> None:
     """Answer each write late, after it is applied and logged: a kill that sees the write in
     the log lands while the pass waits for that answer, even after a pass's last write."""
     for method in WRITE_METHODS:
-        sb.fault_late(r"^/api/v3/", DELAY_MS, method=method, times=-1)
-    sb.fault_late(r"^/api/graphql$", DELAY_MS, method="POST", times=-1, graphql="mutation")
+        sb.fault_delay(r"^/api/v3/", DELAY_MS, method=method, times=-1, after=True)
+    sb.fault_delay(
+        r"^/api/graphql$", DELAY_MS, method="POST", times=-1, graphql="mutation", after=True
+    )
 
 
 def _points() -> list[Any]:

@@ -90,7 +90,7 @@ def test_garbage_sha_keeps_the_shape_but_no_sha_survives(sandbox, client, repo):
 
 
 def test_late_applies_the_write_and_logs_it_before_it_answers(sandbox, client, repo):
-    sandbox.fault_late(r"/git/refs$", 400, method="POST")
+    sandbox.fault_delay(r"/git/refs$", 400, method="POST", after=True)
     headers = {"Authorization": f"token {sandbox.token}"}
     body = {"ref": "refs/heads/late", "sha": repo}
     seen: list[tuple[str | None, int]] = []
